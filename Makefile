@@ -1,0 +1,33 @@
+# Two commands on a fresh machine (Python 3.11+, pip, git): `make run` and `make test`.
+# Both create and reuse a local virtual environment in .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SCENARIO ?= nl-2025
+OUT ?= out
+
+.PHONY: run test lint scenario bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/herverdeling show --scenario $(SCENARIO)
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+# Rebuild the bundled scenario from ../shared/data (reproducible, seeded).
+scenario: $(STAMP)
+	$(BIN)/python -m herverdeling.scenario.builders --shared ../shared/data --out scenarios/nl-2025
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,58 @@
+"""Typed errors: each carries what a user needs to fix the input; the CLI maps them to exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class HerverdelingError(Exception):
+    """Base of every error the tool raises on purpose (never a bug)."""
+
+    exit_code: int = 2
+
+
+class ScenarioError(HerverdelingError):
+    """Bad scenario input: names the file, the row (as a spreadsheet shows it) and the field."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        row: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file = str(file) if file is not None else None
+        self.row = row
+        self.field = field
+        self.reason = message
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.reason}" if prefix else self.reason
+
+
+class SettingsError(ScenarioError):
+    """A file in models/ (norms, policies, weights) is missing or invalid."""
+
+
+class ProposalInputError(HerverdelingError):
+    """A proposals file cannot be read: truncated, wrong types, or for another scenario."""
+
+
+class InfeasibleError(HerverdelingError):
+    """A model has no solution under the settings; the message says which task and why."""
+
+    exit_code = 1
+
+
+class OutputExistsError(HerverdelingError):
+    """The output folder exists and --force was not given."""
