@@ -75,6 +75,31 @@ class Province(Frozen):
     source: str = ""
 
 
+CounterKind = Literal["statushouders", "oekrainers"]
+OffersInReturn = Literal["none", "statushouders", "oekrainers"]
+OFFERS_IN_RETURN: tuple[OffersInReturn, ...] = ("none", "statushouders", "oekrainers")
+
+
+class UitruilInputs(Frozen):
+    """Optional uitruil inputs (section 1, U8): all zero / "none" when a scenario has none.
+
+    `offer`: places it offers to realise on top of its task; `request`: places it asks to hand
+    over; `statushouders_task` and `ukraine_reception`: its own tasks, which bound how much of them
+    others may take over as counter-performance; `offers_in_return`: what it gives for places it
+    hands over (taking over part of the realiser's statushouders task or Ukrainian reception).
+    """
+
+    offer: Tasks = Tasks()
+    request: Tasks = Tasks()
+    statushouders_task: int = Field(0, ge=0)
+    ukraine_reception: int = Field(0, ge=0)
+    offers_in_return: OffersInReturn = "none"
+
+    def counter_capacity(self, kind: CounterKind) -> int:
+        """How much of this municipality's own task of `kind` others may take over."""
+        return self.statushouders_task if kind == "statushouders" else self.ukraine_reception
+
+
 class Municipality(Frozen):
     """One gemeente with its tasks per category.
 
@@ -94,6 +119,7 @@ class Municipality(Frozen):
     extra: Tasks = Tasks()
     verdeelbesluit: Tasks
     may_host: bool = True
+    uitruil: UitruilInputs = UitruilInputs()
 
 
 class CategoryNorm(Frozen):
@@ -318,11 +344,11 @@ class Scenario(Frozen):
                         f"totals do not reconcile: {p.name} surplus {c} is {diff} (verdeelbesluit "
                         f"{vb.get(c)} - opgave {p.opgave.get(c)}) but its municipalities' "
                         f"extra_{c} adds up to {extra.get(c)}",
-                        file="municipalities.csv", field=f"extra_{c}",
+                        file="provinces.csv", row=row, field=f"opgave_{c}",
                     )
                 if diff > 0 and rest.get(c) > 0:
                     raise ScenarioError(
                         f"totals do not reconcile: {p.name} has both a surplus {c} ({diff}) and a "
                         f"restopgave {c} ({rest.get(c)})",
-                        file="municipalities.csv", field=f"restopgave_{c}",
+                        file="provinces.csv", row=row, field=f"opgave_{c}",
                     )

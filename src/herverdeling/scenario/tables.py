@@ -51,39 +51,21 @@ def import_verdeelbesluit(
     columns = {f: mapping.get(f, f) for f in IMPORT_FIELDS}
     present = {f: col for f, col in columns.items() if col in frame.columns}
     rows = _Rows(frame.rename(columns={v: k for k, v in present.items()}), file)
-    key_field = "cbs_code" if "cbs_code" in present else "name"
-    rows.require([key_field, *REQUIRED])
+    key_field = "cbs_code" if "cbs_code" in present or "name" not in present else "name"
+    for f in (key_field, *REQUIRED):
+        if f not in present:
+            raise ScenarioError(
+                f"missing column '{columns[f]}' for {f} (columns found: "
+                f"{', '.join(map(str, frame.columns))}; map another with --map {f}=COLUMN)",
+                file=file, row=1, field=columns[f])
     by_name = {m.name: m for m in base.municipalities}
-    updates: dict[str, dict] = {}
-    for row, get in rows.cells():
-        key = get(key_field)
-        if key_field == "cbs_code":
-            if not base.has_municipality(key):
-                raise ScenarioError(f"unknown CBS code {key!r}: not a municipality of scenario "
-                                    f"{base.name}", file=file, row=row, field=columns["cbs_code"])
-            m = base.municipality(key)
-        else:
-            if key not in by_name:
-                raise ScenarioError(f"unknown municipality name {key!r}", file=file, row=row,
-                                    field=columns["name"])
-            m = by_name[key]
-        if m.cbs_code in updates:
-            raise ScenarioError(f"duplicate CBS code {m.cbs_code} ({m.name})", file=file, row=row,
-                                field=columns[key_field])
-        if "province" in present:
-            prov = get("province")
-            if prov not in {m.province, base.province(m.province).name}:
-                raise ScenarioError(
-                    f"{m.name} ({m.cbs_code}) is in {base.province(m.province).name}, "
-                    f"not in {prov!r}", file=file, row=row, field=columns["province"])
-        change: dict = {}
-        for f in ("verdeelbesluit", "restopgave", "own_plan", "extra"):
-            given = {c: get(f"{f}_{c}", "places") for c in CATEGORIES if f"{f}_{c}" in present}
-            if given:
-                change[f] = getattr(m, f).model_copy(update=given)
-        if "may_host" in present:
-            change["may_host"] = get("may_host", "bool")
-        updates[m.cbs_code] = change
+    try:
+        updates = _read_updates(base, rows, present, columns, key_field, by_name)
+    except ScenarioError as exc:
+        if exc.field in present and present[exc.field] != exc.field:  # name the user's column
+            raise ScenarioError(exc.reason, file=exc.file, row=exc.row,
+                                field=f"{present[exc.field]} ({exc.field})") from None
+        raise
     if not updates:
         raise ScenarioError("the table has no rows", file=file)
     municipalities = [m.model_copy(update=updates.get(m.cbs_code, {}))
@@ -101,6 +83,43 @@ def import_verdeelbesluit(
         raise ScenarioError(f"after importing {file}: {exc.reason}", file=exc.file,
                             row=exc.row, field=exc.field) from None
     return new
+
+
+def _read_updates(base: Scenario, rows: _Rows, present: dict[str, str], columns: dict[str, str],
+                  key_field: str, by_name: dict[str, Municipality]) -> dict[str, dict]:
+    """Per CBS code, the fields the table changes; errors name our field (mapped back later)."""
+    file = rows.file
+    updates: dict[str, dict] = {}
+    for row, get in rows.cells():
+        key = get(key_field)
+        if key_field == "cbs_code":
+            if not base.has_municipality(key):
+                raise ScenarioError(f"unknown CBS code {key!r}: not a municipality of scenario "
+                                    f"{base.name}", file=file, row=row, field="cbs_code")
+            m = base.municipality(key)
+        else:
+            if key not in by_name:
+                raise ScenarioError(f"unknown municipality name {key!r}", file=file, row=row,
+                                    field="name")
+            m = by_name[key]
+        if m.cbs_code in updates:
+            raise ScenarioError(f"duplicate CBS code {m.cbs_code} ({m.name})", file=file, row=row,
+                                field=key_field)
+        if "province" in present:
+            prov = get("province")
+            if prov not in {m.province, base.province(m.province).name}:
+                raise ScenarioError(
+                    f"{m.name} ({m.cbs_code}) is in {base.province(m.province).name}, "
+                    f"not in {prov!r}", file=file, row=row, field="province")
+        change: dict = {}
+        for f in ("verdeelbesluit", "restopgave", "own_plan", "extra"):
+            given = {c: get(f"{f}_{c}", "places") for c in CATEGORIES if f"{f}_{c}" in present}
+            if given:
+                change[f] = getattr(m, f).model_copy(update=given)
+        if "may_host" in present:
+            change["may_host"] = get("may_host", "bool")
+        updates[m.cbs_code] = change
+    return updates
 
 
 def _rederive_extra(base: Scenario, municipalities: list[Municipality],

@@ -1,0 +1,5 @@
+"""`python -m herverdeling` runs the CLI."""
+
+from herverdeling.cli import main
+
+main()

@@ -1,0 +1,44 @@
+"""The built wheel carries the bundled scenario and models and works without the source tree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_carries_bundled_data_and_runs_alone(tmp_path: Path):
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path / "dist"), str(ROOT)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    wheel = next((tmp_path / "dist").glob("herverdeling-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in ("herverdeling/_bundled/scenarios/nl-2025/scenario.yaml",
+                   "herverdeling/_bundled/scenarios/nl-2025/municipalities.csv",
+                   "herverdeling/_bundled/models/norms/coa-2024.yaml"):
+        assert needed in names
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = ("import herverdeling, json;"
+            "from herverdeling.resources import bundled_dir;"
+            "from herverdeling.scenario.io import load_scenario;"
+            "s = load_scenario('nl-2025');"
+            "print(json.dumps([herverdeling.__file__, str(bundled_dir('scenarios')),"
+            " len(s.municipalities)]))")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    import json
+
+    module_file, scen_dir, count = json.loads(run.stdout)
+    assert module_file.startswith(str(site))
+    assert scen_dir.startswith(str(site))
+    assert count == 342
