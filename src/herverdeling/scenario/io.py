@@ -25,6 +25,7 @@ from herverdeling.resources import bundled_dir
 from herverdeling.scenario.model import (
     CATEGORIES,
     CBS_PATTERN,
+    OFFERS_IN_RETURN,
     Assumption,
     Municipality,
     Norms,
@@ -34,6 +35,7 @@ from herverdeling.scenario.model import (
     Scenario,
     ScenarioOptions,
     Tasks,
+    UitruilInputs,
 )
 from herverdeling.settings import read_yaml, validation_message
 
@@ -46,9 +48,16 @@ PROVINCE_COLUMNS = [
 ]
 PROVINCE_REQUIRED = ["code", "name", "opgave_regulier", "opgave_amv"]
 TASK_FIELDS = ["indicative", "own_plan", "restopgave", "extra", "verdeelbesluit"]
+# Optional uitruil inputs (issue 7): absent columns read as zero / "none".
+UITRUIL_TASK_FIELDS = ["offer", "request"]
+UITRUIL_COLUMNS = [
+    *[f"{f}_{c}" for f in UITRUIL_TASK_FIELDS for c in CATEGORIES],
+    "statushouders_task", "ukraine_reception", "offers_in_return",
+]
 MUNICIPALITY_COLUMNS = [
     "cbs_code", "name", "province", "population", "lat", "lon", "may_host",
     *[f"{f}_{c}" for f in TASK_FIELDS for c in CATEGORIES],
+    *UITRUIL_COLUMNS,
 ]
 MUNICIPALITY_REQUIRED = [
     "cbs_code", "name", "province", "population", "lat", "lon",
@@ -275,6 +284,7 @@ def _read_municipalities(path: Path) -> list[Municipality]:
                 population=get("population", "int"),
                 point=Point(lat=get("lat", "float"), lon=get("lon", "float")),
                 may_host=get("may_host", "bool", True),
+                uitruil=_uitruil_inputs(get),
                 verdeelbesluit=Tasks(regulier=get("verdeelbesluit_regulier", "places"),
                                      amv=get("verdeelbesluit_amv", "places")),
                 **tasks,
@@ -283,6 +293,24 @@ def _read_municipalities(path: Path) -> list[Municipality]:
             loc, msg = validation_message(exc)
             raise ScenarioError(msg, file=MUNICIPALITIES_FILE, row=row, field=loc) from None
     return out
+
+
+def _uitruil_inputs(get: _Cells) -> UitruilInputs:
+    """The optional uitruil columns of one row; absent or empty cells mean zero / "none"."""
+    in_return = get("offers_in_return", "str", "none").lower()
+    if in_return not in OFFERS_IN_RETURN:
+        raise ScenarioError(
+            f"expected one of {', '.join(OFFERS_IN_RETURN)}, got {in_return!r}",
+            file=get.file, row=get.row, field="offers_in_return",
+        )
+    return UitruilInputs(
+        offer=Tasks(regulier=get("offer_regulier", "places", 0), amv=get("offer_amv", "places", 0)),
+        request=Tasks(regulier=get("request_regulier", "places", 0),
+                      amv=get("request_amv", "places", 0)),
+        statushouders_task=get("statushouders_task", "places", 0),
+        ukraine_reception=get("ukraine_reception", "places", 0),
+        offers_in_return=in_return,
+    )
 
 
 # ---- writing -----------------------------------------------------------------------------------
@@ -325,6 +353,12 @@ def municipality_frame(scenario: Scenario) -> pd.DataFrame:
         for f in TASK_FIELDS:
             for c in CATEGORIES:
                 rec[f"{f}_{c}"] = getattr(m, f).get(c)
+        for f in UITRUIL_TASK_FIELDS:
+            for c in CATEGORIES:
+                rec[f"{f}_{c}"] = getattr(m.uitruil, f).get(c)
+        rec["statushouders_task"] = m.uitruil.statushouders_task
+        rec["ukraine_reception"] = m.uitruil.ukraine_reception
+        rec["offers_in_return"] = m.uitruil.offers_in_return
         records.append(rec)
     return pd.DataFrame(records, columns=MUNICIPALITY_COLUMNS)
 
