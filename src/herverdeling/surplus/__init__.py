@@ -1,1 +1,59 @@
-"""Stage: surplus."""
+"""Stage: surplus. Cross-province surplus swaps (DOMAIN.md P1-P11) as a min-cost flow per category.
+
+Public entry point: `propose_surplus_swaps(scenario, policy) -> SurplusResult`.
+"""
+
+from __future__ import annotations
+
+import time
+
+from herverdeling.errors import InfeasibleError
+from herverdeling.scenario.model import CATEGORIES, Scenario
+from herverdeling.surplus.network import SurplusNetwork, build_network
+from herverdeling.surplus.policies import DEFAULT_POLICY, Policy, load_policy
+from herverdeling.surplus.result import (
+    CategorySummary,
+    SurplusResult,
+    build_proposals,
+    pair_flows,
+    solve_info,
+)
+from herverdeling.surplus.solve import Backend, FlowSolution, solve_min_cost_flow
+
+__all__ = ["CategorySummary", "Policy", "SurplusResult", "load_policy", "propose_surplus_swaps",
+           "solve_network"]
+
+
+def solve_network(net: SurplusNetwork, backend: Backend = "ortools") -> FlowSolution | None:
+    """Solve one category's network; None when there is nothing to relieve."""
+    if net.relief == 0:
+        return None
+    solution = solve_min_cost_flow(net.graph, backend)
+    if solution.status != "OPTIMAL":
+        raise InfeasibleError(
+            f"surplus flow for {net.category} ended {solution.status} although relief {net.relief} "
+            "should always be feasible; please report this with the scenario"
+        )
+    return solution
+
+
+def propose_surplus_swaps(scenario: Scenario, policy: Policy | str = DEFAULT_POLICY,
+                          backend: Backend = "ortools") -> SurplusResult:
+    """Maximum relief per category, allocated by the policy, as one SurplusSwap per province pair."""
+    pol = policy if isinstance(policy, Policy) else load_policy(policy)
+    pairs = []
+    infos = []
+    summaries = []
+    for category in CATEGORIES:
+        start = time.perf_counter()
+        net = build_network(scenario, category, pol)
+        solution = solve_network(net, backend)
+        if solution is not None:
+            pairs += [(category, s, r, f) for (s, r), f in pair_flows(net, solution).items()]
+        infos.append(solve_info(net, solution, time.perf_counter() - start))
+        summaries.append(CategorySummary(category=category, total_surplus=net.total_surplus,
+                                         total_capacity=net.total_capacity, relief=net.relief,
+                                         transport=net.transport, forced_small=net.forced_small))
+    return SurplusResult(scenario=scenario.name, scenario_hash=scenario.content_hash(), policy=pol.id,
+                         proposals=build_proposals(scenario, pairs), solve_info=tuple(infos),
+                         summaries=tuple(summaries))

@@ -1,0 +1,211 @@
+"""Read a solved surplus network back as SurplusSwap proposals (one per source/sink province pair).
+
+Flow through province hubs is decomposed into (source, relieved) pairs by a fixed rule (sources
+and relieved municipalities in CBS-code order, provinces in code order, north-west corner), so
+the same flow always gives the same proposals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from herverdeling.proposals import (
+    CounterPerformance,
+    Party,
+    ProcessState,
+    ProposalSet,
+    SolveInfo,
+    SurplusSwap,
+    Transfer,
+)
+from herverdeling.scenario.model import CATEGORIES, Category, Scenario
+from herverdeling.surplus.network import SurplusNetwork, hub_in, hub_out, rel, src
+from herverdeling.surplus.solve import FlowSolution
+
+COORDINATOR_ROLE = "commissaris van de Koning, coördinator (rijksorgaan)"
+FAILURE_CLAUSE = (
+    "Worden de extra plaatsen in {source} niet of niet tijdig gerealiseerd, dan vervalt de ontlasting "
+    "van de ontlaste gemeenten in {sink} naar rato van het tekort: bij de toepassing van "
+    "interbestuurlijk toezicht worden zij voor dat deel weer op hun taak uit het verdeelbesluit "
+    "aangesproken. Partijen melden een dreigend tekort onverwijld aan de commissarissen van de Koning "
+    "en aan het ministerie van Asiel en Migratie."
+)
+COUNTER_PERFORMANCE = CounterPerformance(
+    kind="to_agree",
+    description="Tegenprestatie nog overeen te komen tussen partijen (vrij overeen te komen, P10).",
+)
+
+
+class CategorySummary(BaseModel):
+    """Point 4: relief = min(total surplus, total relief capacity), per category."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    category: Category
+    total_surplus: int = Field(ge=0)
+    total_capacity: int = Field(ge=0)
+    relief: int = Field(ge=0)
+    transport: str
+    forced_small: tuple[str, ...] = ()
+
+    @property
+    def unused_surplus(self) -> int:
+        return self.total_surplus - self.relief
+
+
+class SurplusResult(BaseModel):
+    """Proposals, solver facts and totals of one run; frozen and JSON round-trippable."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scenario: str
+    scenario_hash: str
+    policy: str
+    proposals: tuple[SurplusSwap, ...] = ()
+    solve_info: tuple[SolveInfo, ...] = ()
+    summaries: tuple[CategorySummary, ...] = ()
+
+    def summary(self, category: Category) -> CategorySummary:
+        return next(s for s in self.summaries if s.category == category)
+
+    def relieved(self) -> dict[tuple[str, Category], int]:
+        """Total relief per (municipality, category) over all proposals."""
+        out: dict[tuple[str, Category], int] = defaultdict(int)
+        for p in self.proposals:
+            for t in p.transfers:
+                out[(t.from_code, t.category)] += int(t.places)
+        return dict(sorted(out.items()))
+
+    def given(self) -> dict[tuple[str, Category], int]:
+        """Places given per (source municipality, category) over all proposals."""
+        out: dict[tuple[str, Category], int] = defaultdict(int)
+        for p in self.proposals:
+            for t in p.transfers:
+                out[(t.to_code, t.category)] += int(t.places)
+        return dict(sorted(out.items()))
+
+    def to_proposal_set(self, scenario: Scenario) -> ProposalSet:
+        return ProposalSet(scenario=self.scenario, scenario_hash=self.scenario_hash,
+                           as_of=scenario.round.as_of, proposals=self.proposals,
+                           solve_info=self.solve_info,
+                           notes=tuple(f"surplus policy {self.policy}: {s.category} relief {s.relief} of "
+                                       f"surplus {s.total_surplus}, capacity {s.total_capacity}"
+                                       for s in self.summaries))
+
+
+def _northwest(supply: list[tuple[str, int]], demand: list[tuple[str, int]]) -> list[tuple[str, str, int]]:
+    """Match two equal-sum ordered lists of amounts greedily, first with first."""
+    out: list[tuple[str, str, int]] = []
+    i = j = 0
+    a = [x for _, x in supply]
+    b = [x for _, x in demand]
+    while i < len(a) and j < len(b):
+        q = min(a[i], b[j])
+        if q:
+            out.append((supply[i][0], demand[j][0], q))
+        a[i] -= q
+        b[j] -= q
+        if a[i] == 0:
+            i += 1
+        if b[j] == 0:
+            j += 1
+    return out
+
+
+def pair_flows(net: SurplusNetwork, solution: FlowSolution) -> dict[tuple[str, str], int]:
+    """(source code, relieved code) -> places, from direct arcs plus the decomposed hub flow."""
+    flow = solution.flow_by_arc()
+    src_code = {src(s.code): s.code for s in net.sources}
+    rel_code = {rel(r.code): r.code for r in net.relievable}
+    pairs: dict[tuple[str, str], int] = defaultdict(int)
+    for (u, v, _k), f in flow.items():
+        if u in src_code and v in rel_code:
+            pairs[(src_code[u], rel_code[v])] += f
+    if net.transport != "complete":
+        plus = sorted({s.province for s in net.sources})
+        sinks = sorted({r.province for r in net.relievable})
+        # per P: its sources' hub flow, split over its (P, Q) pair flows in Q order
+        out_chunks: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        for p in plus:
+            supply = [(s.code, flow.get((src(s.code), hub_out(p), 0), 0)) for s in net.sources
+                      if s.province == p]
+            demand = [(q, flow.get((hub_out(p), hub_in(q), 0), 0)) for q in sinks]
+            for code, q, f in _northwest(supply, demand):
+                out_chunks.setdefault((p, q), []).append((code, f))
+        in_chunks: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        for q in sinks:
+            supply = [(p, flow.get((hub_out(p), hub_in(q), 0), 0)) for p in plus]
+            demand = [(r.code, flow.get((hub_in(q), rel(r.code), 0), 0)) for r in net.relievable
+                      if r.province == q]
+            for p, code, f in _northwest(supply, demand):
+                in_chunks.setdefault((p, q), []).append((code, f))
+        for key in sorted(out_chunks):
+            for s_code, r_code, f in _northwest(out_chunks[key], in_chunks.get(key, [])):
+                pairs[(s_code, r_code)] += f
+    return dict(sorted(pairs.items()))
+
+
+def solve_info(net: SurplusNetwork, solution: FlowSolution | None, seconds: float) -> SolveInfo:
+    g = net.graph
+    params: dict[str, str | int | float | bool] = {
+        "backend": solution.backend if solution else "none",
+        "policy": net.policy.id,
+        "allocation": net.policy.allocation,
+        "transport": net.transport,
+        "distance_unit_m": net.policy.distance_unit_m,
+        "fairness_weight": net.fairness_weight,
+        "nodes": g.number_of_nodes(),
+        "arcs": g.number_of_edges(),
+        "relief": net.relief,
+    }
+    if net.transport != "complete":
+        params |= {"k_nearest": net.policy.k_nearest, "candidate_provinces": net.policy.candidate_provinces}
+    return SolveInfo(
+        model="surplus-min-cost-flow", scope=f"{net.policy.id}/{net.category}",
+        status=solution.status if solution else "OPTIMAL",
+        objective=float(solution.cost) if solution else 0.0,
+        seconds=max(0.0, seconds), parameters=params,
+    )
+
+
+def build_proposals(scenario: Scenario,
+                    pairs: Iterable[tuple[Category, str, str, int]]) -> tuple[SurplusSwap, ...]:
+    """One SurplusSwap per (plusprovincie, restopgave province), from (category, src, rel, places)."""
+    by_pair: dict[tuple[str, str], list[Transfer]] = defaultdict(list)
+    for category, s_code, r_code, places in pairs:
+        if places <= 0:
+            continue
+        s, r = scenario.municipality(s_code), scenario.municipality(r_code)
+        by_pair[(s.province, r.province)].append(Transfer(
+            from_code=r_code, to_code=s_code, category=category, places=int(places),
+            distance_km=round(scenario.distance_km(s_code, r_code), 1),
+        ))
+    cat_order = {c: i for i, c in enumerate(CATEGORIES)}
+    out = []
+    for (p, q), transfers in sorted(by_pair.items()):
+        transfers.sort(key=lambda t: (cat_order[t.category], t.from_code, t.to_code))
+        pp, qq = scenario.province(p), scenario.province(q)
+        gm_sources = sorted({t.to_code for t in transfers})
+        gm_relieved = sorted({t.from_code for t in transfers})
+        parties = (
+            Party(kind="provincie", code=p, name=pp.name, role="bronprovincie (plusprovincie)"),
+            Party(kind="provincie", code=q, name=qq.name, role="provincie met restopgave"),
+            *(Party(kind="gemeente", code=c, name=scenario.municipality(c).name,
+                    role="realiseert extra plaatsen (bron)") for c in gm_sources),
+            *(Party(kind="gemeente", code=c, name=scenario.municipality(c).name,
+                    role="ontlaste gemeente (realiseert minder plaatsen)") for c in gm_relieved),
+        )
+        coordinators = tuple(
+            Party(kind="provincie", code=x.code, name=f"Commissaris van de Koning in {x.name}",
+                  role=COORDINATOR_ROLE) for x in (pp, qq)
+        )
+        out.append(SurplusSwap(
+            id=f"swap-{p}-{q}", transfers=tuple(transfers), parties=parties,
+            counter_performance=(COUNTER_PERFORMANCE,),
+            failure_clause=FAILURE_CLAUSE.format(source=pp.name, sink=qq.name),
+            process=ProcessState(), source_province=p, sink_province=q, coordinators=coordinators,
+        ))
+    return tuple(out)
