@@ -1,0 +1,37 @@
+"""CLI: `herverdeling mergers` - merger proposals per province and category."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    from herverdeling.cli import JsonOpt, ScenarioOpt, emit, fail
+
+    @app.command()
+    def mergers(
+        scenario: ScenarioOpt = "nl-2025",
+        province: Annotated[str | None, typer.Option("--province", "-p",
+                                                     help="Only this province (two-letter code).")] = None,
+        as_json: JsonOpt = False,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the output to FILE.")] = None,
+        cross_border: Annotated[bool, typer.Option(
+            "--cross-border", help="Let plusprovincie hosts absorb small tasks of neighbouring "
+            "restopgave provinces within their whole surplus (surplus swaps, point 2).")] = False,
+        require_viable: Annotated[bool, typer.Option(
+            "--require-viable", help="Every small task must end in a viable location.")] = False,
+    ) -> None:
+        """Merge small regular and AMV tasks at hosts (S1-S4), proven optimal per province."""
+        from herverdeling.errors import HerverdelingError
+        from herverdeling.mergers import load_merger_settings, propose_mergers
+        from herverdeling.scenario.io import load_scenario
+
+        try:
+            s = load_scenario(scenario)
+            settings = load_merger_settings(cross_border=cross_border, require_viable=require_viable)
+            result = propose_mergers(s, settings, province=province)
+        except HerverdelingError as exc:
+            raise fail(exc) from None
+        text = result.model_dump_json(indent=2) if as_json else result.summary()
+        emit(text, out)
