@@ -1,1 +1,143 @@
-"""Stage: uitruil."""
+"""Stage: uitruil within a province (informatiebericht section 1, rules U1-U8).
+
+One public entry point, `propose_uitruil(scenario) -> UitruilResult`: per province it matches the
+places municipalities ask to hand over with the places others offer to realise, against a
+counter-performance (statushouders or Ukrainian reception taken over), and reports every request
+that finds no willing partner with the reason.
+"""
+
+from __future__ import annotations
+
+from herverdeling.proposals import CounterPerformance, Party, ProcessState, Transfer, Uitruil
+from herverdeling.scenario.model import CATEGORIES, Category, Municipality, Scenario
+from herverdeling.uitruil.model import Instance, Solution, build_instance, solve
+from herverdeling.uitruil.result import UitruilResult, Unmatched, UnmatchedReason
+from herverdeling.uitruil.settings import UitruilSettings, load_uitruil_settings
+
+__all__ = [
+    "UitruilResult",
+    "UitruilSettings",
+    "Unmatched",
+    "load_uitruil_settings",
+    "propose_uitruil",
+]
+
+_COUNTER_TEXT = {
+    "statushouders": "{by} neemt {amount} statushouders over van de taakstelling huisvesting "
+                     "statushouders van {to}",
+    "oekrainers": "{by} neemt de opvang van {amount} Oekraïense ontheemden over van {to}",
+}
+
+
+def propose_uitruil(
+    scenario: Scenario,
+    settings: UitruilSettings | None = None,
+    *,
+    province: str | None = None,
+) -> UitruilResult:
+    """Uitruil proposals for every province (or one), with solve info and unmatched requests."""
+    settings = settings or load_uitruil_settings()
+    codes = [scenario.province(province).code] if province else [p.code for p in scenario.provinces]
+    proposals: list[Uitruil] = []
+    infos = []
+    unmatched: list[Unmatched] = []
+    for code in codes:
+        instance = build_instance(scenario, code, settings)
+        solution = solve(instance, settings) if instance.pairs else Solution()
+        if solution.info is not None:
+            infos.append(solution.info)
+        proposals.extend(_proposals(scenario, instance, solution, settings))
+        unmatched.extend(_unmatched(scenario, code, instance, solution, settings))
+    return UitruilResult(scenario=scenario.name, settings_id=settings.id, provinces=tuple(codes),
+                         proposals=tuple(proposals), solve_info=tuple(infos),
+                         unmatched=tuple(unmatched))
+
+
+def _proposals(scenario: Scenario, instance: Instance, solution: Solution,
+               settings: UitruilSettings) -> list[Uitruil]:
+    out = []
+    used = sorted({(i, j) for i, j, _ in solution.places})
+    pairs = {(p.requester, p.realiser): p for p in instance.pairs}
+    for n, (i, j) in enumerate(used, start=1):
+        pair = pairs[(i, j)]
+        req, real = scenario.municipality(i), scenario.municipality(j)
+        transfers = tuple(
+            Transfer(from_code=i, to_code=j, category=c, places=solution.places[(i, j, c)],
+                     distance_km=pair.distance_km)
+            for c in CATEGORIES if solution.places.get((i, j, c), 0) > 0
+        )
+        amount = solution.counter.get((i, j), 0)
+        places = sum(t.places for t in transfers)
+        out.append(Uitruil(
+            id=f"uitruil-{instance.province}-{n:03d}",
+            province=instance.province,
+            transfers=transfers,
+            parties=(
+                Party(kind="gemeente", code=i, name=req.name, role="draagt plekken over"),
+                Party(kind="gemeente", code=j, name=real.name, role="realiseert de plekken"),
+            ),
+            counter_performance=(CounterPerformance(
+                kind=pair.kind,
+                description=_COUNTER_TEXT[pair.kind].format(by=req.name, amount=amount, to=real.name),
+                by_code=i, to_code=j, amount=amount,
+            ),),
+            failure_clause=settings.failure_clause.format(realiser=real.name, requester=req.name,
+                                                          places=places),
+            process=ProcessState(),
+        ))
+    return out
+
+
+def _unmatched(scenario: Scenario, province: str, instance: Instance, solution: Solution,
+               settings: UitruilSettings) -> list[Unmatched]:
+    out = []
+    status = solution.info.status if solution.info is not None else "OPTIMAL"
+    for m in sorted(scenario.municipalities_in(province), key=lambda m: m.cbs_code):
+        for c in CATEGORIES:
+            asked = m.uitruil.request.get(c)
+            if asked == 0:
+                continue
+            task = m.verdeelbesluit.get(c)
+            if asked > task:
+                out.append(_entry(m, c, asked - task, "above_task",
+                                  f"asks to hand over {asked} {c} places but its verdeelbesluit "
+                                  f"task is {task}"))
+            left = min(asked, task) - solution.handed_over(m.cbs_code, c)
+            if left > 0:
+                code, text = _reason(scenario, settings, instance, m, c, status)
+                out.append(_entry(m, c, left, code, text))
+    return out
+
+
+def _entry(m: Municipality, c: Category, places: int, code: UnmatchedReason, text: str) -> Unmatched:
+    return Unmatched(cbs_code=m.cbs_code, name=m.name, province=m.province, category=c,
+                     places=places, reason_code=code, reason=text)
+
+
+def _reason(scenario: Scenario, settings: UitruilSettings, instance: Instance, m: Municipality,
+            c: Category, status: str) -> tuple[UnmatchedReason, str]:
+    """Why (the rest of) a request found no partner, most basic cause first."""
+    kind = m.uitruil.offers_in_return
+    if kind == "none":
+        return "no_counter_performance", ("offers no counter-performance (offers_in_return is "
+                                          "'none'); an uitruil needs statushouders or oekrainers")
+    offering = [o for o in scenario.municipalities_in(m.province)
+                if o.cbs_code != m.cbs_code and o.uitruil.offer.get(c) > 0]
+    if not offering:
+        return "no_offer", f"no other municipality in {m.province} offers {c} places"
+    limit = settings.max_distance_km
+    near = [o for o in offering
+            if limit is None or round(scenario.distance_km(m.cbs_code, o.cbs_code), 1) <= limit]
+    if not near:
+        return "beyond_distance", (f"every municipality offering {c} places in {m.province} is "
+                                   f"more than {limit:g} km away")
+    if not any(o.uitruil.counter_capacity(kind) > 0 for o in near):
+        return "counter_performance_not_wanted", (
+            f"no municipality offering {c} places within reach has a {kind} task that could be "
+            "taken over in return")
+    if status != "OPTIMAL":
+        return "not_proven", (f"the solver stopped ({status}) before proving that no more could be "
+                              "matched")
+    return "capacity", ("willing partners' offers, counter-performance room or the limits "
+                        f"(max {settings.max_partners} partners, min {settings.min_transfer_places} "
+                        "places a pair) are used up by the best matching")

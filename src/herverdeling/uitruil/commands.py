@@ -1,0 +1,33 @@
+"""`herverdeling uitruil`: the uitruil proposals of a scenario, alone."""
+
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    from herverdeling.cli import JsonOpt, ScenarioOpt, fail
+
+    @app.command(name="uitruil")
+    def uitruil(
+        scenario: ScenarioOpt = "nl-2025",
+        province: Annotated[
+            str | None, typer.Option("--province", "-p", help="Only this province (e.g. NH).")
+        ] = None,
+        settings: Annotated[
+            str, typer.Option("--settings", help="A name under models/uitruil/ or a YAML file.")
+        ] = "default",
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Uitruil within a province: match requests to hand over places with offers to realise."""
+        from herverdeling.errors import HerverdelingError
+        from herverdeling.scenario.io import load_scenario
+        from herverdeling.uitruil import load_uitruil_settings, propose_uitruil
+
+        try:
+            s = load_scenario(scenario)
+            result = propose_uitruil(s, load_uitruil_settings(settings),
+                                     province=province.upper() if province else None)
+        except HerverdelingError as exc:
+            raise fail(exc) from None
+        typer.echo(result.model_dump_json(indent=2) if as_json else result.summary())
