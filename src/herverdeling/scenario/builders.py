@@ -28,6 +28,7 @@ from herverdeling.scenario.model import (
     Round,
     Scenario,
     Tasks,
+    UitruilInputs,
 )
 from herverdeling.settings import load_norms
 
@@ -36,6 +37,10 @@ NATIONAL_RESTOPGAVE = 6000
 PLUSPROVINCIES = ("GR", "FR", "DR", "FL", "LI")
 RESTOPGAVE_PROVINCES = ("ZH", "NH", "GE", "OV", "UT")  # besides NB, whose restopgave is a fact
 NB_RESTOPGAVE_MUNICIPALITIES = 17
+# Uitruil layer (assumption A-uitruil): where offers and requests are drawn, and task densities.
+UITRUIL_PROVINCES = ("NB", "ZH", "NH", "GE", "OV", "UT")
+STATUSHOUDERS_PER_1000 = 2
+OEKRAINERS_PER_1000 = 5
 # Seeded location sizes for own plans (within the norms; see assumption A-own-plans).
 LOCATION_SIZES: dict[Category, tuple[int, int, int]] = {
     "regulier": (50, 400, 10),  # lowest, highest, step
@@ -246,6 +251,8 @@ def build_nl_2025(shared_data: Path, seed: int = SEED, norms: Norms | None = Non
                   "(2025) and a representative point (WGS84).",
         source="shared/data/gemeenten-2024.csv (CBS boundary set 2024; GeoNames points)",
     ))
+    municipalities, layer = _uitruil_layer(municipalities, seed)
+    assumptions.extend(layer)
     scenario = Scenario(
         name="nl-2025",
         title="Nederland, ronde 2025 (verdeelbesluiten 20 december 2024)",
@@ -334,6 +341,65 @@ def _place_restopgave(b: _ProvinceBuild, limit: int | None) -> None:
         share = largest_remainder(b.restopgave[c], weights)
         for k, v in share.items():
             members[k][f"restopgave_{c}"] = v
+
+
+def _uitruil_layer(municipalities: list[Municipality],
+                   seed: int) -> tuple[list[Municipality], list[Assumption]]:
+    """Seeded offers and requests for uitruil (issue 7): an assumption layer, no existing column moves.
+
+    Its own random stream, so the rest of the scenario is the same with or without it.
+    """
+    rng = random.Random(f"uitruil-{seed}")
+    inputs: dict[str, dict] = {
+        m.cbs_code: {
+            "statushouders_task": round(m.population * STATUSHOUDERS_PER_1000 / 1000),
+            "ukraine_reception": round(m.population * OEKRAINERS_PER_1000 / 1000),
+        }
+        for m in municipalities
+    }
+    for province in UITRUIL_PROVINCES:
+        members = sorted((m for m in municipalities if m.province == province),
+                         key=lambda m: m.cbs_code)
+        by_plan = sorted(members, key=lambda m: (-m.own_plan.regulier, m.cbs_code))
+        for m in by_plan[:2]:
+            share = rng.randrange(10, 26) / 100
+            inputs[m.cbs_code]["offer"] = Tasks(regulier=max(50, int(round(m.own_plan.regulier * share, -1))))
+        amv = sorted(members, key=lambda m: (-m.own_plan.amv, m.cbs_code))[0]
+        offer = inputs[amv.cbs_code].get("offer", Tasks())
+        inputs[amv.cbs_code]["offer"] = offer.replace("amv", rng.randrange(16, 33, 4))
+        pool = [m for m in members if m.restopgave.regulier > 0 and m.cbs_code not in
+                {o.cbs_code for o in by_plan[:2]} and m.cbs_code != amv.cbs_code]
+        for m in rng.sample(pool, min(4, len(pool))):
+            kind = rng.choices(["statushouders", "oekrainers", "none"], weights=[6, 3, 1])[0]
+            cap = None if kind == "none" else inputs[m.cbs_code][
+                "statushouders_task" if kind == "statushouders" else "ukraine_reception"]
+            request = {c: m.restopgave.get(c) for c in CATEGORIES}
+            if rng.random() < 0.5:
+                request["amv"] = 0
+            if cap is not None:
+                request = {c: min(v, cap) for c, v in request.items()}
+            inputs[m.cbs_code]["request"] = Tasks.of(request)
+            inputs[m.cbs_code]["offers_in_return"] = kind
+    out = [m.model_copy(update={"uitruil": UitruilInputs(**inputs[m.cbs_code])})
+           for m in municipalities]
+    statement = (
+        "Uitruil inputs (not public; a seeded illustration). Every municipality's statushouders "
+        f"task = {STATUSHOUDERS_PER_1000} per 1,000 inhabitants and its Ukrainian reception = "
+        f"{OEKRAINERS_PER_1000} per 1,000 (rounded; order of magnitude only, not the real "
+        "taakstelling). In " + ", ".join(UITRUIL_PROVINCES) + " the two municipalities with the "
+        "largest regular own plan offer 10-25 % of it extra (drawn, rounded to 10, at least 50), "
+        "and the one with the largest AMV own plan offers 16-32 AMV places; up to four "
+        "municipalities with a regular restopgave part (drawn) ask to hand over that part (and, "
+        "half of them, their AMV part), offering in return statushouders, oekrainers or nothing "
+        "(weights 6:3:1); a request is capped at the requester's own task of the kind it offers, "
+        "as taking over more than that is not plausible."
+    )
+    return out, [Assumption(
+        id="A-uitruil", kind="assumption", seed=seed, statement=statement,
+        source=f"issue 7, point 2; Python random.Random('uitruil-{seed}'); the public 1:1 example "
+               "(Amsterdam offered 1,200 asylum places against 1,200 statushouders housed "
+               "elsewhere in Noord-Holland) for the kind of deal",
+    )]
 
 
 def main() -> None:
