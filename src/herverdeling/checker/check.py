@@ -1,0 +1,50 @@
+"""The checker's one entry point: judge a proposal set against its scenario, rule by rule.
+
+It never imports a solver, so it verifies what the solvers made independently.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from herverdeling.checker.findings import SEVERITY_ORDER, CheckReport, Finding
+from herverdeling.checker.rules import Context, rules
+from herverdeling.errors import ProposalInputError
+from herverdeling.proposals import ProposalSet
+from herverdeling.scenario.model import Scenario
+
+
+def ensure_matches(proposals: ProposalSet, scenario: Scenario) -> None:
+    """Refuse a proposal set made for another scenario (name) or other data (content hash)."""
+    if proposals.scenario != scenario.name:
+        raise ProposalInputError(
+            f"the proposals were made for scenario {proposals.scenario!r}, not {scenario.name!r}: "
+            f"pass --scenario {proposals.scenario} or regenerate the proposals"
+        )
+    actual = scenario.content_hash()
+    if proposals.scenario_hash != actual:
+        raise ProposalInputError(
+            f"the proposals were made for other data of scenario {scenario.name!r} (hash "
+            f"{proposals.scenario_hash[:12]}, scenario now {actual[:12]}): regenerate the proposals"
+        )
+
+
+def check(proposals: ProposalSet, scenario: Scenario) -> CheckReport:
+    """Apply every rule of the catalogue to every proposal; `report.passed(id)` gates the writer."""
+    ensure_matches(proposals, scenario)
+    ids = [p.id for p in proposals.proposals]
+    dupes = sorted(i for i, n in Counter(ids).items() if n > 1)
+    if dupes:
+        raise ProposalInputError(f"proposal id(s) used more than once: {', '.join(dupes)}")
+    ctx = Context(scenario, proposals)
+    findings: list[Finding] = []
+    for p in proposals.proposals:
+        for r in rules():
+            if r.applies_to(p):
+                findings.extend(r.findings(ctx, p))
+    order = {pid: i for i, pid in enumerate(ids)}
+    rank = {rid: i for i, rid in enumerate(r.id for r in rules())}
+    findings.sort(key=lambda f: (order[f.proposal_id], SEVERITY_ORDER[f.severity], rank[f.rule_id]))
+    return CheckReport(scenario=scenario.name, scenario_hash=proposals.scenario_hash,
+                       as_of=scenario.round.as_of.isoformat(), proposal_ids=tuple(ids),
+                       findings=tuple(findings))

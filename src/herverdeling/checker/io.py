@@ -1,0 +1,73 @@
+"""Reading a proposals JSON file: every failure becomes one ProposalInputError line, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from herverdeling.errors import ProposalInputError
+from herverdeling.proposals import ProposalSet
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("surplus_swap", "merger", "uitruil") and out.endswith("]"):
+            continue  # the discriminator's tag adds nothing a user needs
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def parse_proposals(text: str, *, source: str = "proposals") -> ProposalSet:
+    """Parse and validate JSON text; the message names the line/column or the field path."""
+    if not text.strip():
+        raise ProposalInputError(f"{source}: the file is empty")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) - 1 else ""
+        raise ProposalInputError(
+            f"{source}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{hint}"
+        ) from None
+    if not isinstance(data, dict):
+        raise ProposalInputError(f"{source}: expected a JSON object at the top level, got "
+                                 f"{type(data).__name__}")
+    try:
+        return ProposalSet.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+        where = _location(tuple(err["loc"])) or "top level"
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) else f", got {json.dumps(got, default=str)[:60]}"
+        raise ProposalInputError(f"{source}: field {where}: {err['msg']}{shown}{more}") from None
+
+
+def read_proposals(path: str | Path) -> ProposalSet:
+    """Read a proposals file written by a solver (or edited by hand)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ProposalInputError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ProposalInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ProposalInputError(f"{path}: not UTF-8 text") from None
+    return parse_proposals(text, source=str(path))
+
+
+def write_proposals(proposals: ProposalSet, path: str | Path) -> Path:
+    """Write whole or not at all (a temporary file moved into place)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(proposals.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path

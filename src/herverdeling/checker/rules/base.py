@@ -1,0 +1,215 @@
+"""The rule catalogue's machinery: a rule is one small function, registered once with its metadata.
+
+A rule function takes the check context and one proposal and yields `Hit`s; the catalogue turns
+each hit into a `Finding` with the rule's id, severity, section and message templates filled in.
+Adding a rule touches one place: the decorated function.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from herverdeling.checker.findings import Finding, Severity
+from herverdeling.proposals import Merger, ProposalKind, ProposalSet, SurplusSwap, Uitruil
+from herverdeling.scenario.model import Category, Municipality, Scenario
+
+AnyProposal = SurplusSwap | Merger | Uitruil
+ALL_KINDS: tuple[ProposalKind, ...] = ("surplus_swap", "merger", "uitruil")
+
+# Sections of the informatiebericht (shared/sources/informatiebericht-uitruil-samenvoegen.txt).
+SEC_VB = "De verdeelbesluiten"
+SEC_1 = "1. Het maken van uitruilafspraken binnen een provincie"
+SEC_2 = "2. Het samenvoegen van opgaven"
+SEC_3 = "3. Afspraken waarbij het provinciale surplus wordt ingezet"
+SEC_K = "Kortom"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One violation (or open step) found by a rule function; `variant` picks the message template."""
+
+    variant: str = "default"
+    values: dict[str, object] = field(default_factory=dict)
+    municipalities: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    severity: Severity | None = None  # None: the rule's own severity; process rules may say "open"
+
+
+RuleFunc = Callable[["Context", AnyProposal], Iterator[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    section: str
+    title_nl: str
+    title_en: str
+    kinds: tuple[ProposalKind, ...]
+    messages: dict[str, tuple[str, str]]  # variant -> (Dutch template, English template)
+    func: RuleFunc
+
+    def applies_to(self, proposal: AnyProposal) -> bool:
+        return proposal.kind in self.kinds
+
+    def findings(self, ctx: Context, proposal: AnyProposal) -> list[Finding]:
+        out = []
+        for hit in self.func(ctx, proposal):
+            nl, en = self.messages[hit.variant]
+            values = {k: ctx.fmt(v) for k, v in hit.values.items()}
+            numbers = {k: v for k, v in hit.values.items()
+                       if isinstance(v, int | float | str) and not isinstance(v, bool)}
+            out.append(Finding(
+                rule_id=self.id, severity=hit.severity or self.severity, proposal_id=proposal.id,
+                message_nl=nl.format(**values), message_en=en.format(**values),
+                section=self.section, municipalities=tuple(dict.fromkeys(hit.municipalities)),
+                provinces=tuple(dict.fromkeys(hit.provinces)), numbers=numbers,
+            ))
+        return out
+
+
+CATALOGUE: dict[str, Rule] = {}
+
+
+def rule(
+    rule_id: str,
+    *,
+    section: str,
+    title_nl: str,
+    title_en: str,
+    messages: dict[str, tuple[str, str]],
+    kinds: tuple[ProposalKind, ...] = ALL_KINDS,
+    severity: Severity = "error",
+) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule function in the one catalogue."""
+
+    def deco(func: RuleFunc) -> RuleFunc:
+        if rule_id in CATALOGUE:
+            raise ValueError(f"rule {rule_id} registered twice")
+        CATALOGUE[rule_id] = Rule(rule_id, severity, section, title_nl, title_en, kinds, messages,
+                                  func)
+        return func
+
+    return deco
+
+
+class Muni(str):
+    """A CBS code that formats as 'Name (GM0000)' in messages."""
+
+
+class Prov(str):
+    """A province code that formats as 'Name (XX)' in messages."""
+
+
+@dataclass(frozen=True)
+class Contribution:
+    proposal_id: str
+    places: float
+
+
+class Context:
+    """The scenario, the whole proposal set and the aggregates the set-level rules (G3, P2, P11) need."""
+
+    def __init__(self, scenario: Scenario, proposals: ProposalSet) -> None:
+        self.scenario = scenario
+        self.proposals = proposals
+        self.as_of: date = scenario.round.as_of
+        self.deadline: date = scenario.round.notification_deadline
+
+    # ---- lookups that never raise ----------------------------------------------------------
+    def muni(self, code: str | None) -> Municipality | None:
+        if code is None or not self.scenario.has_municipality(code):
+            return None
+        return self.scenario.municipality(code)
+
+    def province_of(self, code: str) -> str | None:
+        m = self.muni(code)
+        return m.province if m else None
+
+    def fmt(self, value: object) -> str:
+        if isinstance(value, Muni):
+            m = self.muni(value)
+            return f"{m.name} ({value})" if m else str(value)
+        if isinstance(value, Prov):
+            if self.scenario.has_province(value):
+                return f"{self.scenario.province(value).name} ({value})"
+            return str(value)
+        if isinstance(value, float) and math.isfinite(value) and value == int(value):
+            return str(int(value))
+        if isinstance(value, list | tuple):
+            return ", ".join(self.fmt(v) for v in value)
+        return str(value)
+
+    # ---- set-level aggregates (all proposals, every kind) -----------------------------------
+    @cached_property
+    def handed_over(self) -> dict[tuple[str, Category], list[Contribution]]:
+        """Per (municipality, category): every place it hands over, is merged away or relieved of (G3)."""
+        out: dict[tuple[str, Category], list[Contribution]] = defaultdict(list)
+        for p in self.proposals.proposals:
+            for t in p.transfers:
+                out[(t.from_code, t.category)].append(Contribution(p.id, t.places))
+        return out
+
+    @cached_property
+    def relief(self) -> dict[tuple[str, Category], list[Contribution]]:
+        """Per (relieved municipality, category): relief by surplus swaps (P11)."""
+        out: dict[tuple[str, Category], list[Contribution]] = defaultdict(list)
+        for p in self.proposals.of_kind("surplus_swap"):
+            for t in p.transfers:
+                out[(t.from_code, t.category)].append(Contribution(p.id, t.places))
+        return out
+
+    @cached_property
+    def backed(self) -> dict[tuple[str, Category], list[Contribution]]:
+        """Per (plusprovincie municipality, category): extra places promised to back relief (G3)."""
+        out: dict[tuple[str, Category], list[Contribution]] = defaultdict(list)
+        for p in self.proposals.of_kind("surplus_swap"):
+            for t in p.transfers:
+                out[(t.to_code, t.category)].append(Contribution(p.id, t.places))
+        return out
+
+    @cached_property
+    def swapped_out(self) -> dict[tuple[str, Category], list[Contribution]]:
+        """Per (source province as the proposal names it, category): places promised (P2)."""
+        out: dict[tuple[str, Category], list[Contribution]] = defaultdict(list)
+        for p in self.proposals.of_kind("surplus_swap"):
+            assert isinstance(p, SurplusSwap)
+            for t in p.transfers:
+                out[(p.source_province, t.category)].append(Contribution(p.id, t.places))
+        return out
+
+
+def total(contributions: list[Contribution]) -> float:
+    return sum(c.places for c in contributions)
+
+
+def proposal_ids(contributions: list[Contribution]) -> list[str]:
+    return list(dict.fromkeys(c.proposal_id for c in contributions))
+
+
+def is_whole(value: object) -> bool:
+    """G1: a whole number >= 0 (bools and non-finite floats are not places)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
+        return False
+    return value >= 0
+
+
+def involved_codes(p: AnyProposal) -> list[str]:
+    """Every municipality the proposal moves places between (and a merger's host), in order."""
+    codes: list[str] = []
+    for t in p.transfers:
+        codes += [t.from_code, t.to_code]
+    if isinstance(p, Merger):
+        codes.append(p.host_code)
+    return list(dict.fromkeys(codes))
+
+
+def party_codes(p: AnyProposal, kind: str) -> set[str]:
+    return {party.code for party in p.parties if party.kind == kind}
