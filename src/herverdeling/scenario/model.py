@@ -100,31 +100,6 @@ class UitruilInputs(Frozen):
         return self.statushouders_task if kind == "statushouders" else self.ukraine_reception
 
 
-CounterKind = Literal["statushouders", "oekrainers"]
-OffersInReturn = Literal["none", "statushouders", "oekrainers"]
-OFFERS_IN_RETURN: tuple[OffersInReturn, ...] = ("none", "statushouders", "oekrainers")
-
-
-class UitruilInputs(Frozen):
-    """Optional uitruil inputs (section 1, U8): all zero / "none" when a scenario has none.
-
-    `offer`: places it offers to realise on top of its task; `request`: places it asks to hand
-    over; `statushouders_task` and `ukraine_reception`: its own tasks, which bound how much of them
-    others may take over as counter-performance; `offers_in_return`: what it gives for places it
-    hands over (taking over part of the realiser's statushouders task or Ukrainian reception).
-    """
-
-    offer: Tasks = Tasks()
-    request: Tasks = Tasks()
-    statushouders_task: int = Field(0, ge=0)
-    ukraine_reception: int = Field(0, ge=0)
-    offers_in_return: OffersInReturn = "none"
-
-    def counter_capacity(self, kind: CounterKind) -> int:
-        """How much of this municipality's own task of `kind` others may take over."""
-        return self.statushouders_task if kind == "statushouders" else self.ukraine_reception
-
-
 class Municipality(Frozen):
     """One gemeente with its tasks per category.
 
@@ -144,7 +119,6 @@ class Municipality(Frozen):
     extra: Tasks = Tasks()
     verdeelbesluit: Tasks
     may_host: bool = True
-    uitruil: UitruilInputs = UitruilInputs()
     uitruil: UitruilInputs = UitruilInputs()
 
 
