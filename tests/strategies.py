@@ -190,3 +190,57 @@ def valid_cases(draw: st.DrawFn, min_each: int = 1) -> tuple[Scenario, ProposalS
     ps = ProposalSet(scenario=s.name, scenario_hash=s.content_hash(), as_of=s.round.as_of,
                      proposals=tuple(proposals))
     return s, ps
+
+
+def base_case(as_of: date = date(2025, 1, 15),
+              relief_cap: str = "restopgave") -> tuple[Scenario, ProposalSet]:
+    """A hand-made valid set with one of each kind and no finding at all (every step done).
+
+    PA: GM0101 vb 100/10 extra 30/4, GM0102 vb 60/5 extra 10/0 (surplus 40 regulier, 4 amv).
+    RB: GM0201 vb 40/6 rest 20/3, GM0202 vb 30/2 rest 10/0, GM0203 vb 12/1, GM0204 vb 80/8 rest 5/0.
+    NC: GM0301 vb 70/7, GM0302 vb 20/2, GM0303 vb 5/1 (may not host).
+    """
+    s = scenario([
+        municipality(101, "PA", vb=(100, 10), extra=(30, 4)),
+        municipality(102, "PA", vb=(60, 5), extra=(10, 0)),
+        municipality(201, "RB", vb=(40, 6), rest=(20, 3)),
+        municipality(202, "RB", vb=(30, 2), rest=(10, 0)),
+        municipality(203, "RB", vb=(12, 1)),
+        municipality(204, "RB", vb=(80, 8), rest=(5, 0)),
+        municipality(301, "NC", vb=(70, 7)),
+        municipality(302, "NC", vb=(20, 2)),
+        municipality(303, "NC", vb=(5, 1), may_host=False),
+    ], name="base", as_of=as_of, relief_cap=relief_cap)
+    done = ProcessState(status="signed", signed_on=date(2025, 1, 10), prt_informed_on=date(2025, 1, 11),
+                        ministry_informed_on=date(2025, 1, 12))
+    clause = "Lukt het niet tijdig, dan overleggen partijen binnen een maand."
+    swap = SurplusSwap(
+        id="P-1", source_province="PA", sink_province="RB",
+        transfers=(Transfer(from_code="GM0201", to_code="GM0101", category="regulier", places=15),
+                   Transfer(from_code="GM0202", to_code="GM0102", category="regulier", places=10)),
+        parties=(*_gemeenten(s, ["GM0201", "GM0202", "GM0101", "GM0102"], {}),
+                 Party(kind="provincie", code="PA", name="Provincie PA"),
+                 Party(kind="provincie", code="RB", name="Provincie RB")),
+        coordinators=(Party(kind="provincie", code="PA", name="CdK PA"),
+                      Party(kind="provincie", code="RB", name="CdK RB")),
+        counter_performance=(CounterPerformance(kind="none"),), failure_clause=clause, process=done,
+    )
+    merger = Merger(
+        id="M-1", province="RB", category="regulier", host_code="GM0204", host_own_places=80,
+        location_size=92,
+        transfers=(Transfer(from_code="GM0203", to_code="GM0204", category="regulier", places=12),),
+        parties=_gemeenten(s, ["GM0204", "GM0203"], {}),
+        counter_performance=(CounterPerformance(kind="spuk", by_code="GM0204", to_code="GM0203"),),
+        failure_clause=clause, process=done,
+    )
+    uitruil = Uitruil(
+        id="U-1", province="NC",
+        transfers=(Transfer(from_code="GM0302", to_code="GM0301", category="regulier", places=20),),
+        parties=_gemeenten(s, ["GM0302", "GM0301"], {}),
+        counter_performance=(CounterPerformance(kind="statushouders", by_code="GM0302", to_code="GM0301",
+                                                amount=5),),
+        failure_clause=clause, process=done,
+    )
+    ps = ProposalSet(scenario=s.name, scenario_hash=s.content_hash(), as_of=as_of,
+                     proposals=(swap, merger, uitruil))
+    return s, ps
