@@ -261,3 +261,15 @@ def test_room_of_the_realiser_limits_the_counter_performance():
     r = propose_uitruil(s, make_settings())
     assert r.places_handed_over() == 3
     assert r.proposals[0].counter_performance[0].amount == 3
+
+
+def test_places_committed_by_earlier_stages_are_not_handed_over_again():
+    """G3 across stages: a task already relieved or merged cannot also be handed over."""
+    s = scenario([gm(1, vb=(10, 4), request=(10, 0), kind="statushouders"),
+                  gm(2, offer=(20, 0), sh=50)])
+    free = propose_uitruil(s, make_settings())
+    assert free.places_handed_over() == 10
+    r = propose_uitruil(s, make_settings(), committed={("GM0001", "regulier"): 7})
+    assert r.places_handed_over() == 3
+    got = sorted((u.reason_code, u.places) for u in r.unmatched)
+    assert got == [("committed_elsewhere", 7)]

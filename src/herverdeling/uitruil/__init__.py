@@ -8,6 +8,8 @@ that finds no willing partner with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from herverdeling.proposals import CounterPerformance, Party, ProcessState, Transfer, Uitruil
 from herverdeling.scenario.model import CATEGORIES, Category, Municipality, Scenario
 from herverdeling.uitruil.model import Instance, Solution, build_instance, solve
@@ -34,20 +36,26 @@ def propose_uitruil(
     settings: UitruilSettings | None = None,
     *,
     province: str | None = None,
+    committed: Mapping[tuple[str, Category], int] | None = None,
 ) -> UitruilResult:
-    """Uitruil proposals for every province (or one), with solve info and unmatched requests."""
+    """Uitruil proposals for every province (or one), with solve info and unmatched requests.
+
+    `committed`: places per (CBS code, category) that earlier stages already relieve or merge
+    away; requests are capped at what is left of the task (G3) and the rest is reported.
+    """
+    committed = dict(committed or {})
     settings = settings or load_uitruil_settings()
     codes = [scenario.province(province).code] if province else [p.code for p in scenario.provinces]
     proposals: list[Uitruil] = []
     infos = []
     unmatched: list[Unmatched] = []
     for code in codes:
-        instance = build_instance(scenario, code, settings)
+        instance = build_instance(scenario, code, settings, committed)
         solution = solve(instance, settings) if instance.pairs else Solution()
         if solution.info is not None:
             infos.append(solution.info)
         proposals.extend(_proposals(scenario, instance, solution, settings))
-        unmatched.extend(_unmatched(scenario, code, instance, solution, settings))
+        unmatched.extend(_unmatched(scenario, code, instance, solution, settings, committed))
     return UitruilResult(scenario=scenario.name, settings_id=settings.id, provinces=tuple(codes),
                          proposals=tuple(proposals), solve_info=tuple(infos),
                          unmatched=tuple(unmatched))
@@ -89,7 +97,8 @@ def _proposals(scenario: Scenario, instance: Instance, solution: Solution,
 
 
 def _unmatched(scenario: Scenario, province: str, instance: Instance, solution: Solution,
-               settings: UitruilSettings) -> list[Unmatched]:
+               settings: UitruilSettings,
+               committed: Mapping[tuple[str, Category], int]) -> list[Unmatched]:
     out = []
     status = solution.info.status if solution.info is not None else "OPTIMAL"
     for m in sorted(scenario.municipalities_in(province), key=lambda m: m.cbs_code):
@@ -102,7 +111,13 @@ def _unmatched(scenario: Scenario, province: str, instance: Instance, solution: 
                 out.append(_entry(m, c, asked - task, "above_task",
                                   f"asks to hand over {asked} {c} places but its verdeelbesluit "
                                   f"task is {task}"))
-            left = min(asked, task) - solution.handed_over(m.cbs_code, c)
+            done = committed.get((m.cbs_code, c), 0)
+            free = max(0, task - done)
+            if done and min(asked, task) > free:
+                out.append(_entry(m, c, min(asked, task) - free, "committed_elsewhere",
+                                  f"{done} of its {task} {c} places are already relieved by a "
+                                  "surplus swap or merged; only the rest can be handed over"))
+            left = min(asked, free) - solution.handed_over(m.cbs_code, c)
             if left > 0:
                 code, text = _reason(scenario, settings, instance, m, c, status)
                 out.append(_entry(m, c, left, code, text))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -69,8 +70,15 @@ class Instance:
                    self.offers.get((pair.realiser, category), 0))
 
 
-def build_instance(scenario: Scenario, province: str, settings: UitruilSettings) -> Instance:
-    """Requests (capped at the task), offers, and the pairs allowed by kind, room and distance."""
+def build_instance(scenario: Scenario, province: str, settings: UitruilSettings,
+                   committed: Mapping[tuple[str, Category], int] | None = None) -> Instance:
+    """Requests (capped at the task), offers, and the pairs allowed by kind, room and distance.
+
+    `committed`: places per (CBS code, category) already handed over or relieved by earlier
+    stages (surplus swaps, mergers); a request is capped at the task left, so no place is
+    handed over twice (G3).
+    """
+    committed = committed or {}
     members = sorted(scenario.municipalities_in(province), key=lambda m: m.cbs_code)
     requests: dict[tuple[str, Category], int] = {}
     offers: dict[tuple[str, Category], int] = {}
@@ -79,7 +87,8 @@ def build_instance(scenario: Scenario, province: str, settings: UitruilSettings)
     for m in members:
         u = m.uitruil
         for c in CATEGORIES:
-            asked = min(u.request.get(c), m.verdeelbesluit.get(c))
+            left = max(0, m.verdeelbesluit.get(c) - committed.get((m.cbs_code, c), 0))
+            asked = min(u.request.get(c), left)
             if asked > 0 and u.offers_in_return != "none":
                 requests[(m.cbs_code, c)] = asked
             if u.offer.get(c) > 0:

@@ -11,6 +11,7 @@ from herverdeling.scenario.model import Category
 
 UnmatchedReason = Literal[
     "above_task",  # asked to hand over more than its verdeelbesluit task
+    "committed_elsewhere",  # part of the task is already relieved (surplus swap) or merged
     "no_counter_performance",  # offers nothing in return
     "no_offer",  # nobody else in the province offers places of this category
     "beyond_distance",  # every offer of this category is beyond the distance limit

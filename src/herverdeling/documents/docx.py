@@ -1,0 +1,113 @@
+"""Word documents from the rendered Markdown, so the .docx and its .md twin say the same thing.
+
+The Markdown is parsed by markdown-it-py (CommonMark plus tables); this module only maps its
+tokens to python-docx: headings, paragraphs with bold and italic runs, bullet and numbered
+lists, tables and horizontal rules (as page-wide separators).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+from docx.text.paragraph import Paragraph
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+_MD = MarkdownIt("commonmark").enable("table")
+
+
+def _runs(paragraph: Paragraph, inline: Token) -> None:
+    bold = italic = False
+    for child in inline.children or []:
+        if child.type == "strong_open":
+            bold = True
+        elif child.type == "strong_close":
+            bold = False
+        elif child.type == "em_open":
+            italic = True
+        elif child.type == "em_close":
+            italic = False
+        elif child.type in {"text", "code_inline"}:
+            run = paragraph.add_run(child.content)
+            run.bold, run.italic = bold, italic
+        elif child.type in {"softbreak", "hardbreak"}:
+            paragraph.add_run().add_break()
+
+
+def markdown_to_docx(markdown: str, path: Path, *, title: str = "") -> Path:
+    """Write `markdown` as a .docx at `path` (a lawyer edits it further in Word)."""
+    doc: DocxDocument = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Calibri"
+    style.font.size = Pt(11)
+    if title:
+        doc.core_properties.title = title
+    tokens = _MD.parse(markdown)
+    lists: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "heading_open":
+            level = int(tok.tag[1])
+            heading = doc.add_heading(level=min(level, 4))
+            _runs(heading, tokens[i + 1])
+            i += 3
+            continue
+        if tok.type in {"bullet_list_open", "ordered_list_open"}:
+            lists.append("List Bullet" if tok.type == "bullet_list_open" else "List Number")
+        elif tok.type in {"bullet_list_close", "ordered_list_close"}:
+            lists.pop()
+        elif tok.type == "paragraph_open":
+            style_name = lists[-1] if lists and tok.hidden else None
+            para = doc.add_paragraph(style=style_name)
+            _runs(para, tokens[i + 1])
+            i += 3
+            continue
+        elif tok.type == "table_open":
+            i = _table(doc, tokens, i)
+            continue
+        elif tok.type == "hr":
+            para = doc.add_paragraph("_" * 40)
+            para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif tok.type in {"fence", "code_block"}:
+            doc.add_paragraph(tok.content.rstrip("\n"))
+        i += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path
+
+
+def _table(doc: DocxDocument, tokens: list[Token], start: int) -> int:
+    rows: list[list[Token]] = []
+    i = start + 1
+    while tokens[i].type != "table_close":
+        if tokens[i].type == "tr_open":
+            rows.append([])
+        elif tokens[i].type == "inline":
+            rows[-1].append(tokens[i])
+        i += 1
+    if rows:
+        table = doc.add_table(rows=len(rows), cols=max(len(r) for r in rows))
+        table.style = "Table Grid"
+        for r, cells in enumerate(rows):
+            for c, inline in enumerate(cells):
+                para = table.cell(r, c).paragraphs[0]
+                _runs(para, inline)
+                if r == 0:
+                    for run in para.runs:
+                        run.bold = True
+    return i + 1
+
+
+def docx_text(path: Path) -> str:
+    """All text of a .docx (paragraphs and table cells), for tests and checks."""
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)

@@ -1,0 +1,241 @@
+"""Write a run's papers: proposals, findings, ledger, agreements (.docx + .md), summary, Excel,
+map and manifest. Only proposals without a checker error get an agreement (issue 5, point 3).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import platform
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from herverdeling.checker.findings import CheckReport
+from herverdeling.checker.ledger import Ledger, build_ledger
+from herverdeling.documents.context import TEMPLATES, build_doc, plekken, slug
+from herverdeling.documents.docx import markdown_to_docx
+from herverdeling.proposals import Merger, ProposalSet, SurplusSwap, Uitruil
+from herverdeling.scenario.model import CATEGORIES, Scenario
+
+if TYPE_CHECKING:
+    from herverdeling.pipeline import RunResult, StageTiming
+
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+          "september", "oktober", "november", "december"]
+
+
+def datum(d: date | str) -> str:
+    """Dutch long date: 1 juni 2025."""
+    if isinstance(d, str):
+        d = date.fromisoformat(d)
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("herverdeling.documents", "templates"),
+                      undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env.filters["datum"] = datum
+    env.filters["plekken"] = plekken
+    return env
+
+
+def render_agreement(proposal: SurplusSwap | Merger | Uitruil, scenario: Scenario, ledger: Ledger,
+                     report: CheckReport, version: str, env: Environment | None = None) -> dict[str, str]:
+    """Markdown of the agreement, the notification and (for amendments) the addendum."""
+    env = env or environment()
+    doc = build_doc(proposal, scenario, ledger, report, version)
+    out = {
+        "agreement": env.get_template(TEMPLATES[proposal.kind]).render(doc=doc),
+        "kennisgeving": env.get_template("kennisgeving.md.j2").render(doc=doc),
+    }
+    if proposal.kind in {"merger", "uitruil"}:  # P8: a surplus swap amends no verdeelbesluit
+        out["addendum"] = env.get_template("addendum.md.j2").render(doc=doc)
+    return out
+
+
+def file_stem(proposal: SurplusSwap | Merger | Uitruil, scenario: Scenario) -> str:
+    if isinstance(proposal, Merger):
+        label = scenario.municipality(proposal.host_code).name
+    elif isinstance(proposal, SurplusSwap):
+        label = f"{proposal.source_province}-{proposal.sink_province}"
+    else:
+        label = proposal.province
+    return f"{slug(proposal.id, 60)}-{slug(label, 40)}"
+
+
+def write_documents(folder: Path, proposals: ProposalSet, scenario: Scenario, ledger: Ledger,
+                    report: CheckReport, version: str,
+                    progress: Callable[[str], None] | None = None) -> list[Path]:
+    """agreements/, kennisgevingen/, addenda/: one .md and one .docx each, passed proposals only."""
+    env = environment()
+    written: list[Path] = []
+    passed = [p for p in proposals.proposals if report.passed(p.id)]
+    for n, proposal in enumerate(passed, 1):
+        texts = render_agreement(proposal, scenario, ledger, report, version, env)
+        stem = file_stem(proposal, scenario)
+        for key, sub in (("agreement", "agreements"), ("kennisgeving", "kennisgevingen"),
+                         ("addendum", "addenda")):
+            if key not in texts:
+                continue
+            md = folder / sub / f"{stem}.md"
+            md.parent.mkdir(parents=True, exist_ok=True)
+            md.write_text(texts[key], encoding="utf-8")
+            title = texts[key].splitlines()[0].lstrip("# ").strip()
+            written += [md, markdown_to_docx(texts[key], md.with_suffix(".docx"), title=title)]
+        if progress and (n % 25 == 0 or n == len(passed)):
+            progress(f"      documents {n}/{len(passed)}")
+    return written
+
+
+def _per_province(scenario: Scenario, proposals: ProposalSet) -> list[dict[str, Any]]:
+    rows = []
+    for p in scenario.provinces:
+        vb, sur, rest = (scenario.verdeelbesluit_total(p.code), scenario.surplus(p.code),
+                         scenario.restopgave(p.code))
+        rel = Counter()
+        mer = Counter()
+        uit = Counter()
+        n = 0
+        for q in proposals.proposals:
+            touches = False
+            for t in q.transfers:
+                frm = scenario.municipality(t.from_code)
+                if isinstance(q, SurplusSwap) and frm.province == p.code:
+                    rel[t.category] += int(t.places)
+                    touches = True
+                elif isinstance(q, Merger) and q.province == p.code:
+                    mer[t.category] += int(t.places)
+                    touches = True
+                elif isinstance(q, Uitruil) and q.province == p.code:
+                    uit[t.category] += int(t.places)
+                    touches = True
+            if isinstance(q, SurplusSwap) and q.source_province == p.code:
+                touches = True
+            n += touches
+        rows.append({
+            "name": p.name, "vb_r": vb.regulier, "vb_a": vb.amv, "sur_r": sur.regulier,
+            "sur_a": sur.amv, "rest_r": rest.regulier, "rest_a": rest.amv,
+            "rel_r": rel["regulier"], "rel_a": rel["amv"], "mer_r": mer["regulier"],
+            "mer_a": mer["amv"], "uit_r": uit["regulier"], "uit_a": uit["amv"], "n": n,
+        })
+    return rows
+
+
+def summary_markdown(scenario: Scenario, result: RunResult, report: CheckReport, version: str,
+                     env: Environment | None = None) -> str:
+    env = env or environment()
+    proposals = result.proposals
+    provinces = _per_province(scenario, proposals)
+    total = {k: sum(r[k] for r in provinces) for k in provinces[0] if k != "name"}
+    total["n"] = len(proposals.proposals)
+
+    def places(kind: str) -> dict[str, int]:
+        return {c: sum(int(t.places) for q in proposals.proposals if q.kind == kind
+                       for t in q.transfers if t.category == c) for c in CATEGORIES}
+
+    context = {
+        "scenario": scenario.name, "scenario_title": scenario.title,
+        "scenario_hash": scenario.content_hash(), "as_of": scenario.round.as_of,
+        "version": version, "policy": result.settings.policy, "round": scenario.round,
+        "counts": Counter(q.kind for q in proposals.proposals),
+        "relief": places("surplus_swap"), "merged": places("merger"), "swapped": places("uitruil"),
+        "surplus": {c: sum(scenario.surplus(p).get(c) for p in scenario.plusprovincies())
+                    for c in CATEGORIES},
+        "passed": len(report.passed_ids()), "failed": len(report.failed_ids()),
+        "warnings": len(report.warnings),
+        "provinces": provinces, "total": total,
+        "open_steps": _group_steps(report),
+        "failed_list": [{"id": pid, "rules": ", ".join(sorted(report.rule_ids(pid, severity="error")))}
+                        for pid in report.failed_ids()],
+        "assumption_count": len(scenario.assumptions),
+    }
+    return env.get_template("summary.md.j2").render(s=context)
+
+
+def _group_steps(report: CheckReport) -> list[dict[str, Any]]:
+    """Each distinct open step once, with the number of proposals it concerns."""
+    by_text: dict[str, set[str]] = {}
+    for f in report.open_steps:
+        by_text.setdefault(f"{f.rule_id}: {f.message_nl}", set()).add(f.proposal_id)
+    return [{"text": text, "count": len(ids)} for text, ids in sorted(by_text.items())]
+
+
+def write_excel(path: Path, proposals: ProposalSet, report: CheckReport, ledger: Ledger,
+                scenario: Scenario) -> Path:
+    names = {m.cbs_code: m.name for m in scenario.municipalities}
+    transfer_rows = []
+    for q in proposals.proposals:
+        for t in q.transfers:
+            transfer_rows.append({
+                "voorstel": q.id, "soort": q.kind, "van (cbs)": t.from_code,
+                "van": names.get(t.from_code, ""), "naar (cbs)": t.to_code,
+                "naar": names.get(t.to_code, ""), "categorie": t.category, "plekken": t.places,
+                "afstand_km": None if t.distance_km is None else round(t.distance_km, 1),
+                "getoetst": "geen fout" if report.passed(q.id) else "fout",
+            })
+    findings = [{"voorstel": f.proposal_id, "regel": f.rule_id, "ernst": f.severity,
+                 "melding": f.message_nl, "message": f.message_en, "informatiebericht": f.section}
+                for f in report.findings]
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        pd.DataFrame(transfer_rows).to_excel(xl, sheet_name="voorstellen", index=False)
+        pd.DataFrame(findings, columns=["voorstel", "regel", "ernst", "melding", "message",
+                                        "informatiebericht"]).to_excel(xl, sheet_name="toetsing",
+                                                                       index=False)
+        pd.read_csv(io.StringIO(ledger.to_csv()), dtype={"cbs_code": str}).to_excel(
+            xl, sheet_name="ibt-ledger", index=False)
+    return path
+
+
+def manifest(scenario: Scenario, result: RunResult, report: CheckReport, version: str,
+             timings: Iterable[StageTiming], files: list[str], started: float) -> dict[str, Any]:
+    return {
+        "tool": "herverdeling",
+        "version": version,
+        "python": platform.python_version(),
+        "created_for_as_of": scenario.round.as_of.isoformat(),
+        "scenario": {"name": scenario.name, "content_hash": scenario.content_hash(),
+                     "norms": scenario.norms.id, "options": scenario.options.model_dump()},
+        "settings": result.settings.model_dump(),
+        "solvers": [info.model_dump() for info in result.proposals.solve_info],
+        "timings_s": {t.stage: round(t.seconds, 3) for t in timings},
+        "total_s": round(time.perf_counter() - started, 3),
+        "proposals": len(result.proposals.proposals),
+        "passed": list(report.passed_ids()),
+        "failed": list(report.failed_ids()),
+        "files": sorted(files),
+    }
+
+
+def write_run(folder: Path, scenario: Scenario, result: RunResult, report: CheckReport, *,
+              extra_timings: tuple[StageTiming, ...] = (), version: str, started: float,
+              progress: Callable[[str], None] | None = None) -> Path:
+    from herverdeling.documents.kaart import write_html, write_png
+
+    ledger = build_ledger(scenario, result.proposals)
+    (folder / "proposals.json").write_text(result.proposals.model_dump_json(indent=2) + "\n",
+                                           encoding="utf-8")
+    (folder / "findings.json").write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    (folder / "ledger.csv").write_text(ledger.to_csv(), encoding="utf-8")
+    write_documents(folder, result.proposals, scenario, ledger, report, version, progress)
+    env = environment()
+    ibt = {m.cbs_code: (int(ledger.row(m.cbs_code, "regulier").ibt_task),
+                        int(ledger.row(m.cbs_code, "amv").ibt_task)) for m in scenario.municipalities}
+    write_html(scenario, result.proposals, ibt, folder / "kaart.html")
+    write_png(scenario, result.proposals, folder / "kaart.png")
+    (folder / "summary.md").write_text(summary_markdown(scenario, result, report, version, env),
+                                       encoding="utf-8")
+    write_excel(folder / "overzicht.xlsx", result.proposals, report, ledger, scenario)
+    files = [str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()]
+    files.append("manifest.json")
+    data = manifest(scenario, result, report, version, (*result.timings, *extra_timings), files,
+                    started)
+    (folder / "manifest.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+    return folder
