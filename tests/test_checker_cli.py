@@ -80,7 +80,7 @@ def test_json_output_is_a_check_report(invalid_file, scenario_dir):
 
 def test_dutch_messages(invalid_file, scenario_dir):
     result = run("check", invalid_file, "--scenario", scenario_dir, "--lang", "nl")
-    assert "draagt over alle voorstellen samen 21" in result.output
+    assert "draagt in alle voorstellen samen 21" in result.output
 
 
 def test_truncated_json_exits_2(valid_file, scenario_dir, tmp_path):

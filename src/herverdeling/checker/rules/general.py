@@ -116,7 +116,7 @@ def g2_codes_exist(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
     "G3", section=f"{SEC_1}; {SEC_3}",
     title_nl="Niets dubbel geteld", title_en="Nothing counted twice",
     messages={
-        "handed_over": ("{code} draagt over alle voorstellen samen {total} {category} plaatsen over "
+        "handed_over": ("{code} draagt in alle voorstellen samen {total} {category} plaatsen over "
                         "({proposals}), meer dan zijn taak van {task} in het verdeelbesluit.",
                         "{code} hands over {total} {category} places across all proposals "
                         "({proposals}), more than its verdeelbesluit task of {task}."),
