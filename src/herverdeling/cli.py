@@ -135,6 +135,8 @@ def _register() -> None:
         "herverdeling.uitruil.commands",
         "herverdeling.documents.commands",
         "herverdeling.bench.commands",
+        "herverdeling.bench.sweep_commands",
+        "herverdeling.app.commands",
     ):
         try:
             mod = importlib.import_module(module)

@@ -137,20 +137,25 @@ def run_solvers(scenario: Scenario, settings: RunSettings, progress: Progress = 
 
 
 def propose(
-    scenario_name: str | Path,
+    scenario_name: str | Path | Scenario,
     out: Path,
     *,
     policy: str = "proportional",
     force: bool = False,
     progress: Progress = _quiet,
 ) -> Path:
-    """The whole job: solve, check, write. Returns the output folder."""
+    """The whole job: solve, check, write. Returns the output folder.
+
+    `scenario_name` is a bundled name, a folder, or a Scenario already in memory (e.g. one with
+    changed norms or hosts from the explorer app).
+    """
     from herverdeling.checker import check
     from herverdeling.documents.writers import write_run
     from herverdeling.scenario.io import atomic_folder
 
     started = time.perf_counter()
-    scenario = load_scenario(scenario_name)
+    scenario = (scenario_name if isinstance(scenario_name, Scenario)
+                else load_scenario(scenario_name))
     progress(f"scenario {scenario.name}: {len(scenario.municipalities)} municipalities, "
              f"as of {scenario.round.as_of}")
     settings = RunSettings(scenario=scenario.name, policy=policy)
