@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cached_property
@@ -178,6 +179,9 @@ def build_ledger(
                 if not scenario.has_municipality(code):
                     raise ProposalInputError(f"proposal {p.id}: unknown municipality {code!r}; run "
                                              "`herverdeling check` first")
+            if not math.isfinite(t.places):
+                raise ProposalInputError(f"proposal {p.id}: {t.places} places is not a number; run "
+                                         "`herverdeling check` first")
             key_from, key_to = (t.from_code, t.category), (t.to_code, t.category)
             if isinstance(p, SurplusSwap):
                 entries[key_from].append(LedgerEntry(proposal_id=p.id, kind=p.kind, effect="relief",

@@ -1,6 +1,31 @@
 """The one rule catalogue: G1-G6, U1-U8, S1-S4, P1-P11, each a small function in its family's module.
 
 Importing this package registers every rule in `CATALOGUE` (id -> Rule) in the order of DOMAIN.md.
+All rules are errors except G6 (a warning); process rules report a step not yet due as `open`.
+
+What each rule can check on the typed proposal (choices made where the note leaves room):
+- G1 every transfer, counter-performance amount, host_own_places and location_size is whole >= 0
+  (bools, NaN and infinities are not places).
+- G2 every code exists; each municipality lies in the province the proposal says (uitruil/merger:
+  `province`; swap: relieved in `sink_province`, backing in `source_province`); party codes exist.
+- G3 across the whole set, per municipality and category: all it hands over, merges away or is
+  relieved of <= its verdeelbesluit task; per backing municipality: promised <= its extra places.
+  (The per-province surplus cap is P2.) Every proposal that contributes is blocked.
+- G4 a merger's transfers are in the merger's category; nobody hands over (or backs) a category in
+  which it has no task (no extra places): the other category would silently stand in.
+- G5 places named; every municipality moved between (and the host) is a gemeente party; a
+  counter-performance is recorded ('none' counts; 'to_agree' is open in a draft, an error once
+  signed); a counter-performance names only parties.
+- U6/S3 (model choice) the realiser or host must be allowed to host (`may_host`), since IBT will
+  hold it alone. U7/S3 only the realiser/host may pass SPUK on; P9 a relieved municipality cannot.
+- U5 the amendment leaves the province's total per category unchanged. The addendum's reason is
+  written by the documents stage; the proposal carries no field for it.
+- S4 host_own_places equals the host's verdeelbesluit task in the category, location_size equals
+  host_own_places plus the members' places, and the host is not its own member.
+- P7 "per ommegaande" = within IMMEDIATELY_DAYS (7) calendar days of signing (process.py).
+- P8 a surplus swap crosses a provincial border; within one province it would be uitruil.
+- P10 the ministry neither gives nor receives the counter-performance.
+- P11 relief per municipality and category, across all swaps, <= Scenario.relief_cap().
 """
 
 from __future__ import annotations
