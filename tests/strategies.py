@@ -187,6 +187,13 @@ def valid_cases(draw: st.DrawFn, min_each: int = 1) -> tuple[Scenario, ProposalS
             failure_clause=draw(clause), process=proc,
         ))
 
+    # S4: a host's own places are what is left of its task after everything it hands over or is
+    # relieved of (the budget), known only once all proposals are drawn.
+    for i, p in enumerate(proposals):
+        if isinstance(p, Merger):
+            own = budget[(p.host_code, p.category)]
+            proposals[i] = p.model_copy(update={
+                "host_own_places": own, "location_size": own + sum(t.places for t in p.transfers)})
     ps = ProposalSet(scenario=s.name, scenario_hash=s.content_hash(), as_of=s.round.as_of,
                      proposals=tuple(proposals))
     return s, ps

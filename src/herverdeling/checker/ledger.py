@@ -179,9 +179,11 @@ def build_ledger(
                 if not scenario.has_municipality(code):
                     raise ProposalInputError(f"proposal {p.id}: unknown municipality {code!r}; run "
                                              "`herverdeling check` first")
-            if not math.isfinite(t.places):
-                raise ProposalInputError(f"proposal {p.id}: {t.places} places is not a number; run "
-                                         "`herverdeling check` first")
+            if isinstance(t.places, bool) or not math.isfinite(t.places) or t.places < 0 \
+                    or t.places != int(t.places):
+                raise ProposalInputError(f"proposal {p.id}: {t.places} places is not a whole number >= 0 "
+                                         "(rule G1); run `herverdeling check` first")
+            t = t.model_copy(update={"places": int(t.places)})  # exact integer arithmetic from here on
             key_from, key_to = (t.from_code, t.category), (t.to_code, t.category)
             if isinstance(p, SurplusSwap):
                 entries[key_from].append(LedgerEntry(proposal_id=p.id, kind=p.kind, effect="relief",
@@ -199,7 +201,7 @@ def build_ledger(
     for m in scenario.municipalities:
         for cat in CATEGORIES:
             es = tuple(entries.get((m.cbs_code, cat), ()))
-            by = defaultdict(float)
+            by: dict[str, int] = defaultdict(int)
             for e in es:
                 by[e.effect] += e.places
             vb = m.verdeelbesluit.get(cat)

@@ -20,8 +20,9 @@ What each rule can check on the typed proposal (choices made where the note leav
   hold it alone. U7/S3 only the realiser/host may pass SPUK on; P9 a relieved municipality cannot.
 - U5 the amendment leaves the province's total per category unchanged. The addendum's reason is
   written by the documents stage; the proposal carries no field for it.
-- S4 host_own_places equals the host's verdeelbesluit task in the category, location_size equals
-  host_own_places plus the members' places, and the host is not its own member.
+- S4 host_own_places equals the host's own places in the ledger (verdeelbesluit task minus all it
+  hands over or is relieved of across the set), location_size equals host_own_places plus the
+  members' places, and the host is not its own member.
 - P7 "per ommegaande" = within IMMEDIATELY_DAYS (7) calendar days of signing (process.py).
 - P8 a surplus swap crosses a provincial border; within one province it would be uitruil.
 - P10 the ministry neither gives nor receives the counter-performance.

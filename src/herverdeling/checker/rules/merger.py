@@ -15,6 +15,7 @@ from herverdeling.checker.rules.base import (
     involved_codes,
     is_whole,
     rule,
+    total,
 )
 from herverdeling.checker.rules.uitruil import (
     HOST_MESSAGES,
@@ -93,10 +94,11 @@ def s3_as_uitruil(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
     title_nl="Nieuwe taak gastgemeente = eigen taak + ingebrachte plaatsen",
     title_en="Host's new task = its own + the members' places",
     messages={
-        "host_own": ("Eigen opgave van {host} staat op {stated}, maar het verdeelbesluit geeft {task} "
-                     "{category} plaatsen.",
-                     "{host}'s own task is given as {stated}, but its verdeelbesluit says {task} "
-                     "{category} places."),
+        "host_own": ("Eigen opgave van {host} staat op {stated}, maar na alle afspraken houdt {host} "
+                     "{own} eigen {category} plaatsen (verdeelbesluit {task} - overgedragen of ontlast "
+                     "{out}).",
+                     "{host}'s own task is given as {stated}, but after all agreements {host} keeps {own} "
+                     "own {category} places (verdeelbesluit {task} - handed over or relieved {out})."),
         "location_size": ("Locatie bij {host} telt {stated} plaatsen; eigen {own} + ingebracht {intake} "
                           "= {expected}.",
                           "Location at {host} counts {stated} places; own {own} + merged {intake} = "
@@ -108,11 +110,14 @@ def s3_as_uitruil(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
 def s4_host_task(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
     assert isinstance(p, Merger)
     host = ctx.muni(p.host_code)
-    if host is not None and is_whole(p.host_own_places) and p.host_own_places != host.verdeelbesluit.get(
-            p.category):
-        yield Hit("host_own", {"host": Muni(p.host_code), "stated": p.host_own_places,
-                               "task": host.verdeelbesluit.get(p.category), "category": p.category},
-                  (p.host_code,))
+    if host is not None and is_whole(p.host_own_places):
+        # The host's own places are what the ledger keeps for it: its verdeelbesluit task minus all it
+        # hands over or is relieved of across the set (a surplus swap may have relieved it first).
+        task = host.verdeelbesluit.get(p.category)
+        out = total(ctx.handed_over[(p.host_code, p.category)])
+        if p.host_own_places != task - out:
+            yield Hit("host_own", {"host": Muni(p.host_code), "stated": p.host_own_places, "own": task - out,
+                                   "task": task, "out": out, "category": p.category}, (p.host_code,))
     intake = sum(t.places for t in p.transfers if t.to_code == p.host_code)
     if p.location_size != p.host_own_places + intake:
         yield Hit("location_size", {"host": Muni(p.host_code), "stated": p.location_size,
