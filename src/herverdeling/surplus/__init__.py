@@ -9,12 +9,13 @@ import time
 
 from herverdeling.errors import InfeasibleError
 from herverdeling.scenario.model import CATEGORIES, Scenario
-from herverdeling.surplus.network import SurplusNetwork, build_network
+from herverdeling.surplus.network import SurplusNetwork, build_network, province_roles
 from herverdeling.surplus.policies import DEFAULT_POLICY, Policy, load_policy
 from herverdeling.surplus.result import (
     CategorySummary,
     SurplusResult,
     build_proposals,
+    pair_distances,
     pair_flows,
     solve_info,
 )
@@ -28,7 +29,8 @@ def solve_network(net: SurplusNetwork, backend: Backend = "ortools") -> FlowSolu
     """Solve one category's network; None when there is nothing to relieve."""
     if net.relief == 0:
         return None
-    solution = solve_min_cost_flow(net.graph, backend)
+    # OR-Tools reads the arrays directly; network_simplex gets the networkx graph of the same network.
+    solution = solve_min_cost_flow(net.problem if backend == "ortools" else net.graph, backend)
     if solution.status != "OPTIMAL":
         raise InfeasibleError(
             f"surplus flow for {net.category} ended {solution.status} although relief {net.relief} "
@@ -44,12 +46,15 @@ def propose_surplus_swaps(scenario: Scenario, policy: Policy | str = DEFAULT_POL
     pairs = []
     infos = []
     summaries = []
+    roles = province_roles(scenario)
     for category in CATEGORIES:
         start = time.perf_counter()
-        net = build_network(scenario, category, pol)
+        net = build_network(scenario, category, pol, roles)
         solution = solve_network(net, backend)
         if solution is not None:
-            pairs += [(category, s, r, f) for (s, r), f in pair_flows(net, solution).items()]
+            flows = pair_flows(net, solution)
+            pairs += [(category, s, r, f, km) for ((s, r), f), km
+                      in zip(flows.items(), pair_distances(net, flows), strict=True)]
         infos.append(solve_info(net, solution, time.perf_counter() - start))
         summaries.append(CategorySummary(category=category, total_surplus=net.total_surplus,
                                          total_capacity=net.total_capacity, relief=net.relief,

@@ -1,11 +1,12 @@
-"""The surplus-swap flow network of one category, built with networkx from a scenario and a policy.
+"""The surplus-swap flow network of one category, built from a scenario and a policy.
 
-Layers (node names are strings, inserted in sorted order so the network is deterministic):
+Layers (node names are strings; nodes and arcs come in a fixed order, so the network is
+deterministic):
 
     S -> src:GM.. (supply: the municipality's `extra`, so a province never gives more than its
                    surplus, P2)
-      -> transport: direct arcs src -> rel (km cost), and in large instances also
-         src -> out:P -> in:Q -> rel (province hubs, centroid km)
+      -> transport: direct arcs src -> rel (km cost); in large instances the k nearest candidate
+         sources plus routes through province hubs src -> out:P -> in:Q -> rel (centroid km)
       -> rel:GM.. (a municipality that can be relieved, capacity relief_cap, P11; P3: it lies in a
                    province with a restopgave)
       -> prov:Q -> T (fairness layer)
@@ -18,18 +19,23 @@ Policies:
 - nearest: cost = distance per place on transport arcs only.
 - proportional: on rel -> prov and prov -> T, convex piecewise-linear costs around the exact fair
   share f (-W per place up to floor f, 0 up to ceil f, +W beyond). W exceeds any possible
-  difference in distance cost, so the optimum is fair first (every province and municipality
-  within one place of its share, when the fair solution exists, which it does because transport
-  is complete) and shortest second.
+  difference in distance cost between two flows, so the optimum is fair first and shortest second.
+  A fully fair flow exists (every province within one place of its share, every municipality
+  within one place of its own, because transport is complete), so it is what the solver returns.
 - small-first: eligible small tasks, smallest first while they fit in R, are forced whole
   (lower bound = capacity = task, arc rel -> T); the rest of R is shared proportionally.
+
+The parallel segments of a convex cost on u -> v are arcs u -> v:below / v:fair / v:above (three
+segment heads shared by every u flowing into v, each with one free arc on to v), so the network is
+a plain DiGraph. It is assembled as integer arrays (a `FlowProblem`, fast enough for 100,000
+municipalities); `SurplusNetwork.graph` is exactly the same network as a networkx DiGraph.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from fractions import Fraction
+from functools import cached_property
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -37,9 +43,12 @@ import numpy as np
 from herverdeling.errors import SettingsError
 from herverdeling.scenario.model import Category, Municipality, Scenario
 from herverdeling.surplus.policies import Policy
+from herverdeling.surplus.solve import FlowProblem
 
 EARTH_KM = 6371.0
+SEGMENTS = ("below", "fair", "above")
 _COST_LIMIT = 2**62  # OR-Tools scales costs by the node count; stay far from int64 overflow
+Roles = tuple[tuple[str, ...], tuple[str, ...]]
 
 
 def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
@@ -47,38 +56,6 @@ def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.
     p1, l1, p2, l2 = map(np.radians, (lat1, lon1, lat2, lon2))
     h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
     return 2 * EARTH_KM * np.arcsin(np.sqrt(np.minimum(1.0, h)))
-
-
-@dataclass(frozen=True)
-class Site:
-    """A source or relievable municipality in the network."""
-
-    code: str
-    province: str
-    places: int  # supply (source) or relief capacity (relievable)
-    lat: float
-    lon: float
-
-
-@dataclass
-class SurplusNetwork:
-    """The graph plus what the result stage needs to read the flow back."""
-
-    category: Category
-    policy: Policy
-    graph: nx.MultiDiGraph
-    sources: tuple[Site, ...]
-    relievable: tuple[Site, ...]
-    total_surplus: int
-    total_capacity: int
-    relief: int  # R = min(total_surplus, total_capacity)
-    transport: str  # "complete" or "k-nearest+hubs"
-    fairness_weight: int = 0
-    forced_small: tuple[str, ...] = ()  # codes relieved whole first (small-first)
-    centroids: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-    def km_cost(self, km: float | np.ndarray) -> np.ndarray:
-        return np.rint(np.asarray(km) * 1000.0 / self.policy.distance_unit_m).astype(np.int64)
 
 
 def src(code: str) -> str:
@@ -101,24 +78,47 @@ def hub_in(code: str) -> str:
     return f"in:{code}"
 
 
+class Site(NamedTuple):
+    """A source or relievable municipality in the network (a NamedTuple: cheap at 100,000)."""
+
+    code: str
+    province: str
+    places: int  # supply (source) or relief capacity (relievable)
+    lat: float
+    lon: float
+
+
 def _site(m: Municipality, places: int) -> Site:
     return Site(code=m.cbs_code, province=m.province, places=places, lat=m.point.lat, lon=m.point.lon)
 
 
-def sources_of(scenario: Scenario, category: Category) -> tuple[Site, ...]:
+def province_roles(scenario: Scenario) -> Roles:
+    """(plusprovincies, restopgave provinces), as Scenario.plusprovincies()/restopgave_provinces(),
+    in one pass with plain integers (those views build Tasks per municipality: slow at 100,000)."""
+    vb: dict[str, list[int]] = {p.code: [0, 0] for p in scenario.provinces}
+    rest: dict[str, int] = dict.fromkeys(vb, 0)
+    for m in scenario.municipalities:
+        t = vb[m.province]
+        t[0] += m.verdeelbesluit.regulier
+        t[1] += m.verdeelbesluit.amv
+        rest[m.province] += m.restopgave.regulier + m.restopgave.amv
+    plus = tuple(p.code for p in scenario.provinces
+                 if max(0, vb[p.code][0] - p.opgave.regulier) + max(0, vb[p.code][1] - p.opgave.amv) > 0)
+    return plus, tuple(p.code for p in scenario.provinces if rest[p.code] > 0)
+
+
+def sources_of(scenario: Scenario, category: Category, roles: Roles | None = None) -> tuple[Site, ...]:
     """P1/P2: municipalities of plusprovincies with extra places in this category."""
-    out = []
-    for p in scenario.plusprovincies():
-        for m in scenario.municipalities_in(p):
-            if m.extra.get(category) > 0:
-                out.append(_site(m, m.extra.get(category)))
+    out = [_site(m, m.extra.get(category))
+           for p in (roles or province_roles(scenario))[0] for m in scenario.municipalities_in(p)
+           if m.extra.get(category) > 0]
     return tuple(sorted(out, key=lambda s: s.code))
 
 
-def relievable_of(scenario: Scenario, category: Category) -> tuple[Site, ...]:
+def relievable_of(scenario: Scenario, category: Category, roles: Roles | None = None) -> tuple[Site, ...]:
     """P3/P11: municipalities of restopgave provinces with a positive relief cap."""
     out = []
-    for q in scenario.restopgave_provinces():
+    for q in (roles or province_roles(scenario))[1]:
         for m in scenario.municipalities_in(q):
             cap = scenario.relief_cap(m, category)
             if cap > 0:
@@ -126,10 +126,11 @@ def relievable_of(scenario: Scenario, category: Category) -> tuple[Site, ...]:
     return tuple(sorted(out, key=lambda s: s.code))
 
 
-def eligible_small(scenario: Scenario, category: Category) -> tuple[Site, ...]:
+def eligible_small(scenario: Scenario, category: Category, roles: Roles | None = None,
+                   relievable: tuple[Site, ...] | None = None) -> tuple[Site, ...]:
     """Small tasks a swap can remove: 0 < task < min_size and the relief cap covers the whole task."""
     out = []
-    for s in relievable_of(scenario, category):
+    for s in relievable_of(scenario, category, roles) if relievable is None else relievable:
         task = scenario.municipality(s.code).verdeelbesluit.get(category)
         if scenario.is_small(task, category) and s.places >= task:
             out.append(Site(code=s.code, province=s.province, places=task, lat=s.lat, lon=s.lon))
@@ -147,155 +148,229 @@ def select_small(candidates: tuple[Site, ...], budget: int) -> tuple[Site, ...]:
     return tuple(sorted(chosen, key=lambda s: s.code))
 
 
-def fair_shares(total: int, weights: dict[str, int]) -> dict[str, Fraction]:
-    """Exact proportional shares of `total` (a Fraction each)."""
-    wsum = sum(weights.values())
-    if wsum == 0:
-        return dict.fromkeys(weights, Fraction(0))
-    return {k: Fraction(total * w, wsum) for k, w in weights.items()}
+class _Arcs:
+    """Collects nodes and arc arrays in insertion order."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.index: dict[str, int] = {}
+        self.demand: dict[int, int] = {}
+        self.chunks: list[tuple[np.ndarray, ...]] = []
+
+    def nodes(self, names: list[str]) -> np.ndarray:
+        for n in names:
+            if n not in self.index:
+                self.index[n] = len(self.names)
+                self.names.append(n)
+        return np.fromiter((self.index[n] for n in names), dtype=np.int64, count=len(names))
+
+    def add(self, tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray | int = 0,
+            lowers: np.ndarray | int = 0) -> None:
+        m = len(tails)
+        keep = np.asarray(caps) > 0
+        arrays = [np.broadcast_to(np.asarray(a, dtype=np.int64), (m,)) for a in (tails, heads, caps, costs,
+                                                                                  lowers)]
+        self.chunks.append(tuple(a[keep] for a in arrays))
+
+    def problem(self) -> FlowProblem:
+        demands = np.zeros(len(self.names), dtype=np.int64)
+        for i, d in self.demand.items():
+            demands[i] = d
+        cols = [np.concatenate([c[k] for c in self.chunks]) if self.chunks else np.zeros(0, dtype=np.int64)
+                for k in range(5)]
+        return FlowProblem(nodes=tuple(self.names), demands=demands, tails=cols[0], heads=cols[1],
+                           capacities=cols[2], costs=cols[3], lowers=cols[4])
 
 
-def _add_convex(g: nx.MultiDiGraph, u: str, v: str, share: Fraction, cap: int, w: int) -> None:
-    """Convex cost around `share`: -w per place up to floor, 0 up to ceil, +w up to cap."""
-    lo, hi = math.floor(share), math.ceil(share)
-    for key, c, cost in (("below", lo, -w), ("fair", hi - lo, 0), ("above", cap - hi, w)):
-        if c > 0:
-            g.add_edge(u, v, key=key, capacity=c, weight=cost)
+@dataclass
+class SurplusNetwork:
+    """The network of one category plus what the result stage needs to read the flow back."""
+
+    category: Category
+    policy: Policy
+    problem: FlowProblem
+    sources: tuple[Site, ...]
+    relievable: tuple[Site, ...]
+    total_surplus: int
+    total_capacity: int
+    relief: int  # R = min(total_surplus, total_capacity)
+    transport: str  # "complete" or "k-nearest+hubs"
+    fairness_weight: int = 0
+    forced_small: tuple[str, ...] = ()  # codes relieved whole first (small-first)
+    fair_share: dict[str, tuple[int, int]] = field(default_factory=dict)  # rel or province: (num, den)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The same network as a networkx DiGraph (node `demand`, edge `capacity`/`weight`/`lower`)."""
+        return self.problem.to_graph()
 
 
-def _centroids(scenario: Scenario, provinces: set[str]) -> dict[str, tuple[float, float]]:
-    out = {}
-    for p in sorted(provinces):
-        ms = scenario.municipalities_in(p)
-        out[p] = (sum(m.point.lat for m in ms) / len(ms), sum(m.point.lon for m in ms) / len(ms))
-    return out
+def _km_cost(km: np.ndarray, policy: Policy) -> np.ndarray:
+    return np.rint(np.asarray(km) * 1000.0 / policy.distance_unit_m).astype(np.int64)
 
 
-def _arrays(sites: tuple[Site, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _latlon(sites: tuple[Site, ...]) -> tuple[np.ndarray, np.ndarray]:
     return (np.fromiter((s.lat for s in sites), dtype=float, count=len(sites)),
             np.fromiter((s.lon for s in sites), dtype=float, count=len(sites)))
 
 
-def build_network(scenario: Scenario, category: Category, policy: Policy) -> SurplusNetwork:
-    """The flow network of one category; pure function of scenario and policy."""
-    sources = sources_of(scenario, category)
-    relievable = relievable_of(scenario, category)
-    total_surplus = sum(s.places for s in sources)
-    total_capacity = sum(r.places for r in relievable)
-    relief = min(total_surplus, total_capacity)
-    g = nx.MultiDiGraph()
-    g.add_node("S", demand=-relief)
-    net = SurplusNetwork(category=category, policy=policy, graph=g, sources=sources,
-                         relievable=relievable, total_surplus=total_surplus,
-                         total_capacity=total_capacity, relief=relief, transport="complete")
-    if relief == 0:
-        g.add_node("T", demand=0)
-        return net
+def _places(sites: tuple[Site, ...] | list[Site]) -> np.ndarray:
+    return np.fromiter((s.places for s in sites), dtype=np.int64, count=len(sites))
 
-    g.add_nodes_from(src(s.code) for s in sources)
-    g.add_edges_from(("S", src(s.code), {"capacity": s.places, "weight": 0}) for s in sources)
+
+def build_network(scenario: Scenario, category: Category, policy: Policy,
+                  roles: Roles | None = None) -> SurplusNetwork:
+    """The flow network of one category; a pure function of scenario and policy.
+
+    `roles` (plusprovincies, restopgave provinces) may be passed to skip recomputing them.
+    """
+    roles = roles or province_roles(scenario)
+    sources = sources_of(scenario, category, roles)
+    relievable = relievable_of(scenario, category, roles)
+    total_surplus = int(_places(sources).sum())
+    total_capacity = int(_places(relievable).sum())
+    relief = min(total_surplus, total_capacity)
+    a = _Arcs()
+    s_node = a.nodes(["S"])[0]
+
+    def network(transport: str, **kw: object) -> SurplusNetwork:
+        return SurplusNetwork(category=category, policy=policy, problem=a.problem(), sources=sources,
+                              relievable=relievable, total_surplus=total_surplus,
+                              total_capacity=total_capacity, relief=relief, transport=transport, **kw)
+
+    if relief == 0:
+        a.nodes(["T"])
+        return network("complete")
+    a.demand[int(s_node)] = -relief
+
+    s_idx = a.nodes([src(s.code) for s in sources])
+    s_cap = _places(sources)
+    a.add(np.full(len(sources), s_node), s_idx, s_cap)
+    r_idx = a.nodes([rel(r.code) for r in relievable])
+    r_cap = _places(relievable)
 
     # ---- transport layer ------------------------------------------------------------------------
-    slat, slon = _arrays(sources)
-    rlat, rlon = _arrays(relievable)
-    max_path_cost = 0
+    slat, slon = _latlon(sources)
+    rlat, rlon = _latlon(relievable)
     if len(sources) * len(relievable) <= policy.complete_arcs_up_to:
-        cost = net.km_cost(haversine_km(rlat[:, None], rlon[:, None], slat[None, :], slon[None, :]))
+        transport = "complete"
+        cost = _km_cost(haversine_km(rlat[:, None], rlon[:, None], slat[None, :], slon[None, :]), policy)
         max_path_cost = int(cost.max())
-        g.add_nodes_from(rel(r.code) for r in relievable)
-        g.add_edges_from(
-            (src(s.code), rel(r.code), {"capacity": min(s.places, r.places), "weight": int(cost[i, j])})
-            for i, r in enumerate(relievable) for j, s in enumerate(sources)
-        )
+        a.add(np.tile(s_idx, len(relievable)), np.repeat(r_idx, len(sources)),
+              np.minimum(s_cap[None, :], r_cap[:, None]).ravel(), cost.ravel())
     else:
-        net.transport = "k-nearest+hubs"
-        max_path_cost = _hub_transport(scenario, net, slat, slon, rlat, rlon)
+        transport = "k-nearest+hubs"
+        max_path_cost = _hub_transport(scenario, a, policy, relief, sources, relievable, s_idx, r_idx)
 
     # ---- fairness layer -------------------------------------------------------------------------
-    g.add_node("T", demand=relief)
+    t_node = a.nodes(["T"])[0]
+    a.demand[int(t_node)] = relief
     forced: tuple[Site, ...] = ()
     if policy.allocation == "small-first":
-        forced = select_small(eligible_small(scenario, category), relief)
-        net.forced_small = tuple(s.code for s in forced)
-        for s in forced:
-            g.add_edge(rel(s.code), "T", key="small", capacity=s.places, lower=s.places, weight=0)
-    forced_codes = set(net.forced_small)
-    rest = [r for r in relievable if r.code not in forced_codes]
+        forced = select_small(eligible_small(scenario, category, roles, relievable), relief)
+        where = {r.code: i for i, r in enumerate(relievable)}
+        f_idx = np.array([where[s.code] for s in forced], dtype=np.int64)
+        f_cap = _places(forced)
+        a.add(r_idx[f_idx], np.full(len(forced), t_node), f_cap, 0, f_cap)
+    forced_codes = {s.code for s in forced}
+    keep = np.array([r.code not in forced_codes for r in relievable], dtype=bool)
     rest_relief = relief - sum(s.places for s in forced)
-    by_province: dict[str, list[Site]] = {}
-    for r in rest:
-        by_province.setdefault(r.province, []).append(r)
+    provinces = sorted({r.province for r in relievable if r.code not in forced_codes})
+    q_names = [r.province for r in relievable]
+    q_idx = a.nodes([prov(q) for q in provinces])
+    q_of = dict(zip(provinces, q_idx.tolist(), strict=True))
+    r_q = np.array([q_of.get(q, -1) for q in q_names], dtype=np.int64)
+    cap_q = np.zeros(len(a.names), dtype=np.int64)
+    np.add.at(cap_q, r_q[keep], r_cap[keep])
+    cap_q = cap_q[q_idx]
+    forced_small = tuple(sorted(forced_codes))
     if policy.allocation == "nearest":
-        for q, members in sorted(by_province.items()):
-            g.add_edges_from((rel(r.code), prov(q), {"capacity": r.places, "weight": 0}) for r in members)
-            g.add_edge(prov(q), "T", capacity=sum(r.places for r in members), weight=0)
-        return net
+        a.add(r_idx[keep], r_q[keep], r_cap[keep])
+        a.add(q_idx, np.full(len(q_idx), t_node), cap_q)
+        return network(transport, forced_small=forced_small)
     # W beats any difference in distance cost between two flows: R * (the longest path's cost).
     w = 1 + relief * max(1, max_path_cost)
-    if w * (g.number_of_nodes() + len(by_province) + 2) * 4 >= _COST_LIMIT:
+    if w * (len(a.names) + 4 * len(provinces) + 8) * 4 >= _COST_LIMIT:
         raise SettingsError(f"the fairness weight {w} is too large for integer costs on this network; "
                             f"raise distance_unit_m in policy {policy.id!r}")
-    net.fairness_weight = w
-    f_mun = fair_shares(rest_relief, {r.code: r.places for r in rest})
-    f_prov = fair_shares(rest_relief, {q: sum(r.places for r in ms) for q, ms in by_province.items()})
-    for q, members in sorted(by_province.items()):
-        for r in members:
-            _add_convex(g, rel(r.code), prov(q), f_mun[r.code], r.places, w)
-        _add_convex(g, prov(q), "T", f_prov[q], sum(r.places for r in members), w)
-    return net
+    # exact fair shares as integers: share = rest_relief * cap / total (numerator, denominator)
+    total_rest = int(r_cap[keep].sum())
+    fair_share = {r.code: (rest_relief * c, total_rest)
+                  for r, c in zip(relievable, r_cap.tolist(), strict=True) if r.code not in forced_codes}
+    fair_share |= {q: (rest_relief * c, total_rest) for q, c in zip(provinces, cap_q.tolist(), strict=True)}
+    _convex(a, r_idx[keep], r_q[keep], r_cap[keep], rest_relief, total_rest, w)
+    _convex(a, q_idx, np.full(len(q_idx), t_node), cap_q, rest_relief, total_rest, w)
+    return network(transport, forced_small=forced_small, fairness_weight=w, fair_share=fair_share)
 
 
-def _hub_transport(scenario: Scenario, net: SurplusNetwork, slat: np.ndarray, slon: np.ndarray,
-                   rlat: np.ndarray, rlon: np.ndarray) -> int:
+def _convex(a: _Arcs, tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, relief: int, total: int,
+            w: int) -> None:
+    """Convex cost on each tail -> head around its share relief * cap / total: -w per place up to
+    floor, 0 up to ceil, +w up to cap; segment k goes to the shared head node `head:segment`."""
+    if not len(tails):
+        return
+    num = np.asarray(caps, dtype=object) * relief  # exact Python integers, no overflow
+    lo = np.array([int(x) // total for x in num], dtype=np.int64)
+    hi = np.array([-(-int(x) // total) for x in num], dtype=np.int64)
+    uniq = list(dict.fromkeys(heads.tolist()))
+    for seg, seg_cap, cost in zip(SEGMENTS, (lo, hi - lo, caps - hi), (-w, 0, w), strict=True):
+        seg_nodes = a.nodes([f"{a.names[h]}:{seg}" for h in uniq])
+        seg_of = dict(zip(uniq, seg_nodes.tolist(), strict=True))
+        a.add(tails, np.array([seg_of[h] for h in heads.tolist()], dtype=np.int64), seg_cap, cost)
+        a.add(seg_nodes, np.array(uniq, dtype=np.int64), np.full(len(uniq), max(1, relief)))
+
+
+def _hub_transport(scenario: Scenario, a: _Arcs, policy: Policy, relief: int, sources: tuple[Site, ...],
+                   relievable: tuple[Site, ...], s_idx: np.ndarray, r_idx: np.ndarray) -> int:
     """Large instances: k nearest candidate sources per relievable municipality + province hubs.
 
     Hub routes src -> out:P -> in:Q -> rel cost d(m, cP) + d(cP, cQ) + d(cQ, r) >= d(m, r) (triangle
-    inequality), so they are never cheaper than the true distance; they keep every pair reachable.
-    Returns the largest cost of any source-to-relievable path.
+    inequality), so a hub route is never cheaper than the true distance; hubs keep every pair
+    reachable. Returns the largest cost of any source-to-relievable path.
     """
-    g, policy, sources, relievable = net.graph, net.policy, net.sources, net.relievable
     plus = sorted({s.province for s in sources})
     sinks = sorted({r.province for r in relievable})
-    net.centroids = cents = _centroids(scenario, set(plus) | set(sinks))
-    plat = np.array([cents[p][0] for p in plus])
-    plon = np.array([cents[p][1] for p in plus])
-    pidx = {p: i for i, p in enumerate(plus)}
-    s_prov = np.array([pidx[s.province] for s in sources])
-    # src -> out:P
-    c_out = net.km_cost(haversine_km(slat, slon, plat[s_prov], plon[s_prov]))
-    g.add_nodes_from(hub_out(p) for p in plus)
-    g.add_edges_from((src(s.code), hub_out(s.province), {"capacity": s.places, "weight": int(c)})
-                     for s, c in zip(sources, c_out.tolist(), strict=True))
-    # out:P -> in:Q
-    qlat = np.array([cents[q][0] for q in sinks])
-    qlon = np.array([cents[q][1] for q in sinks])
-    c_pq = net.km_cost(haversine_km(plat[:, None], plon[:, None], qlat[None, :], qlon[None, :]))
-    g.add_nodes_from(hub_in(q) for q in sinks)
-    g.add_edges_from((hub_out(p), hub_in(q), {"capacity": net.relief, "weight": int(c_pq[i, j])})
-                     for i, p in enumerate(plus) for j, q in enumerate(sinks))
-    # in:Q -> rel, and direct arcs to the k nearest candidate sources
-    g.add_nodes_from(rel(r.code) for r in relievable)
-    qidx = {q: j for j, q in enumerate(sinks)}
-    r_prov = np.array([qidx[r.province] for r in relievable])
-    c_in = net.km_cost(haversine_km(qlat[r_prov], qlon[r_prov], rlat, rlon))
-    g.add_edges_from((hub_in(r.province), rel(r.code), {"capacity": r.places, "weight": int(c)})
-                     for r, c in zip(relievable, c_in.tolist(), strict=True))
-    max_direct = 0
+    cents = {}
+    for p in plus + sinks:
+        ms = scenario.municipalities_in(p)
+        cents[p] = (sum(m.point.lat for m in ms) / len(ms), sum(m.point.lon for m in ms) / len(ms))
+    slat, slon = _latlon(sources)
+    rlat, rlon = _latlon(relievable)
+    plat, plon = np.array([cents[p][0] for p in plus]), np.array([cents[p][1] for p in plus])
+    qlat, qlon = np.array([cents[q][0] for q in sinks]), np.array([cents[q][1] for q in sinks])
+    p_of = {p: i for i, p in enumerate(plus)}
+    q_of = {q: j for j, q in enumerate(sinks)}
+    s_p = np.array([p_of[s.province] for s in sources], dtype=np.int64)
+    r_q = np.array([q_of[r.province] for r in relievable], dtype=np.int64)
+    s_cap, r_cap = _places(sources), _places(relievable)
+
+    out_idx = a.nodes([hub_out(p) for p in plus])
+    in_idx = a.nodes([hub_in(q) for q in sinks])
+    c_out = _km_cost(haversine_km(slat, slon, plat[s_p], plon[s_p]), policy)
+    a.add(s_idx, out_idx[s_p], s_cap, c_out)
+    c_pq = _km_cost(haversine_km(plat[:, None], plon[:, None], qlat[None, :], qlon[None, :]), policy)
+    a.add(np.repeat(out_idx, len(sinks)), np.tile(in_idx, len(plus)), np.full(c_pq.size, relief),
+          c_pq.ravel())
+    c_in = _km_cost(haversine_km(qlat[r_q], qlon[r_q], rlat, rlon), policy)
+    a.add(in_idx[r_q], r_idx, r_cap, c_in)
+
     n_cand = min(policy.candidate_provinces, len(plus))
-    src_by_prov = [np.flatnonzero(s_prov == i) for i in range(len(plus))]
-    for j, _q in enumerate(sinks):
-        members = np.flatnonzero(r_prov == j)
+    src_by_p = [np.flatnonzero(s_p == i) for i in range(len(plus))]
+    max_direct = 0
+    for j in range(len(sinks)):
+        members = np.flatnonzero(r_q == j)
         nearest_p = np.argsort(c_pq[:, j], kind="stable")[:n_cand]
-        cand = np.sort(np.concatenate([src_by_prov[i] for i in nearest_p]))
-        d = net.km_cost(haversine_km(rlat[members][:, None], rlon[members][:, None],
-                                     slat[cand][None, :], slon[cand][None, :]))
+        cand = np.sort(np.concatenate([src_by_p[i] for i in nearest_p]))
+        d = _km_cost(haversine_km(rlat[members][:, None], rlon[members][:, None],
+                                  slat[cand][None, :], slon[cand][None, :]), policy)
         k = min(policy.k_nearest, len(cand))
-        order = np.argsort(d, axis=1, kind="stable")[:, :k]
-        for row, i_r in enumerate(members.tolist()):
-            r = relievable[i_r]
-            for col in order[row].tolist():
-                s = sources[int(cand[col])]
-                c = int(d[row, col])
-                max_direct = max(max_direct, c)
-                g.add_edge(src(s.code), rel(r.code), capacity=min(s.places, r.places), weight=c)
+        # k smallest costs per row; ties broken by source order (lexsort on cost, then column)
+        col = np.broadcast_to(np.arange(len(cand)), d.shape)
+        order = np.lexsort((col, d), axis=1)[:, :k] if len(members) else np.zeros((0, k), dtype=np.int64)
+        cost = np.take_along_axis(d, order, axis=1)
+        if cost.size:
+            max_direct = max(max_direct, int(cost.max()))
+        chosen = cand[order]
+        a.add(s_idx[chosen].ravel(), np.repeat(r_idx[members], k),
+              np.minimum(s_cap[chosen], r_cap[members][:, None]).ravel(), cost.ravel())
     return max(max_direct, int(c_out.max()) + int(c_pq.max()) + int(c_in.max()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from herverdeling.proposals import (
@@ -22,7 +23,7 @@ from herverdeling.proposals import (
     Transfer,
 )
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
-from herverdeling.surplus.network import SurplusNetwork, hub_in, hub_out, rel, src
+from herverdeling.surplus.network import SurplusNetwork, haversine_km, hub_in, hub_out, rel, src
 from herverdeling.surplus.solve import FlowSolution
 
 COORDINATOR_ROLE = "commissaris van de Koning, coördinator (rijksorgaan)"
@@ -127,29 +128,46 @@ def pair_flows(net: SurplusNetwork, solution: FlowSolution) -> dict[tuple[str, s
     if net.transport != "complete":
         plus = sorted({s.province for s in net.sources})
         sinks = sorted({r.province for r in net.relievable})
+        sources_in: dict[str, list[str]] = defaultdict(list)
+        for s in net.sources:
+            sources_in[s.province].append(s.code)
+        relievable_in: dict[str, list[str]] = defaultdict(list)
+        for r in net.relievable:
+            relievable_in[r.province].append(r.code)
         # per P: its sources' hub flow, split over its (P, Q) pair flows in Q order
-        out_chunks: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        out_chunks: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
         for p in plus:
-            supply = [(s.code, flow.get((src(s.code), hub_out(p), 0), 0)) for s in net.sources
-                      if s.province == p]
-            demand = [(q, flow.get((hub_out(p), hub_in(q), 0), 0)) for q in sinks]
+            supply = [(c, flow.get((src(c), hub_out(p), None), 0)) for c in sources_in[p]]
+            demand = [(q, flow.get((hub_out(p), hub_in(q), None), 0)) for q in sinks]
             for code, q, f in _northwest(supply, demand):
-                out_chunks.setdefault((p, q), []).append((code, f))
-        in_chunks: dict[tuple[str, str], list[tuple[str, int]]] = {}
+                out_chunks[(p, q)].append((code, f))
+        # per Q: the incoming pair flows in P order, split over its relieved municipalities
+        in_chunks: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
         for q in sinks:
-            supply = [(p, flow.get((hub_out(p), hub_in(q), 0), 0)) for p in plus]
-            demand = [(r.code, flow.get((hub_in(q), rel(r.code), 0), 0)) for r in net.relievable
-                      if r.province == q]
+            supply = [(p, flow.get((hub_out(p), hub_in(q), None), 0)) for p in plus]
+            demand = [(c, flow.get((hub_in(q), rel(c), None), 0)) for c in relievable_in[q]]
             for p, code, f in _northwest(supply, demand):
-                in_chunks.setdefault((p, q), []).append((code, f))
+                in_chunks[(p, q)].append((code, f))
         for key in sorted(out_chunks):
-            for s_code, r_code, f in _northwest(out_chunks[key], in_chunks.get(key, [])):
+            for s_code, r_code, f in _northwest(out_chunks[key], in_chunks[key]):
                 pairs[(s_code, r_code)] += f
     return dict(sorted(pairs.items()))
 
 
+def pair_distances(net: SurplusNetwork, pairs: Iterable[tuple[str, str]]) -> list[float]:
+    """Great-circle km of (source, relieved) pairs, vectorised (same formula as the scenario)."""
+    keys = list(pairs)
+    if not keys:
+        return []
+    s_at = {s.code: (s.lat, s.lon) for s in net.sources}
+    r_at = {r.code: (r.lat, r.lon) for r in net.relievable}
+    a = np.array([s_at[s] for s, _ in keys])
+    b = np.array([r_at[r] for _, r in keys])
+    return haversine_km(a[:, 0], a[:, 1], b[:, 0], b[:, 1]).tolist()
+
+
 def solve_info(net: SurplusNetwork, solution: FlowSolution | None, seconds: float) -> SolveInfo:
-    g = net.graph
+    p = net.problem
     params: dict[str, str | int | float | bool] = {
         "backend": solution.backend if solution else "none",
         "policy": net.policy.id,
@@ -157,8 +175,8 @@ def solve_info(net: SurplusNetwork, solution: FlowSolution | None, seconds: floa
         "transport": net.transport,
         "distance_unit_m": net.policy.distance_unit_m,
         "fairness_weight": net.fairness_weight,
-        "nodes": g.number_of_nodes(),
-        "arcs": g.number_of_edges(),
+        "nodes": len(p.nodes),
+        "arcs": p.n_arcs,
         "relief": net.relief,
     }
     if net.transport != "complete":
@@ -171,17 +189,18 @@ def solve_info(net: SurplusNetwork, solution: FlowSolution | None, seconds: floa
     )
 
 
-def build_proposals(scenario: Scenario,
-                    pairs: Iterable[tuple[Category, str, str, int]]) -> tuple[SurplusSwap, ...]:
-    """One SurplusSwap per (plusprovincie, restopgave province), from (category, src, rel, places)."""
+def build_proposals(scenario: Scenario, pairs: Iterable[tuple[Category, str, str, int, float]],
+                    ) -> tuple[SurplusSwap, ...]:
+    """One SurplusSwap per (plusprovincie, restopgave province), from (category, src, rel, places, km)."""
     by_pair: dict[tuple[str, str], list[Transfer]] = defaultdict(list)
-    for category, s_code, r_code, places in pairs:
+    for category, s_code, r_code, places, km in pairs:
         if places <= 0:
             continue
         s, r = scenario.municipality(s_code), scenario.municipality(r_code)
-        by_pair[(s.province, r.province)].append(Transfer(
+        # built without re-validation: every field is a str, an int > 0 or a float by construction
+        by_pair[(s.province, r.province)].append(Transfer.model_construct(
             from_code=r_code, to_code=s_code, category=category, places=int(places),
-            distance_km=round(scenario.distance_km(s_code, r_code), 1),
+            distance_km=round(km, 1),
         ))
     cat_order = {c: i for i, c in enumerate(CATEGORIES)}
     out = []
