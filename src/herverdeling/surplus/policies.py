@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from herverdeling.errors import SettingsError
 from herverdeling.settings import available, load_model, settings_file
 
 Allocation = Literal["proportional", "nearest", "small-first"]
@@ -41,7 +42,12 @@ class Policy(BaseModel):
 
 def load_policy(name_or_path: str | Path = DEFAULT_POLICY) -> Policy:
     """A bundled policy name (`proportional`, `nearest`, `small-first`) or a path to a YAML file."""
-    return load_model(settings_file("policies", str(name_or_path)), Policy)
+    name = str(name_or_path)
+    path = Path(name)
+    if path.suffix not in {".yaml", ".yml"} and not path.is_file() and name not in available_policies():
+        raise SettingsError(f"unknown policy {name!r} (bundled: {', '.join(available_policies())}; "
+                            "or give a path to a policy YAML file)")
+    return load_model(settings_file("policies", name), Policy)
 
 
 def available_policies() -> list[str]:
