@@ -169,7 +169,12 @@ def _table(head: list[str], body: list[list[str]]) -> list[str]:
 def build_ledger(
     scenario: Scenario, proposals: ProposalSet | Iterable[SurplusSwap | Merger | Uitruil]
 ) -> Ledger:
-    """Book the proposals onto the verdeelbesluit; check them first (the ledger assumes they passed)."""
+    """Book the proposals onto the verdeelbesluit.
+
+    Book only proposals that passed the check (`report.passed(id)`): the invariants (no negative IBT
+    task, every place owed once) hold for those; other proposals are booked as given, for display.
+    Unknown codes and non-numbers are refused with a ProposalInputError.
+    """
     items = tuple(proposals.proposals if isinstance(proposals, ProposalSet) else proposals)
     entries: dict[tuple[str, str], list[LedgerEntry]] = defaultdict(list)
     owed_in: dict[tuple[str, str], list[Obligation]] = defaultdict(list)
@@ -179,11 +184,11 @@ def build_ledger(
                 if not scenario.has_municipality(code):
                     raise ProposalInputError(f"proposal {p.id}: unknown municipality {code!r}; run "
                                              "`herverdeling check` first")
-            if isinstance(t.places, bool) or not math.isfinite(t.places) or t.places < 0 \
-                    or t.places != int(t.places):
-                raise ProposalInputError(f"proposal {p.id}: {t.places} places is not a whole number >= 0 "
-                                         "(rule G1); run `herverdeling check` first")
-            t = t.model_copy(update={"places": int(t.places)})  # exact integer arithmetic from here on
+            if not math.isfinite(t.places):
+                raise ProposalInputError(f"proposal {p.id}: {t.places} places is not a number (rule G1); "
+                                         "run `herverdeling check` first")
+            if t.places == int(t.places):  # whole: exact integer arithmetic from here on
+                t = t.model_copy(update={"places": int(t.places)})
             key_from, key_to = (t.from_code, t.category), (t.to_code, t.category)
             if isinstance(p, SurplusSwap):
                 entries[key_from].append(LedgerEntry(proposal_id=p.id, kind=p.kind, effect="relief",
@@ -201,7 +206,7 @@ def build_ledger(
     for m in scenario.municipalities:
         for cat in CATEGORIES:
             es = tuple(entries.get((m.cbs_code, cat), ()))
-            by: dict[str, int] = defaultdict(int)
+            by: dict[str, Number] = defaultdict(int)
             for e in es:
                 by[e.effect] += e.places
             vb = m.verdeelbesluit.get(cat)
