@@ -111,9 +111,10 @@ def run_solvers(scenario: Scenario, settings: RunSettings, progress: Progress = 
     progress("[3/3] uitruil within provinces ...")
     committed = relief_of(swaps.proposals)
     for m in mergers.mergers:
-        for t in m.transfers:
-            key = (t.from_code, t.category)
-            committed[key] = committed.get(key, 0) + int(t.places)
+        # members' places are merged away; the host's own places are part of the new location
+        for key, places in [((t.from_code, t.category), int(t.places)) for t in m.transfers] + [
+                ((m.host_code, m.category), int(m.host_own_places))]:
+            committed[key] = committed.get(key, 0) + places
     uitruil = propose_uitruil(scenario, load_uitruil_settings(settings.uitruil_settings),
                               committed=committed)
     infos += uitruil.solve_info

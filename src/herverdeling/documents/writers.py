@@ -218,7 +218,8 @@ def write_run(folder: Path, scenario: Scenario, result: RunResult, report: Check
               progress: Callable[[str], None] | None = None) -> Path:
     from herverdeling.documents.kaart import write_html, write_png
 
-    ledger = build_ledger(scenario, result.proposals)
+    # the ledger books only what may be signed: proposals without a checker error
+    ledger = build_ledger(scenario, [p for p in result.proposals.proposals if report.passed(p.id)])
     (folder / "proposals.json").write_text(result.proposals.model_dump_json(indent=2) + "\n",
                                            encoding="utf-8")
     (folder / "findings.json").write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
