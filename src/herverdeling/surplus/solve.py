@@ -66,13 +66,14 @@ class FlowProblem:
         else:
             edges = [(u, v, None, d) for u, v, d in graph.edges(data=True)]
         m = len(edges)
-        big = int(max(1, np.abs(demand).sum()))  # no arc needs to carry more than all supply
         caps = [e[3].get("capacity") for e in edges]
+        # a missing capacity (unbounded) becomes one no flow can reach without a negative-cost cycle
+        big = int(np.abs(demand).sum()) + sum(int(c) for c in caps if c is not None) + 1
         return cls(
             nodes=nodes, demands=demand,
             tails=np.fromiter((index[e[0]] for e in edges), dtype=np.int64, count=m),
             heads=np.fromiter((index[e[1]] for e in edges), dtype=np.int64, count=m),
-            capacities=np.fromiter((big if c is None else min(int(c), big) for c in caps),
+            capacities=np.fromiter((big if c is None else int(c) for c in caps),
                                    dtype=np.int64, count=m),
             costs=np.fromiter((int(e[3].get("weight", 0)) for e in edges), dtype=np.int64, count=m),
             lowers=np.fromiter((int(e[3].get("lower", 0)) for e in edges), dtype=np.int64, count=m),
