@@ -1,0 +1,195 @@
+"""The web app: FastAPI with server-rendered pages (Jinja2) and a little JavaScript of our own.
+
+Everything the browser loads comes from this server (templates, static/, and plotly.js from the
+plotly package's own bundled file), so it works without internet. It binds to 127.0.0.1 only.
+Bad settings come back as a message for the page (never a trace); an unexpected error is logged
+here and answered with one line, and the server keeps running.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import plotly
+from fastapi import Body, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from herverdeling import __version__
+from herverdeling.app.compare import Comparison, compare
+from herverdeling.app.downloads import FILES, Downloads, agreements_zip
+from herverdeling.app.explore import Explorer, View
+from herverdeling.app.whatif import CATEGORY_NL, WhatIfError, defaults, parse_whatif
+from herverdeling.errors import HerverdelingError
+from herverdeling.scenario.model import CATEGORIES, Scenario
+from herverdeling.surplus.policies import available_policies, load_policy
+
+log = logging.getLogger(__name__)
+HOST = "127.0.0.1"
+STATIC = Path(__file__).parent / "static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+KIND_NL = {"surplus_swap": "surplus-uitruil", "merger": "samenvoeging", "uitruil": "uitruil"}
+
+
+def _nl(x: object) -> object:
+    """Dutch number: 1.234 and 12,5 (one decimal only where there is one)."""
+    if not isinstance(x, int | float):
+        return x
+    text = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("herverdeling.app", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
+                      lstrip_blocks=True)
+    env.filters["nl"] = _nl
+    env.filters["signed"] = lambda x: ("+" if x > 0 else "") + (f"{x:g}" if x else "0")
+    return env
+
+
+def _page_data(scenario: Scenario) -> dict[str, Any]:
+    """What the page's script needs to build its forms (no request needed for a province)."""
+    first = defaults(scenario)
+    policies = []
+    for name in available_policies():
+        try:
+            policies.append({"id": name, "description": load_policy(name).description})
+        except HerverdelingError:
+            continue
+    return {
+        "scenario": scenario.name,
+        "provinces": [{"code": p.code, "name": p.name} for p in scenario.provinces],
+        "categories": list(CATEGORIES),
+        "policies": policies,
+        "norms": {c: n.model_dump() for c, n in first.norms.items()},
+        "municipalities": [{"code": m.cbs_code, "name": m.name, "province": m.province,
+                            "may_host": m.may_host} for m in sorted(scenario.municipalities,
+                                                                    key=lambda m: m.name)],
+        "default_province": max(scenario.provinces,
+                                key=lambda p: len(scenario.small_tasks("regulier", p.code))).code,
+    }
+
+
+def create_app(scenario: Scenario, *, work_dir: Path | None = None) -> FastAPI:
+    """The app for one scenario; `work_dir` holds the download runs (default: a temporary folder)."""
+    explorer = Explorer(scenario)
+    env = environment()
+    tmp = None if work_dir is not None else tempfile.TemporaryDirectory(prefix="herverdeling-app-")
+    downloads = Downloads(work_dir or Path(tmp.name))  # type: ignore[union-attr]
+    names = {m.cbs_code: m.name for m in scenario.municipalities}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        downloads.shutdown()
+        if tmp is not None:
+            tmp.cleanup()
+
+    app = FastAPI(title="herverdeling explorer", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return JSONResponse({"ok": False, "error": f"interne fout ({type(exc).__name__}); de server "
+                             "draait door, probeer andere instellingen"}, status_code=500)
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> HTMLResponse:
+        html = env.get_template("index.html.j2").render(
+            scenario=scenario, data=_page_data(scenario), version=__version__)
+        return HTMLResponse(html)
+
+    @app.get("/vendor/plotly.min.js")
+    def plotly_js() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript",
+                            headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    @app.get("/api/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "scenario": scenario.name}
+
+    def side(data: Any) -> tuple[View | None, dict[str, Any]]:
+        try:
+            view = explorer.view(parse_whatif(data))
+        except WhatIfError as exc:  # the page says where; the reason is enough
+            return None, {"ok": False, "error": exc.reason}
+        except HerverdelingError as exc:
+            return None, {"ok": False, "error": str(exc)}
+        ctx = {"v": view, "kind_nl": KIND_NL, "cat_nl": CATEGORY_NL}
+        return view, {"ok": True, "html": env.get_template("panel.html.j2").render(**ctx),
+                      "detail": env.get_template("detail.html.j2").render(**ctx),
+                      "figure": view.figure, "seconds": view.seconds,
+                      "scenario": view.scenario_name,
+                      "hosts": sorted({r.realiser_code for r in view.rows if r.kind == "merger"})}
+
+    @app.post("/api/explore")
+    def api_explore(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+        """Both columns at once, and what changes between them."""
+        va, a = side(body.get("a"))
+        out: dict[str, Any] = {"a": a}
+        if "b" in body:
+            vb, b = side(body.get("b"))
+            out["b"] = b
+            if va is not None and vb is not None:
+                cmp: Comparison = compare(va, vb, names)
+                out["diff_html"] = env.get_template("diff.html.j2").render(c=cmp)
+        return JSONResponse(out)
+
+    @app.post("/api/downloads")
+    def api_downloads(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+        try:
+            settings = parse_whatif(body.get("settings"))
+            status = downloads.start(explorer.scenario(settings), settings.policy)
+        except HerverdelingError as exc:
+            return JSONResponse({"ok": False, "error": str(exc)}, status_code=422)
+        return JSONResponse({"ok": True, **status.model_dump()})
+
+    @app.get("/api/downloads/{key}")
+    def api_download_status(key: str) -> JSONResponse:
+        status = downloads.status(key)
+        if status is None:
+            return JSONResponse({"ok": False, "error": "onbekende download; maak de bestanden opnieuw"},
+                                status_code=404)
+        return JSONResponse({"ok": True, **status.model_dump()})
+
+    @app.get("/downloads/{key}/{name}")
+    def download(key: str, name: str, province: str | None = None) -> Response:
+        done = downloads.finished(key)
+        if done is None:
+            return JSONResponse({"ok": False, "error": "de bestanden zijn (nog) niet klaar"},
+                                status_code=404)
+        folder, run_scenario = done
+        if name == "overeenkomsten.zip":
+            if province is not None and not run_scenario.has_province(province):
+                return JSONResponse({"ok": False, "error": f"onbekende provincie {province!r}"},
+                                    status_code=404)
+            suffix = f"-{province}" if province else ""
+            return Response(agreements_zip(folder, run_scenario, province),
+                            media_type="application/zip",
+                            headers={"Content-Disposition":
+                                     f'attachment; filename="overeenkomsten{suffix}.zip"'})
+        if name not in FILES:
+            return JSONResponse({"ok": False, "error": f"geen bestand {name!r}"}, status_code=404)
+        return FileResponse(folder / name, filename=name)
+
+    return app
+
+
+def serve(scenario: Scenario, port: int, *, log_level: str = "warning") -> None:
+    """Run the app on 127.0.0.1:port until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(scenario), host=HOST, port=port, log_level=log_level)
