@@ -33,7 +33,10 @@ def _runs(paragraph: Paragraph, inline: Token) -> None:
             italic = False
         elif child.type in {"text", "code_inline"}:
             run = paragraph.add_run(child.content)
-            run.bold, run.italic = bold, italic
+            if bold:  # setting False would still write an element into every run
+                run.bold = True
+            if italic:
+                run.italic = True
         elif child.type in {"softbreak", "hardbreak"}:
             paragraph.add_run().add_break()
 
@@ -47,13 +50,24 @@ def markdown_to_docx(markdown: str, path: Path, *, title: str = "") -> Path:
     if title:
         doc.core_properties.title = title
     tokens = _MD.parse(markdown)
+    # Style ids resolved once: python-docx scans every style on each `style=` assignment, which
+    # made a run of a few hundred agreements take tens of seconds.
+    style_ids = {name: doc.styles[name].style_id
+                 for name in ("List Bullet", "List Number", *(f"Heading {n}" for n in range(1, 5)))}
+
+    def paragraph(style: str | None = None) -> Paragraph:
+        para = doc.add_paragraph()
+        if style is not None:
+            para._p.style = style_ids[style]  # the documented XML attribute, set directly
+        return para
+
     lists: list[str] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         if tok.type == "heading_open":
             level = int(tok.tag[1])
-            heading = doc.add_heading(level=min(level, 4))
+            heading = paragraph(f"Heading {min(level, 4)}")
             _runs(heading, tokens[i + 1])
             i += 3
             continue
@@ -62,8 +76,7 @@ def markdown_to_docx(markdown: str, path: Path, *, title: str = "") -> Path:
         elif tok.type in {"bullet_list_close", "ordered_list_close"}:
             lists.pop()
         elif tok.type == "paragraph_open":
-            style_name = lists[-1] if lists and tok.hidden else None
-            para = doc.add_paragraph(style=style_name)
+            para = paragraph(lists[-1] if lists and tok.hidden else None)
             _runs(para, tokens[i + 1])
             i += 3
             continue
@@ -71,7 +84,8 @@ def markdown_to_docx(markdown: str, path: Path, *, title: str = "") -> Path:
             i = _table(doc, tokens, i)
             continue
         elif tok.type == "hr":
-            para = doc.add_paragraph("_" * 40)
+            para = paragraph()
+            para.add_run("_" * 40)
             para.alignment = WD_ALIGN_PARAGRAPH.CENTER
         elif tok.type in {"fence", "code_block"}:
             doc.add_paragraph(tok.content.rstrip("\n"))
@@ -91,11 +105,12 @@ def _table(doc: DocxDocument, tokens: list[Token], start: int) -> int:
             rows[-1].append(tokens[i])
         i += 1
     if rows:
-        table = doc.add_table(rows=len(rows), cols=max(len(r) for r in rows))
-        table.style = "Table Grid"
-        for r, cells in enumerate(rows):
-            for c, inline in enumerate(cells):
-                para = table.cell(r, c).paragraphs[0]
+        table = doc.add_table(rows=0, cols=max(len(r) for r in rows))
+        table.style = doc.styles["Table Grid"]
+        for r, inlines in enumerate(rows):
+            cells = table.add_row().cells  # one pass per row; table.cell(r, c) rescans the grid
+            for cell, inline in zip(cells, inlines, strict=False):
+                para = cell.paragraphs[0]
                 _runs(para, inline)
                 if r == 0:
                     for run in para.runs:
