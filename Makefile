@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/herverdeling show --scenario $(SCENARIO)
+	$(BIN)/herverdeling propose --scenario $(SCENARIO) --out $(OUT) --force
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
