@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SCENARIO ?= nl-2025
 OUT ?= out
 
-.PHONY: run test lint scenario bench clean
+.PHONY: run test lint scenario bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/herverdeling propose --scenario $(SCENARIO) --out $(OUT) --force
 
-test: $(STAMP)
+# The explorer's browser tests drive Debian's chromium (Playwright never downloads a browser).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 

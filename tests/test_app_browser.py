@@ -1,0 +1,226 @@
+"""The explorer in a real browser: Debian's chromium, driven by Playwright, against a started app.
+
+The app runs as `python -m herverdeling app` in a subprocess on a free port of 127.0.0.1. No
+browser is downloaded: Playwright launches /usr/bin/chromium (`make test` installs it). A missing
+chromium or playwright is a failure with the fix in the message, never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from herverdeling.scenario.io import write_scenario
+from tests.test_app_whatif import small_world
+
+CHROMIUM = os.environ.get("HERVERDELING_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WAIT_MS = 30_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url: str, data: bytes | None = None) -> tuple[int, dict]:
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: pip install -e '.[test]' (make test does this)")
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.fail(f"no chromium at {CHROMIUM}: apt-get install -y chromium (make test does this); "
+                    "no browser can be downloaded at test time")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def start_app(scenario: str, log: Path):
+    port = free_port()
+    out = log.open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "herverdeling", "app", "--scenario", scenario,
+                             "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the app stopped at start: {log.read_text()}")
+        try:
+            if get_json(f"{url}/api/health")[1]["status"] == "ok":
+                return proc, url
+        except (OSError, ValueError):
+            time.sleep(0.3)
+    proc.terminate()
+    pytest.fail(f"the app did not answer within 60 s: {log.read_text()}")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def nl_app(tmp_path_factory):
+    proc, url = start_app("nl-2025", tmp_path_factory.mktemp("nl") / "app.log")
+    yield url
+    stop_app(proc)
+
+
+@pytest.fixture(scope="module")
+def world_app(tmp_path_factory):
+    folder = write_scenario(small_world(), tmp_path_factory.mktemp("world") / "world")
+    proc, url = start_app(str(folder), folder.parent / "app.log")
+    yield url
+    stop_app(proc)
+
+
+def open_page(browser, url: str):
+    page = browser.new_page(viewport={"width": 1500, "height": 1200}, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_function("document.body.dataset.seq === '1'", timeout=WAIT_MS)
+    return page, errors
+
+
+def changed(page, action) -> None:
+    """Do `action` and wait until the page shows the answer to the request it triggers."""
+    seq = int(page.get_attribute("body", "data-seq"))
+    action()
+    page.wait_for_function(f"Number(document.body.dataset.seq) > {seq}", timeout=WAIT_MS)
+
+
+def map_data(page, side: str) -> str:
+    return page.evaluate(f"JSON.stringify(document.getElementById('map-{side}').data)")
+
+
+def host_trace(page, side: str) -> list[str]:
+    return page.evaluate(f"""(document.getElementById('map-{side}').data
+        .find(t => t.name === 'gastgemeente') || {{customdata: []}}).customdata""")
+
+
+def merger_hosts(page, side: str) -> list[str]:
+    return page.eval_on_selector_all(f"#detail-{side} tr[data-kind=merger]",
+                                     "rows => rows.map(r => r.dataset.realiser)")
+
+
+def test_unticking_a_host_changes_map_table_and_comparison(browser, nl_app):
+    page, errors = open_page(browser, nl_app)
+    assert page.get_attribute("body", "data-state") == "ready"
+    hosts = merger_hosts(page, "b")
+    assert hosts, "the default province should have mergers to explore"
+    host = hosts[0]
+    assert host in host_trace(page, "b")
+    before = map_data(page, "b")
+    changed(page, lambda: page.uncheck(f"#form-b input[name=host][value={host}]"))
+    assert host not in merger_hosts(page, "b")
+    assert host not in host_trace(page, "b")
+    assert map_data(page, "b") != before
+    assert host in merger_hosts(page, "a")  # option A is untouched
+    item = page.locator(f"#diff-body li[data-host={host}]")
+    assert item.get_attribute("data-change") == "only_a"
+    assert page.locator("#diff-body tr.changed[data-metric=mergers]").count() == 1
+    assert not errors
+
+
+def test_amv_distance_changes_map_and_table(browser, nl_app):
+    page, errors = open_page(browser, nl_app)
+    changed(page, lambda: page.select_option("#category", "amv"))
+    before_rows = merger_hosts(page, "b")
+    before_map = map_data(page, "b")
+    assert before_rows, "AMV mergers expected in the default province at the scenario's norms"
+    # 0.5 km: no two municipal points are that close, so no merger can remain
+    changed(page, lambda: page.fill("#form-b input[name=amv-max_distance_km]", "0.5"))
+    assert merger_hosts(page, "b") == []
+    assert map_data(page, "b") != before_map
+    assert merger_hosts(page, "a") == before_rows
+    assert not errors
+
+
+def test_bad_setting_shows_a_message_and_the_server_keeps_running(browser, nl_app):
+    page, errors = open_page(browser, nl_app)
+    changed(page, lambda: page.fill("#form-b input[name=regulier-min_size]", "5000"))
+    message = page.locator("#error-b")
+    assert message.is_visible()
+    assert "boven het maximum" in message.inner_text()
+    assert "Traceback" not in page.content()
+    assert page.get_attribute("#col-a", "data-state") == "ready"
+    # no host left: untick every municipality of the province in B
+    changed(page, lambda: page.fill("#form-b input[name=regulier-min_size]", "50"))
+    assert not message.is_visible()
+    boxes = page.locator("#form-b input[name=host]")
+    page.evaluate("document.querySelectorAll('#form-b input[name=host]')"
+                  ".forEach(b => { b.checked = false; })")
+    changed(page, lambda: boxes.first.dispatch_event("input"))
+    assert "geen gastgemeente meer" in message.inner_text()
+    # the server still answers, also to nonsense
+    assert get_json(f"{nl_app}/api/health") == (200, {"status": "ok", "scenario": "nl-2025"})
+    status, body = get_json(f"{nl_app}/api/explore", json.dumps({"a": "nonsense"}).encode())
+    assert status == 200
+    assert body["a"]["ok"] is False
+    assert "ongeldige invoer" in body["a"]["error"]
+    assert not errors
+
+
+def download(page, selector: str, target: Path) -> Path:
+    with page.expect_download(timeout=WAIT_MS) as info:
+        page.click(selector)
+    path = target / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+def test_downloads_are_the_propose_files_and_the_docx_opens(browser, world_app, tmp_path):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    page, errors = open_page(browser, world_app)
+    page.select_option("#province", "AA")
+    changed(page, lambda: page.uncheck("#form-a input[name=host][value=GM0001]"))
+    page.click("#downloads-a .make-files")
+    page.wait_for_selector("#downloads-a a[data-file=agreements-province]", timeout=90_000)
+    zipped = download(page, "#downloads-a a[data-file=agreements-province]", tmp_path)
+    with zipfile.ZipFile(zipped) as zf:
+        names = [n for n in zf.namelist() if n.endswith(".docx")]
+        assert names
+        zf.extractall(tmp_path / "unzipped")
+    texts = [" ".join(p.text for p in Document(tmp_path / "unzipped" / n).paragraphs) for n in names]
+    assert all(texts)
+    assert any("Host-S" in t for t in texts)
+    manifest = json.loads(download(page, "#downloads-a a[data-file=manifest]", tmp_path).read_text())
+    assert "+whatif" in manifest["scenario"]["name"]  # the run used the page's settings
+    assert any(f.startswith("agreements/") for f in manifest["files"])
+    book = load_workbook(download(page, "#downloads-a a[data-file=xlsx]", tmp_path))
+    assert "voorstellen" in book.sheetnames
+    rows = list(book["voorstellen"].iter_rows(min_row=2, values_only=True))
+    assert any(r[1] == "merger" for r in rows)
+    assert all(r[4] != "GM0001" for r in rows if r[1] == "merger")  # GM0001 may not host here
+    assert not errors
