@@ -309,3 +309,40 @@ def test_unknown_policy_is_a_settings_error():
 def test_solver_adapter_reads_our_graph(nl2025):
     net = build_network(nl2025, "regulier", load_policy("nearest"))
     assert solve_min_cost_flow(net.graph).cost == solve_network(net).cost
+
+
+@SETTINGS
+@given(scenarios())
+def test_nearest_has_the_least_place_km(s):
+    """Every policy relieves the same maximum; `nearest` does it with the least place-km (up to the
+    rounding of distances to whole 100 m units: at most 0.05 km per place each way)."""
+    results = {p: propose_surplus_swaps(s, p) for p in POLICIES}
+    for i, c in enumerate(CATEGORIES):
+        km = {p: r.solve_info[i].parameters["place_km"] for p, r in results.items()}
+        slack = 0.1 * results["nearest"].summary(c).relief + 0.2
+        assert all(km["nearest"] <= km[p] + slack for p in POLICIES)
+
+
+@SETTINGS
+@given(scenarios(), st.sampled_from(POLICIES))
+def test_hub_decomposition_matches_the_flow(s, policy):
+    """Pairs decomposed from hub flow give each source exactly its outflow and each relieved
+    municipality exactly its inflow."""
+    from herverdeling.surplus.network import rel, src
+    from herverdeling.surplus.result import pair_flows
+
+    for c in CATEGORIES:
+        net = build_network(s, c, hub_policy(policy))
+        sol = solve_network(net)
+        if sol is None:
+            continue
+        flow = sol.flow_by_arc()
+        pairs = pair_flows(net, sol)
+        assert all(v > 0 for v in pairs.values())
+        for x in net.sources:
+            given_ = sum(v for (a, _), v in pairs.items() if a == x.code)
+            assert given_ == flow.get(("S", src(x.code), None), 0)
+        for x in net.relievable:
+            inflow = sum(f for (_, v, _), f in flow.items() if v == rel(x.code))
+            assert sum(v for (_, b), v in pairs.items() if b == x.code) == inflow
+        assert pair_flows(net, sol) == pairs

@@ -51,11 +51,13 @@ def propose_surplus_swaps(scenario: Scenario, policy: Policy | str = DEFAULT_POL
         start = time.perf_counter()
         net = build_network(scenario, category, pol, roles)
         solution = solve_network(net, backend)
+        place_km = 0.0
         if solution is not None:
             flows = pair_flows(net, solution)
-            pairs += [(category, s, r, f, km) for ((s, r), f), km
-                      in zip(flows.items(), pair_distances(net, flows), strict=True)]
-        infos.append(solve_info(net, solution, time.perf_counter() - start))
+            kms = pair_distances(net, flows)
+            pairs += [(category, s, r, f, km) for ((s, r), f), km in zip(flows.items(), kms, strict=True)]
+            place_km = sum(f * km for f, km in zip(flows.values(), kms, strict=True))
+        infos.append(solve_info(net, solution, time.perf_counter() - start, place_km))
         summaries.append(CategorySummary(category=category, total_surplus=net.total_surplus,
                                          total_capacity=net.total_capacity, relief=net.relief,
                                          transport=net.transport, forced_small=net.forced_small))

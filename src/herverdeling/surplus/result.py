@@ -166,7 +166,10 @@ def pair_distances(net: SurplusNetwork, pairs: Iterable[tuple[str, str]]) -> lis
     return haversine_km(a[:, 0], a[:, 1], b[:, 0], b[:, 1]).tolist()
 
 
-def solve_info(net: SurplusNetwork, solution: FlowSolution | None, seconds: float) -> SolveInfo:
+def solve_info(net: SurplusNetwork, solution: FlowSolution | None, seconds: float,
+               place_km: float = 0.0) -> SolveInfo:
+    """The objective is the flow's cost (fairness terms included for proportional); `place_km`
+    in the parameters is the true great-circle place-km of the proposals, for reading."""
     p = net.problem
     params: dict[str, str | int | float | bool] = {
         "backend": solution.backend if solution else "none",
@@ -178,6 +181,7 @@ def solve_info(net: SurplusNetwork, solution: FlowSolution | None, seconds: floa
         "nodes": len(p.nodes),
         "arcs": p.n_arcs,
         "relief": net.relief,
+        "place_km": round(place_km, 1),
     }
     if net.transport != "complete":
         params |= {"k_nearest": net.policy.k_nearest, "candidate_provinces": net.policy.candidate_provinces}
