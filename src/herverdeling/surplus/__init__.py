@@ -1,6 +1,18 @@
 """Stage: surplus. Cross-province surplus swaps (DOMAIN.md P1-P11) as a min-cost flow per category.
 
 Public entry point: `propose_surplus_swaps(scenario, policy) -> SurplusResult`.
+
+- policies.py: the allocation policies (models/policies/*.yaml);
+- network.py: the flow network of one category (see its docstring for layers and costs);
+- solve.py: one min-cost-flow adapter, OR-Tools (default) and networkx network_simplex;
+- result.py: the flow read back as SurplusSwap proposals, SolveInfo and totals;
+- commands.py: `herverdeling swaps`.
+
+Optimality: with at most `complete_arcs_up_to` (source, relieved) pairs (nl-2025 and anything of
+that size) every pair has an arc, so the result is optimal for the policy. Above it, the network
+keeps the k nearest candidate sources per relieved municipality plus province-hub routes: relief is
+still maximal and proportional shares exact, but place-km is optimal only for that restricted
+network; SolveInfo.parameters["optimal_for"] says which case applies.
 """
 
 from __future__ import annotations

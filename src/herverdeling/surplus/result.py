@@ -183,8 +183,12 @@ def solve_info(net: SurplusNetwork, solution: FlowSolution | None, seconds: floa
         "relief": net.relief,
         "place_km": round(place_km, 1),
     }
-    if net.transport != "complete":
-        params |= {"k_nearest": net.policy.k_nearest, "candidate_provinces": net.policy.candidate_provinces}
+    if net.transport == "complete":
+        params["optimal_for"] = "every (source, relieved) pair has an arc: optimal for the policy"
+    else:
+        params |= {"k_nearest": net.policy.k_nearest, "candidate_provinces": net.policy.candidate_provinces,
+                   "optimal_for": "the restricted network (k nearest + province-hub routes): relief is "
+                                  "maximal and fairness exact, place-km may exceed the unrestricted optimum"}
     return SolveInfo(
         model="surplus-min-cost-flow", scope=f"{net.policy.id}/{net.category}",
         status=solution.status if solution else "OPTIMAL",
