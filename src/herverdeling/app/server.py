@@ -50,7 +50,7 @@ def environment() -> Environment:
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                       lstrip_blocks=True)
     env.filters["nl"] = _nl
-    env.filters["signed"] = lambda x: ("+" if x > 0 else "") + (f"{x:g}" if x else "0")
+    env.filters["signed"] = lambda x: ("+" if x > 0 else "") + str(_nl(x))
     return env
 
 
