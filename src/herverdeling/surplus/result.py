@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from herverdeling.proposals import (
     CounterPerformance,
@@ -26,6 +26,7 @@ from herverdeling.scenario.model import CATEGORIES, Category, Scenario
 from herverdeling.surplus.network import SurplusNetwork, haversine_km, hub_in, hub_out, rel, src
 from herverdeling.surplus.solve import FlowSolution
 
+_TRANSFERS = TypeAdapter(tuple[Transfer, ...])
 COORDINATOR_ROLE = "commissaris van de Koning, coördinator (rijksorgaan)"
 FAILURE_CLAUSE = (
     "Worden de extra plaatsen in {source} niet of niet tijdig gerealiseerd, dan vervalt de ontlasting "
@@ -200,20 +201,20 @@ def solve_info(net: SurplusNetwork, solution: FlowSolution | None, seconds: floa
 def build_proposals(scenario: Scenario, pairs: Iterable[tuple[Category, str, str, int, float]],
                     ) -> tuple[SurplusSwap, ...]:
     """One SurplusSwap per (plusprovincie, restopgave province), from (category, src, rel, places, km)."""
-    by_pair: dict[tuple[str, str], list[Transfer]] = defaultdict(list)
+    cat_order = {c: i for i, c in enumerate(CATEGORIES)}
+    by_pair: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
     for category, s_code, r_code, places, km in pairs:
         if places <= 0:
             continue
         s, r = scenario.municipality(s_code), scenario.municipality(r_code)
-        # built without re-validation: every field is a str, an int > 0 or a float by construction
-        by_pair[(s.province, r.province)].append(Transfer.model_construct(
-            from_code=r_code, to_code=s_code, category=category, places=int(places),
-            distance_km=round(km, 1),
-        ))
-    cat_order = {c: i for i, c in enumerate(CATEGORIES)}
+        by_pair[(s.province, r.province)].append({
+            "from_code": r_code, "to_code": s_code, "category": category, "places": int(places),
+            "distance_km": round(km, 1),
+        })
     out = []
-    for (p, q), transfers in sorted(by_pair.items()):
-        transfers.sort(key=lambda t: (cat_order[t.category], t.from_code, t.to_code))
+    for (p, q), rows in sorted(by_pair.items()):
+        rows.sort(key=lambda t: (cat_order[t["category"]], t["from_code"], t["to_code"]))
+        transfers = _TRANSFERS.validate_python(rows)  # validated in bulk: fast at 100,000
         pp, qq = scenario.province(p), scenario.province(q)
         gm_sources = sorted({t.to_code for t in transfers})
         gm_relieved = sorted({t.from_code for t in transfers})
@@ -230,7 +231,7 @@ def build_proposals(scenario: Scenario, pairs: Iterable[tuple[Category, str, str
                   role=COORDINATOR_ROLE) for x in (pp, qq)
         )
         out.append(SurplusSwap(
-            id=f"swap-{p}-{q}", transfers=tuple(transfers), parties=parties,
+            id=f"swap-{p}-{q}", transfers=transfers, parties=parties,
             counter_performance=(COUNTER_PERFORMANCE,),
             failure_clause=FAILURE_CLAUSE.format(source=pp.name, sink=qq.name),
             process=ProcessState(), source_province=p, sink_province=q, coordinators=coordinators,
