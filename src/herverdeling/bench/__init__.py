@@ -1,0 +1,1 @@
+"""Stage: benchmarks of the solvers on external instances with known optima (read-only users)."""

@@ -1,0 +1,70 @@
+"""CLI: `herverdeling bench ...`, a command group; `bench pmedcap` runs the p-median benchmark."""
+
+import json
+import statistics
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+bench_app = typer.Typer(name="bench", help="Benchmarks on instances with known optima.",
+                        no_args_is_help=True)
+
+
+@bench_app.command()
+def pmedcap(
+    files: Annotated[list[Path], typer.Argument(help="OR-Library pmedcap files.")],
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per instance and "
+                                              "solver.")] = 60.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    no_highs: Annotated[bool, typer.Option("--no-highs", help="Skip the HiGHS comparison.")] = False,
+) -> None:
+    """Capacitated p-median: ours (heuristic + Lagrangian fixing + CP-SAT) against HiGHS MIP."""
+    from herverdeling.cli import fail
+    from herverdeling.errors import HerverdelingError
+    from herverdeling.mergers.core import load_solver_params
+    from herverdeling.mergers.pmedian import read_pmedcap, solve_highs, solve_pmedian
+
+    params = load_solver_params("cpsat-bench").with_time_limit(time_limit)
+    rows = []
+    for f in files:
+        try:
+            inst = read_pmedcap(f)
+        except HerverdelingError as exc:
+            raise fail(exc) from None
+        ours = solve_pmedian(inst, params)
+        row = {"name": inst.name, "known_optimum": inst.optimum, "objective": ours.objective,
+               "best_bound": ours.best_bound, "status": ours.status,
+               "seconds": round(ours.seconds, 3),
+               "at_known_optimum": ours.objective == inst.optimum and ours.status == "OPTIMAL"}
+        if not no_highs:
+            h = solve_highs(inst, time_limit)
+            row.update({"highs_status": h.status, "highs_objective": h.objective,
+                        "highs_seconds": round(h.seconds, 3),
+                        "ratio": round(ours.seconds / h.seconds, 3) if h.seconds > 0 else None})
+        rows.append(row)
+        if not as_json:
+            typer.echo(_line(row))
+    ratios = [r["ratio"] for r in rows if r.get("ratio") is not None]
+    summary = {"instances": len(rows), "proven_at_optimum": sum(r["at_known_optimum"] for r in rows),
+               "median_ratio": round(statistics.median(ratios), 3) if ratios else None}
+    if as_json:
+        typer.echo(json.dumps({"results": rows, "summary": summary}, indent=2))
+    else:
+        typer.echo(f"proven at the known optimum: {summary['proven_at_optimum']}/{len(rows)}; "
+                   f"median time ratio ours/HiGHS: {summary['median_ratio']}")
+    if summary["proven_at_optimum"] < len(rows):
+        raise typer.Exit(code=1)
+
+
+def _line(r: dict) -> str:
+    text = (f"{r['name']}: known {r['known_optimum']} ours {r['objective']} bound {r['best_bound']} "
+            f"{r['status']} {r['seconds']:.2f}s")
+    if "highs_seconds" in r:
+        text += f" | HiGHS {r['highs_status']} {r['highs_objective']} {r['highs_seconds']:.2f}s " \
+                f"ratio {r['ratio']}"
+    return text
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(bench_app, name="bench")

@@ -1,0 +1,173 @@
+"""Lagrangian bound and reduced-cost fixing for the capacitated p-median problem.
+
+Relaxing "each point to one median" with multipliers lam[i] leaves, per median j, a 0-1 knapsack
+(take point i at cost d[i, j] - lam[i], weight demand[i], capacity Q), and then the p cheapest
+medians. This bound is at least the LP bound (the knapsacks are solved exactly), and is
+maximised by subgradient steps. The knapsacks of all medians run at once as one numpy DP.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from herverdeling.mergers.heuristics import cost, improve, regret_assign
+
+
+@dataclass
+class LagrangianBound:
+    bound: float
+    lam: np.ndarray
+    incumbent: dict[int, int] | None
+    iterations: int
+
+
+def _dp(c: np.ndarray, w: np.ndarray, cap: int, order: np.ndarray) -> np.ndarray:
+    """Min-cost knapsack tables for all medians: hist[k] after the first k items of `order`.
+
+    c: (n_items, n_med) item costs; returns (n_items + 1, n_med, cap + 1), "capacity at most".
+    """
+    n, m = c.shape
+    hist = np.zeros((n + 1, m, cap + 1))
+    f = hist[0]
+    for k, i in enumerate(order):
+        g = f.copy()
+        wi = int(w[i])
+        if wi <= cap:
+            np.minimum(g[:, wi:], f[:, : cap + 1 - wi] + c[i][:, None], out=g[:, wi:])
+        hist[k + 1] = g
+        f = g
+    return hist
+
+
+def _knapsacks(c: np.ndarray, w: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Values per median and the chosen items (n_items, n_med) booleans."""
+    n, _m = c.shape
+    order = np.arange(n)
+    hist = _dp(c, w, cap, order)
+    values = hist[n][:, cap].copy()
+    return values, hist
+
+
+def _chosen(hist: np.ndarray, w: np.ndarray, cap: int, j: int) -> list[int]:
+    n = hist.shape[0] - 1
+    out = []
+    cc = cap
+    for k in range(n, 0, -1):
+        if hist[k][j, cc] < hist[k - 1][j, cc] - 1e-12:
+            out.append(k - 1)
+            cc -= int(w[k - 1])
+    return out
+
+
+def lagrangian_bound(demand: np.ndarray, d: np.ndarray, p: int, cap: int, *, upper: float,
+                     max_iter: int = 400, min_step: float = 5e-3, patience: int = 10,
+                     heuristic_tries: int = 8) -> LagrangianBound:
+    """Subgradient ascent on lam; also tries the relaxation's medians as a heuristic start."""
+    n = len(demand)
+    w = demand.astype(np.int64)
+    df = d.astype(float)
+    # start: each point's distance to its nearest other point (a fair price of serving it)
+    lam = np.sort(df + np.diag(np.full(n, np.inf)), axis=1)[:, 0].copy()
+    best_lb = -math.inf
+    best_lam = lam.copy()
+    ub = upper
+    incumbent: dict[int, int] | None = None
+    alpha = 2.0
+    stall = 0
+    seen: set[tuple[int, ...]] = set()
+    it = 0
+    for it in range(1, max_iter + 1):
+        c = df - lam[:, None]
+        values, hist = _knapsacks(c, w, cap)
+        sel = np.argsort(values, kind="stable")[:p]
+        lb = lam.sum() + values[sel].sum()
+        if lb > best_lb + 1e-9:
+            best_lb, best_lam, stall = lb, lam.copy(), 0
+        else:
+            stall += 1
+            if stall >= patience:
+                alpha /= 2
+                stall = 0
+        key = tuple(sorted(int(j) for j in sel))
+        if key not in seen and len(seen) < heuristic_tries and stall == 0 and it > 20:
+            seen.add(key)
+            a = regret_assign(demand, d, list(key), cap)
+            if a is not None:
+                a = improve(demand, d, a, cap)
+                ca = cost(d, a)
+                if ca < ub:
+                    ub, incumbent = ca, a
+        if math.ceil(best_lb - 1e-6) >= ub or alpha < min_step:
+            break
+        g = np.ones(n)
+        for j in sel:
+            for i in _chosen(hist, w, cap, int(j)):
+                g[i] -= 1
+        norm = float((g**2).sum())
+        if norm == 0:
+            break  # the relaxation's solution is feasible: the bound is exact
+        target = ub if math.isfinite(ub) else best_lb * 1.05 + 1
+        lam = lam + alpha * (target - lb) / norm * g
+    return LagrangianBound(bound=best_lb, lam=best_lam, incumbent=incumbent, iterations=it)
+
+
+def fix_by_reduced_cost(lr: LagrangianBound, demand: np.ndarray, d: np.ndarray, p: int, cap: int, *,
+                        upper: float) -> list[list[int]]:
+    """Allowed medians per point after removing what cannot lead to a solution <= `upper`.
+
+    Median j is removed when opening it raises the bound above `upper`; the pair (i, j) when
+    forcing i into j's knapsack does. Forced knapsack values come from forward and backward
+    DP tables: best with item i = c[i, j] + min_c F_{<i}[c] + B_{>i}[Q - w_i - c].
+    """
+    n = len(demand)
+    w = demand.astype(np.int64)
+    c = d.astype(float) - lr.lam[:, None]
+    order = np.arange(n)
+    fwd = _dp(c, w, cap, order)
+    bwd = _dp(c, w, cap, order[::-1])  # bwd[k]: the last k items
+    values = fwd[n][:, cap]
+    srt = np.sort(values, kind="stable")
+    base = lr.lam.sum() + srt[:p].sum()
+    sel = np.argsort(values, kind="stable")[:p]
+    in_sel = np.zeros(n, dtype=bool)
+    in_sel[sel] = True
+    pth = srt[p - 1]
+    # median j open: if j is outside the chosen p, it replaces the worst chosen one
+    open_lb = np.where(in_sel, base, base - pth + values)
+    allowed: list[list[int]] = [[] for _ in range(n)]
+    for i in range(n):
+        wi = int(w[i])
+        if wi > cap:
+            continue
+        f = fwd[i][:, : cap - wi + 1]
+        b = bwd[n - 1 - i][:, cap - wi::-1]
+        forced = c[i] + (f + b).min(axis=1)
+        lb_i = np.where(in_sel, base - values + forced, base - pth + forced)
+        for j in range(n):
+            if open_lb[j] <= upper + 1e-6 and lb_i[j] <= upper + 1e-6:
+                allowed[i].append(j)
+    return allowed
+
+
+def lagrangian_rows(lr: LagrangianBound, demand: np.ndarray, d: np.ndarray, cap: int,
+                    allowed: list[list[int]], scale: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """Integer knapsack rows sum_i C[i, j] x[i, j] >= v[j] y[j], one per median, valid cuts.
+
+    With integer Lam = round(scale * lam), C = scale * d - Lam; v[j] is the exact knapsack
+    minimum over the points still allowed at j. Summed over the open medians they give
+    scale * cost >= sum(Lam) + sum v[j] y[j], so the LP relaxation of a model that carries
+    these rows is at least the Lagrangian bound, and it stays valid inside the search.
+    """
+    n = len(demand)
+    lam_int = np.round(scale * lr.lam).astype(np.int64)
+    c = (scale * d.astype(np.int64) - lam_int[:, None]).astype(float)
+    mask = np.full((n, n), np.inf)
+    for i, row in enumerate(allowed):
+        mask[i, row] = 0.0
+    c = c + mask  # a removed pair is never taken
+    values, _ = _knapsacks(np.where(np.isinf(c), 1e18, c), demand.astype(np.int64), cap)
+    coef = np.where(np.isinf(c), 0, c).astype(np.int64)
+    return coef, np.round(values).astype(np.int64)

@@ -1,0 +1,296 @@
+"""The capacitated p-median problem (OR-Library pmedcap) on the merger core, and HiGHS for comparison.
+
+Pipeline of `solve_pmedian` (each step timed; see benchmarks/reports/pmedcap.md for what each
+step buys):
+1. incumbent: greedy regret assignment to good median sets + local search (shift, swap, and
+   moving each median to the 1-median of its cluster) - `heuristics.py`;
+2. lower bound: Lagrangian relaxation of the assignment rows (each median is then a 0-1
+   knapsack, solved exactly by DP), maximised by subgradient steps - `bounds.py`;
+3. Lagrangian reduced-cost fixing: a median, or a point-median pair, whose forcing pushes the
+   Lagrangian bound above the incumbent is removed (only solutions no better than the incumbent
+   are lost, so a proof on the reduced model is a proof of the whole problem);
+4. CP-SAT on the reduced `FacilityModel` with exactly p medians, the capacity-cover cut, the
+   incumbent as hint, objective <= incumbent and objective >= the Lagrangian bound.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from herverdeling.errors import ScenarioError
+from herverdeling.mergers.bounds import (
+    LagrangianBound,
+    fix_by_reduced_cost,
+    lagrangian_bound,
+    lagrangian_rows,
+)
+from herverdeling.mergers.core import FacilityModel, Outcome, SolverParams, relative_gap, solve
+from herverdeling.mergers.heuristics import local_search_incumbent
+from herverdeling.proposals import SolveStatus
+
+
+@dataclass(frozen=True)
+class PMedianInstance:
+    name: str
+    number: int
+    optimum: int | None
+    p: int
+    capacity: int
+    xy: np.ndarray  # (n, 2) coordinates
+    demand: np.ndarray  # (n,) integer demands
+
+    @property
+    def n(self) -> int:
+        return len(self.demand)
+
+    def distances(self) -> np.ndarray:
+        """Euclidean distance rounded down (floor), the OR-Library rule for these files."""
+        diff = self.xy[:, None, :] - self.xy[None, :, :]
+        return np.floor(np.sqrt((diff.astype(float) ** 2).sum(axis=2)) + 1e-9).astype(np.int64)
+
+
+def read_pmedcap(path: Path | str) -> PMedianInstance:
+    """Read one pmedcap file: `number optimum`, `n p Q`, then n lines `id x y demand`."""
+    path = Path(path)
+    try:
+        lines = [ln.split() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    except OSError as exc:
+        raise ScenarioError(f"cannot read pmedcap file: {exc}", file=path) from None
+    try:
+        number, optimum = int(lines[0][0]), int(lines[0][1])
+        n, p, q = (int(v) for v in lines[1][:3])
+        rows = [[int(v) for v in ln[:4]] for ln in lines[2:2 + n]]
+    except (IndexError, ValueError) as exc:
+        raise ScenarioError(f"not a pmedcap file ({exc})", file=path) from None
+    if len(rows) != n or any(len(r) != 4 for r in rows):
+        raise ScenarioError(f"expected {n} point lines of 4 numbers", file=path, row=3)
+    arr = np.array(rows, dtype=np.int64)
+    if not 0 < p <= n:
+        raise ScenarioError(f"p={p} must lie in 1..n={n}", file=path, row=2)
+    return PMedianInstance(name=path.stem, number=number, optimum=optimum, p=p, capacity=q,
+                           xy=arr[:, 1:3], demand=arr[:, 3])
+
+
+@dataclass
+class PMedianResult:
+    name: str
+    optimum: int | None
+    status: SolveStatus
+    objective: int | None
+    best_bound: float | None
+    seconds: float
+    medians: list[int] = field(default_factory=list)
+    assignment: dict[int, int] = field(default_factory=dict)
+    steps: dict[str, float] = field(default_factory=dict)  # seconds and figures per step
+
+    @property
+    def gap(self) -> float | None:
+        return relative_gap(self.objective, self.best_bound)
+
+
+def check_solution(inst: PMedianInstance, d: np.ndarray, assignment: dict[int, int]) -> int:
+    """Cost of a solution after checking every rule (one median each, exactly p, capacity)."""
+    if sorted(assignment) != list(range(inst.n)):
+        raise ValueError("not every point is assigned exactly once")
+    medians = set(assignment.values())
+    if len(medians) != inst.p:
+        raise ValueError(f"{len(medians)} medians, not p={inst.p}")
+    load: dict[int, int] = {}
+    for i, j in assignment.items():
+        load[j] = load.get(j, 0) + int(inst.demand[i])
+    if max(load.values()) > inst.capacity:
+        raise ValueError("a median is over capacity")
+    return int(sum(d[i, j] for i, j in assignment.items()))
+
+
+def solve_pmedian(
+    inst: PMedianInstance,
+    params: SolverParams,
+    *,
+    use_lagrangian: bool = True,
+    use_fixing: bool = True,
+    use_heuristic: bool = True,
+    use_rows: bool = True,
+) -> PMedianResult:
+    """Prove the optimum of one instance; the switches exist to measure each step."""
+    start = time.perf_counter()
+    d = inst.distances()
+    steps: dict[str, float] = {}
+    incumbent: dict[int, int] | None = None
+    ub = math.inf
+    if use_heuristic:
+        t = time.perf_counter()
+        incumbent = local_search_incumbent(inst.demand, d, inst.p, inst.capacity)
+        if incumbent is not None:
+            ub = check_solution(inst, d, incumbent)
+        steps["heuristic_s"] = time.perf_counter() - t
+        steps["heuristic_ub"] = ub
+    lb = 0.0
+    lr: LagrangianBound | None = None
+    if use_lagrangian:
+        t = time.perf_counter()
+        lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=ub)
+        lb = lr.bound
+        steps["lagrangian_s"] = time.perf_counter() - t
+        steps["lagrangian_lb"] = lb
+        if lr.incumbent is not None:
+            cost = check_solution(inst, d, lr.incumbent)
+            if cost < ub:
+                ub, incumbent = cost, lr.incumbent
+        steps["ub_after_lagrangian"] = ub
+    # Optimistic fixing: look for a solution of cost <= target, starting a little above the
+    # bound. The restricted model holds EVERY solution of cost <= target (fixing only removes
+    # what the Lagrangian bound proves costs more), so its optimum, if it has one, is the global
+    # optimum; if it has none, every solution costs more than target, and the bound rises.
+    if lr is None or not use_fixing:
+        return _plain_cpsat(inst, d, params, incumbent, ub, lb, start, steps)
+    lower = math.ceil(lb - 1e-6)
+    delta = max(2, math.ceil(0.004 * lower))
+    rounds = 0
+    deadline = start + (params.max_time_in_seconds or 60.0)
+    while True:
+        if incumbent is not None and ub <= lower:
+            return _result(inst, "OPTIMAL", int(ub), float(ub), incumbent, start, steps)
+        target = min(ub - 1, lower + delta) if math.isfinite(ub) else lower + delta
+        rounds += 1
+        t = time.perf_counter()
+        allowed = fix_by_reduced_cost(lr, inst.demand, d, inst.p, inst.capacity, upper=target)
+        steps["fixing_s"] = steps.get("fixing_s", 0.0) + time.perf_counter() - t
+        steps[f"round{rounds}_target"] = target
+        steps[f"round{rounds}_arcs"] = sum(len(a) for a in allowed)
+        if any(not a for a in allowed) or len({j for a in allowed for j in a}) < inst.p:
+            lower = int(target) + 1  # no solution of cost <= target
+            delta *= 2
+            continue
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            break
+        t = time.perf_counter()
+        rows = lagrangian_rows(lr, inst.demand, d, inst.capacity, allowed) if use_rows else None
+        out, fm = _cpsat(inst, d, allowed, params.with_time_limit(left), incumbent, target, lower,
+                         rows)
+        steps["cpsat_s"] = steps.get("cpsat_s", 0.0) + time.perf_counter() - t
+        steps[f"round{rounds}_status"] = {"OPTIMAL": 1, "FEASIBLE": 2, "INFEASIBLE": 0}.get(out.status, 3)
+        if out.status == "OPTIMAL":
+            assignment = fm.assignment(out)
+            obj = check_solution(inst, d, assignment)
+            return _result(inst, "OPTIMAL", obj, float(obj), assignment, start, steps)
+        if out.status == "INFEASIBLE":
+            lower = int(target) + 1
+            delta *= 2
+            continue
+        if out.has_solution:
+            assignment = fm.assignment(out)
+            obj = check_solution(inst, d, assignment)
+            if obj < ub:
+                ub, incumbent = obj, assignment
+        break  # out of time
+    if incumbent is None:
+        return _result(inst, "UNKNOWN", None, float(lower), {}, start, steps)
+    return _result(inst, "FEASIBLE", int(ub), float(lower), incumbent, start, steps)
+
+
+def _cpsat(inst: PMedianInstance, d: np.ndarray, allowed: list[list[int]], params: SolverParams,
+           incumbent: dict[int, int] | None, upper: float | None, lower: int | None,
+           rows: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[Outcome, FacilityModel]:
+    """CP-SAT on the (reduced) model: exactly p medians, capacities, the capacity-cover cut."""
+    fm = FacilityModel([int(v) for v in inst.demand], allowed,
+                       dict.fromkeys(range(inst.n), inst.capacity), name=inst.name)
+    fm.model.add(sum(fm.y.values()) == inst.p)
+    fm.add_capacity_cover()
+    if incumbent is not None and all(incumbent[i] in allowed[i] for i in range(inst.n)):
+        fm.add_hint(incumbent)
+    if rows is not None:
+        coef, values = rows
+        for j, clients in fm.by_site.items():
+            fm.model.add(cp_model.LinearExpr.weighted_sum([fm.x[i, j] for i in clients],
+                                                          [int(coef[i, j]) for i in clients])
+                         >= int(values[j]) * fm.y[j])
+    cost = {(i, j): int(d[i, j]) for (i, j) in fm.x}
+    out = solve(fm.model, fm.assignment_cost(cost), params,
+                upper=int(upper) if upper is not None and math.isfinite(upper) else None,
+                lower=lower)
+    return out, fm
+
+
+def _plain_cpsat(inst: PMedianInstance, d: np.ndarray, params: SolverParams,
+                 incumbent: dict[int, int] | None, ub: float, lb: float, start: float,
+                 steps: dict[str, float]) -> PMedianResult:
+    allowed = [list(range(inst.n)) for _ in range(inst.n)]
+    t = time.perf_counter()
+    out, fm = _cpsat(inst, d, allowed, params, incumbent, ub if math.isfinite(ub) else None,
+                     math.ceil(lb - 1e-6) if lb > 0 else None)
+    steps["cpsat_s"] = time.perf_counter() - t
+    if out.has_solution:
+        assignment = fm.assignment(out)
+        obj = check_solution(inst, d, assignment)
+        return _result(inst, out.status, obj, out.best_bound, assignment, start, steps)
+    return _result(inst, out.status, None, None, {}, start, steps)
+
+
+def _result(inst: PMedianInstance, status: SolveStatus, obj: int | None, bound: float | None,
+            assignment: dict[int, int], start: float, steps: dict[str, float]) -> PMedianResult:
+    return PMedianResult(name=inst.name, optimum=inst.optimum, status=status, objective=obj,
+                         best_bound=bound, seconds=time.perf_counter() - start,
+                         medians=sorted(set(assignment.values())), assignment=assignment,
+                         steps=steps)
+
+
+# ---- HiGHS: the same problem as a plain MIP, solved in-process, for comparison ------------------
+@dataclass
+class HighsResult:
+    status: str
+    objective: float | None
+    best_bound: float | None
+    seconds: float
+
+
+def solve_highs(inst: PMedianInstance, time_limit: float = 60.0, threads: int = 2) -> HighsResult:
+    """x[i,j], y[j] binary; sum_j x = 1; sum_i w_i x_ij <= Q y_j; x_ij <= y_j; sum y = p."""
+    import highspy
+
+    d = inst.distances()
+    n = inst.n
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("threads", threads)
+    h.setOptionValue("random_seed", 0)
+    inf = highspy.kHighsInf
+    nx = n * n
+    cost = np.concatenate([d.reshape(-1).astype(float), np.zeros(n)])
+    lower = np.zeros(nx + n)
+    upper = np.ones(nx + n)
+    h.addVars(nx + n, lower, upper)
+    h.changeColsCost(nx + n, np.arange(nx + n, dtype=np.int32), cost)
+    h.changeColsIntegrality(nx + n, np.arange(nx + n, dtype=np.int32),
+                            np.full(nx + n, highspy.HighsVarType.kInteger))
+
+    def xi(i: int, j: int) -> int:
+        return i * n + j
+
+    for i in range(n):  # each point to one median
+        idx = np.array([xi(i, j) for j in range(n)], dtype=np.int32)
+        h.addRow(1.0, 1.0, n, idx, np.ones(n))
+    for j in range(n):  # capacity
+        idx = np.array([xi(i, j) for i in range(n)] + [nx + j], dtype=np.int32)
+        val = np.concatenate([inst.demand.astype(float), [-float(inst.capacity)]])
+        h.addRow(-inf, 0.0, n + 1, idx, val)
+    for i in range(n):  # x_ij <= y_j
+        for j in range(n):
+            h.addRow(-inf, 0.0, 2, np.array([xi(i, j), nx + j], dtype=np.int32), np.array([1.0, -1.0]))
+    h.addRow(inst.p, inst.p, n, np.arange(nx, nx + n, dtype=np.int32), np.ones(n))
+    start = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - start
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    has = info.primal_solution_status == 2
+    return HighsResult(status=status, objective=float(info.objective_function_value) if has else None,
+                       best_bound=float(info.mip_dual_bound), seconds=seconds)
