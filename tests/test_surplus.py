@@ -346,3 +346,40 @@ def test_hub_decomposition_matches_the_flow(s, policy):
             inflow = sum(f for (_, v, _), f in flow.items() if v == rel(x.code))
             assert sum(v for (_, b), v in pairs.items() if b == x.code) == inflow
         assert pair_flows(net, sol) == pairs
+
+
+def _two_provinces(relief_cap: str) -> Scenario:
+    from tests.factories import municipality, scenario
+
+    return scenario([
+        municipality(1, "PA", vb=(60, 6), extra=(10, 2), lat=53.2, lon=6.5),
+        municipality(2, "RB", vb=(40, 4), rest=(30, 3), lat=51.9, lon=4.5),
+        municipality(3, "RB", vb=(100, 10), lat=52.0, lon=4.3),
+    ], relief_cap=relief_cap)
+
+
+def test_hand_computed_restopgave_cap():
+    r = propose_surplus_swaps(_two_provinces("restopgave"))
+    (swap,) = r.proposals
+    assert (swap.id, swap.source_province, swap.sink_province) == ("swap-PA-RB", "PA", "RB")
+    # surplus 10/2, caps 30/3 (GM0003 has no restopgave): everything goes to GM0002
+    assert swap.relieved() == {("GM0002", "amv"): 2, ("GM0002", "regulier"): 10}
+    assert {t.to_code for t in swap.transfers} == {"GM0001"}
+
+
+def test_hand_computed_task_cap_shares_in_proportion():
+    r = propose_surplus_swaps(_two_provinces("task"))
+    (swap,) = r.proposals
+    got = swap.relieved()
+    # caps are the whole tasks 40 and 100: shares 10 * 40/140 = 2.86 and 7.14 (regular)
+    assert got[("GM0002", "regulier")] in (2, 3)
+    assert got[("GM0002", "regulier")] + got[("GM0003", "regulier")] == 10
+    assert got[("GM0003", "amv")] in (1, 2)
+
+
+def test_policy_from_a_file(tmp_path):
+    text = (load_policy("nearest").model_dump_json())
+    path = tmp_path / "mine.yaml"
+    path.write_text(text.replace('"id":"nearest"', '"id":"mine"'), encoding="utf-8")  # JSON is YAML
+    assert load_policy(path).id == "mine"
+    assert propose_surplus_swaps(_two_provinces("task"), str(path)).policy == "mine"
