@@ -19,6 +19,7 @@ from herverdeling.documents.docx import docx_text
 from herverdeling.pipeline import propose
 from herverdeling.proposals import ProposalSet
 from herverdeling.scenario.io import load_scenario, write_scenario
+from herverdeling.scenario.model import Tasks, UitruilInputs
 from tests import factories as f
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -35,6 +36,12 @@ def small_country() -> list:
         f.municipality(4, "BB", vb=(40, 6), rest=(40, 6), lat=51.55, lon=5.05, name="Bergen"),
         f.municipality(5, "BB", vb=(400, 40), rest=(50, 7), lat=51.52, lon=5.10, name="Boxmeer"),
         f.municipality(6, "BB", vb=(20, 3), rest=(20, 3), lat=51.58, lon=5.02, name="Budel"),
+        # an uitruil: Bladel asks to hand over 20 regular places against statushouders; Breda offers
+        f.municipality(7, "BB", vb=(120, 10), lat=51.40, lon=5.20, name="Bladel").model_copy(
+            update={"uitruil": UitruilInputs(request=Tasks(regulier=20), statushouders_task=40,
+                                             offers_in_return="statushouders")}),
+        f.municipality(8, "BB", vb=(200, 20), lat=51.45, lon=5.25, name="Breda").model_copy(
+            update={"uitruil": UitruilInputs(offer=Tasks(regulier=30), statushouders_task=100)}),
     ]
 
 
@@ -96,6 +103,27 @@ def test_every_agreement_names_parties_and_numbers(small_run: Path):
         assert numbers(md_text) == numbers(docx)
         headings = [line.lstrip("# ") for line in md_text.splitlines() if line.startswith("#")]
         assert all(h in docx for h in headings)
+
+
+def test_every_paper_states_the_required_parts(small_run: Path):
+    """Parties, places, counter-performance, failure clause, IBT/SPUK, deadlines, signatures."""
+    proposals = ProposalSet.model_validate_json((small_run / "proposals.json").read_text())
+    assert {p.kind for p in proposals.proposals} == {"surplus_swap", "merger", "uitruil"}
+    for p in proposals.proposals:
+        stem = slug(p.id, 60)
+        folders = ["agreements", "kennisgevingen"] + (["addenda"] if p.kind != "surplus_swap" else [])
+        for folder in folders:
+            md = next((small_run / folder).glob(f"{stem}*.md"))
+            text = md.read_text(encoding="utf-8")
+            for party in p.parties:
+                assert party.name in text, (md.name, party.name)
+            for part in ("Tegenprestatie", "niet (tijdig)", "IBT", "SPUK", "Ondertekening"):
+                assert part.lower() in text.lower(), (md.name, part)
+            assert ("1 juni 2025" in text) or ("per ommegaande" in text), md.name
+            if p.kind == "uitruil":
+                cp = p.counter_performance[0]
+                assert str(int(cp.amount)) in numbers(text)
+                assert "statushouders" in text
 
 
 def test_proposal_with_error_gets_no_agreement(small_run: Path, tmp_path: Path):
