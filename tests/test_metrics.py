@@ -188,3 +188,14 @@ def test_weighted_gini_matches_the_double_sum(pairs):
     x = [p[0] for p in pairs]
     w = [float(p[1]) for p in pairs]
     assert weighted_gini(x, w) == pytest.approx(_gini_brute(x, w), abs=1e-9)
+
+
+def test_shares_of_nothing_are_undefined():
+    s = scenario([municipality(1, "AA", vb=(30, 5)), municipality(2, "AA", vb=(80, 20))])
+    ps = ProposalSet(scenario=s.name, scenario_hash=s.content_hash(), as_of=s.round.as_of)
+    q = measure(s, ps)
+    reg = q.category("regulier")
+    assert (reg.relief_possible, reg.relief_share, reg.surplus_used_share) == (0, None, None)
+    row = q.row()
+    assert (row["relief_share"], row["surplus_used_share"]) == (None, None)
+    assert (row["small_tasks_before"], row["small_tasks_after"]) == (2, 2)  # 30 regular, 5 AMV

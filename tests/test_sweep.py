@@ -141,3 +141,39 @@ def test_cli_sweep(tmp_path):
     assert "1 cells ok, 1 failed" in result.output
     assert "[2/2]" in result.output
     assert (out / RESULTS_CSV).is_file()
+
+
+# ---- the benchmark suite (its run times are measured in benchmarks/, never asserted here) ---------
+def test_fit_exponent_recovers_a_power_law():
+    from herverdeling.bench.suite import fit_exponent
+
+    sizes = [50, 500, 5000, 50_000]
+    assert fit_exponent(sizes, [3e-4 * n**1.5 for n in sizes]) == pytest.approx(1.5)
+    assert fit_exponent(sizes, [0.001, 0.002, 2.0, 20.0]) == pytest.approx(1.0)  # noise floor dropped
+    assert fit_exponent([10], [1.0]) is None
+
+
+def test_suite_writes_report_csv_and_plots(tmp_path):
+    from herverdeling.bench.suite import SuiteSpec, run_suite
+
+    spec = SuiteSpec(name="tiny", scenarios=("synthetic:40:1",), policies=("proportional", "nearest"),
+                     sizes=(30, 60), full_pipeline_up_to=30)
+    res = run_suite(spec, tmp_path, workers=1)
+    for name in ("report.md", "results.csv", "scaling.csv", "quality.png", "runtime.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    rows = list(csv.DictReader((tmp_path / "results.csv").open(encoding="utf-8")))
+    assert [r["policy"] for r in rows] == ["proportional", "nearest"]
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "pmedcap not run" in report
+    assert "| 60 |" in report
+    stages = {(r.n, r.stage) for r in res.scaling}
+    assert (30, "mergers") in stages
+    assert (60, "mergers") not in stages  # above full_pipeline_up_to: surplus, checker, metrics only
+    assert (60, "surplus") in stages
+
+
+def test_cli_bench_suite_option_and_pmedcap_still_there():
+    result = CliRunner().invoke(app, ["bench", "--suite", "nope"])
+    assert result.exit_code == 2
+    assert "unknown suite" in result.output
+    assert CliRunner().invoke(app, ["bench", "pmedcap", "--help"]).exit_code == 0

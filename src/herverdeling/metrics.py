@@ -21,6 +21,7 @@ Definitions (per category unless stated):
   absolute deviation from the fair share, in places, per municipality and per province, and the Gini
   coefficient of the relieved fraction relief/cap, weighted by cap (0: everyone relieved the same
   fraction of their restopgave; towards 1: a few relieved fully, the rest not at all).
+- shares (relief / possible, surplus used / surplus) are None where the denominator is 0.
 - checker pass rate = proposals without an error finding / all proposals (1.0 for an empty set).
   It must be 100 %; a lower figure is reported with the failing rule ids, never hidden.
 - per solver model (SolveInfo.model): number of solves, worst status, largest gap, total seconds.
@@ -74,12 +75,13 @@ class CategoryMetrics(_Frozen):
     gini_province: float = Field(ge=0, le=1)
 
     @property
-    def relief_share(self) -> float:
-        """Relief achieved / possible (1.0 when nothing was possible)."""
+    def relief_share(self) -> float | None:
+        """Relief achieved / possible (None when nothing was possible)."""
         return _ratio(self.relief_achieved, self.relief_possible)
 
     @property
-    def surplus_used_share(self) -> float:
+    def surplus_used_share(self) -> float | None:
+        """Surplus used / surplus (None when there is no surplus)."""
         return _ratio(self.surplus_used, self.surplus_total)
 
 
@@ -109,9 +111,10 @@ class CheckMetrics(_Frozen):
 
     @property
     def pass_rate(self) -> float | None:
+        """Passed / proposals; 1.0 for an empty set (nothing failed), None when not checked."""
         if not self.checked:
             return None
-        return _ratio(self.passed, self.proposals)
+        return 1.0 if self.proposals == 0 else self.passed / self.proposals
 
 
 class SolverMetrics(_Frozen):
@@ -150,8 +153,8 @@ class QualityMetrics(_Frozen):
         out: dict[str, RowValue] = {"municipalities": self.municipalities}
         for f in ("surplus_total", "relief_possible", "relief_achieved", "surplus_used"):
             out[f] = self.total(f)
-        out["relief_share"] = round(_ratio(self.total("relief_achieved"), self.total("relief_possible")), 6)
-        out["surplus_used_share"] = round(_ratio(self.total("surplus_used"), self.total("surplus_total")), 6)
+        out["relief_share"] = _round(_ratio(self.total("relief_achieved"), self.total("relief_possible")))
+        out["surplus_used_share"] = _round(_ratio(self.total("surplus_used"), self.total("surplus_total")))
         for f in ("small_tasks", "nonviable_places", "locations"):
             out[f"{f}_before"] = self.total(f"{f}_before")
             out[f"{f}_after"] = self.total(f"{f}_after")
@@ -165,7 +168,7 @@ class QualityMetrics(_Frozen):
             out[f"fair_max_dev_{c.category}"] = round(c.fair_max_dev_municipality, 3)
             out[f"fair_max_dev_province_{c.category}"] = round(c.fair_max_dev_province, 3)
             out[f"gini_{c.category}"] = round(c.gini_municipality, 6)
-        out["check_pass_rate"] = None if ch.pass_rate is None else round(ch.pass_rate, 6)
+        out["check_pass_rate"] = _round(ch.pass_rate)
         out["check_failed"] = len(ch.failed_ids)
         out["check_error_rules"] = " ".join(ch.error_rules)
         out["solver_status"] = self.solver_status
@@ -178,8 +181,13 @@ class QualityMetrics(_Frozen):
 
 
 # ---- helpers -------------------------------------------------------------------------------------
-def _ratio(a: Number, b: Number) -> float:
-    return 1.0 if b == 0 else float(a) / float(b)
+def _ratio(a: Number, b: Number) -> float | None:
+    """a / b; None when b is 0 (a share of nothing is undefined, not 0 % or 100 %)."""
+    return None if b == 0 else float(a) / float(b)
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(v, 6)
 
 
 def _worst(statuses: Iterable[SolveStatus]) -> SolveStatus:

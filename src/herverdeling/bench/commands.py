@@ -8,7 +8,33 @@ from typing import Annotated
 import typer
 
 bench_app = typer.Typer(name="bench", help="Benchmarks on instances with known optima.",
-                        no_args_is_help=True)
+                        invoke_without_command=True)
+
+
+@bench_app.callback()
+def suite(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--suite", help="Suite to run when no subcommand is given: quick "
+                                      "(a minute) or standard (the committed report).")] = "quick",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Report folder (default: "
+                                             "bench-<suite>).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Local worker "
+                                                "processes for the quality cells.")] = None,
+) -> None:
+    """Without a subcommand: the quality suite (report.md, results.csv, PNG plots, pmedcap table)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from herverdeling.bench.suite import get_suite, run_suite
+    from herverdeling.cli import fail
+    from herverdeling.errors import HerverdelingError
+
+    try:
+        spec = get_suite(name)
+        result = run_suite(spec, out or Path(f"bench-{spec.name}"), workers=workers,
+                           progress=lambda line: typer.echo(line, err=True))
+    except HerverdelingError as exc:
+        raise fail(exc) from None
+    typer.echo(f"wrote {Path(result.out) / 'report.md'}")
 
 
 @bench_app.command()
