@@ -367,13 +367,15 @@ def _uitruil_layer(municipalities: list[Municipality],
         amv = sorted(members, key=lambda m: (-m.own_plan.amv, m.cbs_code))[0]
         offer = inputs[amv.cbs_code].get("offer", Tasks())
         inputs[amv.cbs_code]["offer"] = offer.replace("amv", rng.randrange(16, 33, 4))
-        pool = [m for m in members if m.restopgave.regulier > 0 and m.cbs_code not in
-                {o.cbs_code for o in by_plan[:2]} and m.cbs_code != amv.cbs_code]
+        # requesters: municipalities with an own regular task and no restopgave part, so that a
+        # surplus swap (which relieves restopgave parts first) does not pre-empt their request
+        pool = [m for m in members if m.verdeelbesluit.regulier > 0 and m.restopgave.total == 0
+                and m.cbs_code not in {o.cbs_code for o in by_plan[:2]} and m.cbs_code != amv.cbs_code]
         for m in rng.sample(pool, min(4, len(pool))):
             kind = rng.choices(["statushouders", "oekrainers", "none"], weights=[6, 3, 1])[0]
             cap = None if kind == "none" else inputs[m.cbs_code][
                 "statushouders_task" if kind == "statushouders" else "ukraine_reception"]
-            request = {c: m.restopgave.get(c) for c in CATEGORIES}
+            request = {c: m.verdeelbesluit.get(c) for c in CATEGORIES}
             if rng.random() < 0.5:
                 request["amv"] = 0
             if cap is not None:
@@ -389,10 +391,10 @@ def _uitruil_layer(municipalities: list[Municipality],
         "taakstelling). In " + ", ".join(UITRUIL_PROVINCES) + " the two municipalities with the "
         "largest regular own plan offer 10-25 % of it extra (drawn, rounded to 10, at least 50), "
         "and the one with the largest AMV own plan offers 16-32 AMV places; up to four "
-        "municipalities with a regular restopgave part (drawn) ask to hand over that part (and, "
-        "half of them, their AMV part), offering in return statushouders, oekrainers or nothing "
-        "(weights 6:3:1); a request is capped at the requester's own task of the kind it offers, "
-        "as taking over more than that is not plausible."
+        "municipalities with a regular task and no restopgave part (drawn) ask to hand over their "
+        "regular task (and, half of them, their AMV task), offering in return statushouders, "
+        "oekrainers or nothing (weights 6:3:1); a request is capped at the requester's own task "
+        "of the kind it offers, as taking over more than that is not plausible."
     )
     return out, [Assumption(
         id="A-uitruil", kind="assumption", seed=seed, statement=statement,
