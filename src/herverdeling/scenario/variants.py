@@ -39,6 +39,9 @@ from herverdeling.scenario.model import (
 BASE = "nl-2025"
 SOURCE = "herverdeling.scenario.variants (scenario suite, issue 8)"
 SEED = 20250115
+# Each variant's assumption ends with the base scenario's content hash (first 16 hex digits), so a
+# committed variant that predates a change of nl-2025 can be recognised and regenerated.
+BUILT_FROM = "Built from"
 
 STRICT_NORMS: dict[str, dict[str, object]] = {
     "regulier": {"min_size": 100, "max_distance_km": 15.0,
@@ -59,6 +62,8 @@ LOOSE_NORMS: dict[str, dict[str, object]] = {
 
 def _rebuild(base: Scenario, suffix: str, title: str, assumption: Assumption, **changes: object) -> Scenario:
     """A new Scenario (fresh caches) named `<base>-<suffix>`, with the assumption appended; validated."""
+    assumption = assumption.model_copy(update={
+        "statement": f"{assumption.statement} {BUILT_FROM} {base.name} {base.content_hash()[:16]}."})
     fields = {k: getattr(base, k) for k in Scenario.model_fields}
     fields |= {
         "name": f"{base.name}-{suffix}",
@@ -167,6 +172,14 @@ VARIANTS: dict[str, Callable[[Scenario], Scenario]] = {
 }
 
 
+def built_from(variant: Scenario) -> str | None:
+    """The base content hash (16 hex digits) recorded in the variant's assumption, if any."""
+    for a in variant.assumptions:
+        if a.id.startswith("A-variant-") and BUILT_FROM in a.statement:
+            return a.statement.rsplit(" ", 1)[-1].rstrip(".")
+    return None
+
+
 def variant_names(base: str = BASE) -> list[str]:
     return [f"{base}-{k}" for k in VARIANTS]
 
@@ -191,8 +204,11 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("scenarios"))
+    parser.add_argument("--base", default=BASE, help="base scenario: a bundled name or a folder")
     args = parser.parse_args(argv)
-    for s in build_all():
+    from herverdeling.scenario.io import load_scenario
+
+    for s in build_all(load_scenario(args.base)):
         write_scenario(s, args.out / s.name, force=True)
         print(f"wrote {args.out / s.name}")
 
