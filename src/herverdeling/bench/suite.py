@@ -63,7 +63,7 @@ SUITES: dict[str, SuiteSpec] = {
                        full_pipeline_up_to=400),
     # the committed report (benchmarks/reports/suite): every variant, every policy, 50 to 100,000
     "standard": SuiteSpec(name="standard", scenarios=_NL, sizes=(50, 200, 1000, 2000, 5000, 20_000, 100_000),
-                          full_pipeline_up_to=2000, pmedcap_time_limit=10.0),
+                          full_pipeline_up_to=5000, pmedcap_time_limit=10.0),
 }
 
 
