@@ -239,9 +239,10 @@ def plot_quality(cells: list[CellResult], path: Path) -> Path:
         ax.set_title(title, fontsize=10)
         ax.set_xticks(x, [_short(s) for s in scenarios], rotation=35, ha="right", fontsize=8)
         ax.tick_params(axis="y", labelsize=8)
-    axes.flat[0].legend(fontsize=8)
-    fig.suptitle("Proposal quality per scenario and policy", fontsize=12)
-    fig.tight_layout()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", ncol=len(policies), fontsize=9)
+    fig.suptitle("Proposal quality per scenario and policy", fontsize=12, x=0.3)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return path
