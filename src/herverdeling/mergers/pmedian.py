@@ -117,6 +117,7 @@ def solve_pmedian(
     use_fixing: bool = True,
     use_heuristic: bool = True,
     use_rows: bool = True,
+    target_slack: float = 0.015,
 ) -> PMedianResult:
     """Prove the optimum of one instance; the switches exist to measure each step."""
     start = time.perf_counter()
@@ -151,7 +152,7 @@ def solve_pmedian(
     if lr is None or not use_fixing:
         return _plain_cpsat(inst, d, params, incumbent, ub, lb, start, steps)
     lower = math.ceil(lb - 1e-6)
-    delta = max(2, math.ceil(0.004 * lower))
+    delta = max(2, math.ceil(target_slack * lower))
     rounds = 0
     deadline = start + (params.max_time_in_seconds or 60.0)
     while True:

@@ -1,0 +1,46 @@
+"""Benchmark: all pmedcap files, ours against HiGHS; prints a markdown table (not part of pytest).
+
+Usage: .venv/bin/python benchmarks/bench_pmedcap.py [--time-limit 60] [--no-highs] [FILES...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from pathlib import Path
+
+from herverdeling.mergers.core import load_solver_params
+from herverdeling.mergers.pmedian import read_pmedcap, solve_highs, solve_pmedian
+
+DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "bench" / "pmedcap"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("files", nargs="*", type=Path)
+    ap.add_argument("--time-limit", type=float, default=60.0)
+    ap.add_argument("--no-highs", action="store_true")
+    args = ap.parse_args()
+    files = args.files or sorted(DEFAULT.glob("pmedcap1-*.txt"))
+    params = load_solver_params("cpsat-bench").with_time_limit(args.time_limit)
+    print("| file | known | ours | bound | status | ours s | heur UB | LR bound | LR s | HiGHS s | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    ratios = []
+    for f in files:
+        inst = read_pmedcap(f)
+        r = solve_pmedian(inst, params)
+        hs = None if args.no_highs else solve_highs(inst, args.time_limit)
+        ratio = r.seconds / hs.seconds if hs else None
+        if ratio is not None:
+            ratios.append(ratio)
+        st = r.steps
+        print(f"| {inst.name} | {inst.optimum} | {r.objective} | {r.best_bound:.0f} | {r.status} | "
+              f"{r.seconds:.2f} | {st.get('heuristic_ub')} | {st.get('lagrangian_lb', 0):.1f} | "
+              f"{st.get('lagrangian_s', 0):.2f} | {hs.seconds if hs else float('nan'):.2f} | "
+              f"{ratio if ratio is not None else float('nan'):.2f} |", flush=True)
+    if ratios:
+        print(f"\nmedian ratio ours/HiGHS: {statistics.median(ratios):.2f}")
+
+
+if __name__ == "__main__":
+    main()
