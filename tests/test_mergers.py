@@ -206,3 +206,29 @@ def test_cli_mergers(tmp_path):
     res = runner.invoke(app, ["mergers", "--province", "XX"])
     assert res.exit_code == 2
     assert "unknown province" in res.output
+
+
+def test_cross_border_absorption_respects_the_surplus_left():
+    # AA is a plusprovincie (host GM0001 has 10 extra AMV places); BB has a restopgave and two
+    # small AMV tasks near the border (their whole task is restopgave, so P11 allows relief).
+    s = f.scenario([
+        f.municipality(1, "AA", vb=(0, 40), extra=(0, 10), lat=52.0, lon=5.0),
+        f.municipality(2, "BB", vb=(0, 4), rest=(0, 4), lat=52.02, lon=5.0),
+        f.municipality(3, "BB", vb=(0, 5), rest=(0, 5), lat=52.03, lon=5.0),
+        f.municipality(4, "BB", vb=(0, 200), lat=53.0, lon=6.0),
+    ], norms_=f.norms(amv_min=16, amv_max=100))
+    settings = load_merger_settings(cross_border=True)
+    result = propose_mergers(s, settings, categories=("amv",))
+    relieved = {t.from_code: t.places for sw in result.surplus_swaps for t in sw.transfers}
+    assert relieved == {"GM0002": 4, "GM0003": 5}
+    sw = result.surplus_swaps[0]
+    assert (sw.source_province, sw.sink_province) == ("AA", "BB")
+    assert all(t.to_code == "GM0001" for t in sw.transfers)
+    assert not result.mergers
+    # only 5 places of surplus left after the swaps: one task fits, the other stays in BB
+    capped = propose_mergers(s, settings, categories=("amv",), surplus_left={("AA", "amv"): 5})
+    moved = sum(t.places for sw in capped.surplus_swaps for t in sw.transfers)
+    assert moved <= 5
+    assert moved > 0
+    without = propose_mergers(s, categories=("amv",))
+    assert not without.surplus_swaps
