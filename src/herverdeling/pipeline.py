@@ -77,6 +77,15 @@ def surplus_left(scenario: Scenario, swaps: tuple[SurplusSwap, ...]) -> dict[tup
     }
 
 
+def extra_used(swaps: tuple[SurplusSwap, ...]) -> dict[tuple[str, Category], int]:
+    """Per (plusprovincie municipality, category): extra places the swaps already rely on."""
+    out: dict[tuple[str, Category], int] = {}
+    for s in swaps:
+        for t in s.transfers:
+            out[(t.to_code, t.category)] = out.get((t.to_code, t.category), 0) + int(t.places)
+    return out
+
+
 def run_solvers(scenario: Scenario, settings: RunSettings, progress: Progress = _quiet) -> RunResult:
     """Surplus swaps, then mergers on what is left, then uitruil; one ProposalSet."""
     from herverdeling.mergers import load_merger_settings, propose_mergers
@@ -101,7 +110,8 @@ def run_solvers(scenario: Scenario, settings: RunSettings, progress: Progress = 
     msettings = load_merger_settings(settings.merger_objective, settings.solver,
                                      cross_border=settings.cross_border)
     mergers = propose_mergers(scenario, msettings, relief=relief_of(swaps.proposals),
-                              surplus_left=surplus_left(scenario, swaps.proposals))
+                              surplus_left=surplus_left(scenario, swaps.proposals),
+                              extra_used=extra_used(swaps.proposals))
     infos += mergers.solve_info()
     timings.append(StageTiming(stage="mergers", seconds=time.perf_counter() - start))
     progress(f"      {len(mergers.mergers)} mergers, {len(mergers.surplus_swaps)} cross-border "

@@ -45,13 +45,17 @@ def propose_mergers(
     categories: tuple[Category, ...] = CATEGORIES,
     relief: Mapping[tuple[str, Category], int] | None = None,
     surplus_left: Mapping[tuple[str, Category], int] | None = None,
+    extra_used: Mapping[tuple[str, Category], int] | None = None,
 ) -> MergerResult:
     """Merge small tasks per province and category; returns proposals and how each solve went.
 
     `relief`: places already relieved by surplus swaps, per (CBS code, category); the small
     tasks are judged on the task net of it. `surplus_left`: per (plusprovincie, category) what
     surplus is left after the swaps (used when settings.cross_border is on; default: the whole
-    surplus). Raises InfeasibleError (with the task and the reason) when settings cannot be met.
+    surplus). `extra_used`: per (CBS code, category) the extra places of a plusprovincie
+    municipality that earlier surplus swaps already rely on; an absorbing host offers only the
+    rest (G3: no extra place promised twice). Raises InfeasibleError (with the task and the
+    reason) when settings cannot be met.
     """
     settings = settings or load_merger_settings()
     relief = dict(relief or {})
@@ -65,7 +69,7 @@ def propose_mergers(
     swaps: list[SurplusSwap] = []
     for category in categories:
         instances = build_instances(scenario, category, settings, provinces=provinces, relief=relief,
-                                    surplus_left=surplus_left)
+                                    surplus_left=surplus_left, extra_used=extra_used)
         covered = {p for inst in instances for p in inst.provinces}
         for inst in instances:
             scope, locs = _solve_scope(inst, settings)

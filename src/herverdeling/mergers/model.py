@@ -99,6 +99,7 @@ def build_instances(
     provinces: tuple[str, ...],
     relief: Mapping[tuple[str, Category], int],
     surplus_left: Mapping[tuple[str, Category], int] | None,
+    extra_used: Mapping[tuple[str, Category], int] | None = None,
 ) -> list[Instance]:
     """One instance per province, or per connected cross-border group when that option is on."""
     norm = s.norms.get(category)
@@ -131,10 +132,10 @@ def build_instances(
                 continue
             caps[p] = left
             for m in sorted(s.municipalities_in(p), key=lambda m: m.cbs_code):
-                if m.may_host and m.extra.get(category) > 0:
+                extra = m.extra.get(category) - (extra_used or {}).get((m.cbs_code, category), 0)
+                if m.may_host and extra > 0:
                     absorbers.append(Site(m.cbs_code, m.name, p, "absorb", task_of(m, category, relief),
-                                          m.extra.get(category), always_viable=True,
-                                          counts_location=False))
+                                          extra, always_viable=True, counts_location=False))
         for c in clients:
             m = s.municipality(c.code)
             room = s.relief_cap(m, category) - relief.get((c.code, category), 0)
