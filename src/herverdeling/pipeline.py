@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from herverdeling import __version__
-from herverdeling.proposals import ProposalSet, SolveInfo, SurplusSwap
+from herverdeling.proposals import ProposalSet, SolveInfo, SurplusSwap, Transfer
 from herverdeling.scenario.io import load_scenario
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
 
@@ -54,36 +54,34 @@ def _quiet(_: str) -> None:
     return None
 
 
-def relief_of(swaps: tuple[SurplusSwap, ...]) -> dict[tuple[str, Category], int]:
-    """Per (relieved municipality, category): places relieved by the surplus swaps."""
+def _places_by(swaps: tuple[SurplusSwap, ...],
+               key: Callable[[SurplusSwap, Transfer], str]) -> dict[tuple[str, Category], int]:
     out: dict[tuple[str, Category], int] = {}
     for s in swaps:
         for t in s.transfers:
-            out[(t.from_code, t.category)] = out.get((t.from_code, t.category), 0) + int(t.places)
+            k = (key(s, t), t.category)
+            out[k] = out.get(k, 0) + int(t.places)
     return out
+
+
+def relief_of(swaps: tuple[SurplusSwap, ...]) -> dict[tuple[str, Category], int]:
+    """Per (relieved municipality, category): places relieved by the surplus swaps."""
+    return _places_by(swaps, lambda _, t: t.from_code)
+
+
+def extra_used(swaps: tuple[SurplusSwap, ...]) -> dict[tuple[str, Category], int]:
+    """Per (plusprovincie municipality, category): extra places the swaps already rely on."""
+    return _places_by(swaps, lambda _, t: t.to_code)
 
 
 def surplus_left(scenario: Scenario, swaps: tuple[SurplusSwap, ...]) -> dict[tuple[str, Category], int]:
     """Per (plusprovincie, category): its surplus minus what the swaps already promised (P2)."""
-    used: dict[tuple[str, Category], int] = {}
-    for s in swaps:
-        for t in s.transfers:
-            key = (s.source_province, t.category)
-            used[key] = used.get(key, 0) + int(t.places)
+    used = _places_by(swaps, lambda s, _: s.source_province)
     return {
         (p, c): scenario.surplus(p).get(c) - used.get((p, c), 0)
         for p in scenario.plusprovincies()
         for c in CATEGORIES
     }
-
-
-def extra_used(swaps: tuple[SurplusSwap, ...]) -> dict[tuple[str, Category], int]:
-    """Per (plusprovincie municipality, category): extra places the swaps already rely on."""
-    out: dict[tuple[str, Category], int] = {}
-    for s in swaps:
-        for t in s.transfers:
-            out[(t.to_code, t.category)] = out.get((t.to_code, t.category), 0) + int(t.places)
-    return out
 
 
 def run_solvers(scenario: Scenario, settings: RunSettings, progress: Progress = _quiet) -> RunResult:
