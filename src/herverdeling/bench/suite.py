@@ -153,14 +153,19 @@ def fit_exponent(sizes: list[int], seconds: list[float],
     return float(np.polyfit(x, y, 1)[0])
 
 
+def full_totals(scaling: list[StageTime]) -> list[tuple[int, float]]:
+    """Seconds of all stages together, for the sizes on which every stage ran (else not comparable)."""
+    by: dict[int, dict[str, float]] = {}
+    for r in scaling:
+        by.setdefault(r.n, {})[r.stage] = r.seconds
+    return sorted((n, sum(t.values())) for n, t in by.items() if set(STAGES) <= set(t))
+
+
 def exponents(scaling: list[StageTime]) -> list[Exponent]:
     out = []
     for stage in [*STAGES, "total"]:
         if stage == "total":
-            by: dict[int, float] = {}
-            for r in scaling:
-                by[r.n] = by.get(r.n, 0.0) + r.seconds
-            rows = sorted(by.items())
+            rows = full_totals(scaling)
         else:
             rows = sorted((r.n, r.seconds) for r in scaling if r.stage == stage)
         if rows:
@@ -258,10 +263,7 @@ def plot_runtime(scaling: list[StageTime], fitted: list[Exponent], path: Path) -
     exps = {e.stage: e.exponent for e in fitted}
     for stage in [*STAGES, "total"]:
         if stage == "total":
-            by: dict[int, float] = {}
-            for r in scaling:
-                by[r.n] = by.get(r.n, 0.0) + r.seconds
-            pts = sorted(by.items())
+            pts = full_totals(scaling)
         else:
             pts = sorted((r.n, r.seconds) for r in scaling if r.stage == stage and r.seconds > 0)
         if not pts:
@@ -348,10 +350,11 @@ def render_report(res: SuiteResult) -> str:
     by = {(r.n, r.stage): r.seconds for r in res.scaling}
     prov = {r.n: r.provinces for r in res.scaling}
     stages = [s for s in STAGES if any(r.stage == s for r in res.scaling)]
+    full = dict(full_totals(list(res.scaling)))
     lines += _table(["municipalities", "provinces", *stages, "total"],
                     [[f"{n:,}", str(prov[n]), *(f"{by[(n, s)]:.3f}" if (n, s) in by else "not run"
                                                 for s in stages),
-                      f"{sum(v for (m, _), v in by.items() if m == n):.2f}"] for n in sizes])
+                      f"{full[n]:.2f}" if n in full else "(partial)"] for n in sizes])
     lines += ["", "Fitted growth exponent b in t = a n^b (least squares on log-log, over the sizes where "
               f"the stage took at least {MIN_FIT_SECONDS} s; '-' where fewer than two did):", ""]
     lines += _table(["stage", "b", "sizes"],
@@ -366,7 +369,8 @@ def render_report(res: SuiteResult) -> str:
         lines += _table(["instance", "known optimum", "ours", "bound", "status", "s", "HiGHS", "HiGHS s"],
                         [[p.name, str(p.known_optimum), str(p.objective),
                           "-" if p.best_bound is None else f"{p.best_bound:g}", p.status, f"{p.seconds:.2f}",
-                          f"{p.highs_status} {p.highs_objective}" if p.highs_status else "-",
+                          f"{p.highs_status} {p.highs_objective:.6g}" if p.highs_objective is not None
+                          else (p.highs_status or "-"),
                           "-" if p.highs_seconds is None else f"{p.highs_seconds:.2f}"] for p in res.pmedcap])
         proven = sum(p.status == "OPTIMAL" and p.objective == p.known_optimum for p in res.pmedcap)
         lines += ["", f"Proven at the known optimum: {proven}/{len(res.pmedcap)}."]
@@ -421,6 +425,7 @@ def run_suite(
     write_scaling_csv(scaling, out / "scaling.csv")
     plot_quality(list(sweep.results), out / "quality.png")
     plot_runtime(scaling, fitted, out / "runtime.png")
+    (out / "suite.json").write_text(res.model_dump_json(indent=1, exclude={"cells"}) + "\n", encoding="utf-8")
     (out / "report.md").write_text(render_report(res), encoding="utf-8")
     progress(f"wrote {out / 'report.md'}")
     return res
