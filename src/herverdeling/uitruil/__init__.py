@@ -3,7 +3,9 @@
 One public entry point, `propose_uitruil(scenario) -> UitruilResult`: per province it matches the
 places municipalities ask to hand over with the places others offer to realise, against a
 counter-performance (statushouders or Ukrainian reception taken over), and reports every request
-that finds no willing partner with the reason.
+that finds no willing partner with the reason. With `max_cycle_length: 3` it also proposes
+three-municipality cycles that chain counter-performances of different kinds (semantics in
+`herverdeling.uitruil.model`); each cycle is one Uitruil proposal with three parties.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 
 from herverdeling.proposals import CounterPerformance, Party, ProcessState, Transfer, Uitruil
 from herverdeling.scenario.model import CATEGORIES, Category, Municipality, Scenario
-from herverdeling.uitruil.model import Instance, Solution, build_instance, solve
+from herverdeling.uitruil.model import Cycle, Instance, Solution, build_instance, solve
 from herverdeling.uitruil.result import UitruilResult, Unmatched, UnmatchedReason
 from herverdeling.uitruil.settings import UitruilSettings, load_uitruil_settings
 
@@ -51,7 +53,7 @@ def propose_uitruil(
     unmatched: list[Unmatched] = []
     for code in codes:
         instance = build_instance(scenario, code, settings, committed)
-        solution = solve(instance, settings) if instance.pairs else Solution()
+        solution = solve(instance, settings) if instance.pairs or instance.cycles else Solution()
         if solution.info is not None:
             infos.append(solution.info)
         proposals.extend(_proposals(scenario, instance, solution, settings))
@@ -93,7 +95,48 @@ def _proposals(scenario: Scenario, instance: Instance, solution: Solution,
                                                           places=places),
             process=ProcessState(),
         ))
+    cycles = {t.key: t for t in instance.cycles}
+    for n, key in enumerate(sorted(solution.cycle_counter), start=len(out) + 1):
+        out.append(_cycle_proposal(scenario, instance.province, n, cycles[key], solution, settings))
     return out
+
+
+def _cycle_proposal(scenario: Scenario, province: str, n: int, t: Cycle, solution: Solution,
+                    settings: UitruilSettings) -> Uitruil:
+    """One three-cycle as one agreement: the places B -> A, and the two counter-performances."""
+    req, real, third = (scenario.municipality(c) for c in t.key)
+    transfers = tuple(
+        Transfer(from_code=t.requester, to_code=t.realiser, category=c,
+                 places=solution.cycle_places[(*t.key, c)], distance_km=t.distance_km)
+        for c in CATEGORIES if solution.cycle_places.get((*t.key, c), 0) > 0
+    )
+    to_third, to_realiser = solution.cycle_counter[t.key]
+    places = sum(int(tr.places) for tr in transfers)
+    clause = settings.failure_clause.format(realiser=real.name, requester=req.name, places=places)
+    cycle = settings.cycle_clause.format(realiser=real.name, requester=req.name, third=third.name)
+    return Uitruil(
+        id=f"uitruil-{province}-{n:03d}",
+        province=province,
+        transfers=transfers,
+        parties=(
+            Party(kind="gemeente", code=t.requester, name=req.name,
+                  role="draagt plekken over"),
+            Party(kind="gemeente", code=t.realiser, name=real.name, role="realiseert de plekken"),
+            Party(kind="gemeente", code=t.third, name=third.name,
+                  role="derde gemeente in de kringruil: ontvangt en levert een tegenprestatie"),
+        ),
+        counter_performance=(
+            CounterPerformance(kind=t.kind, by_code=t.requester, to_code=t.third, amount=to_third,
+                               description=_COUNTER_TEXT[t.kind].format(
+                                   by=req.name, amount=to_third, to=third.name)),
+            CounterPerformance(kind=t.third_kind, by_code=t.third, to_code=t.realiser,
+                               amount=to_realiser,
+                               description=_COUNTER_TEXT[t.third_kind].format(
+                                   by=third.name, amount=to_realiser, to=real.name)),
+        ),
+        failure_clause=f"{clause} {cycle}",
+        process=ProcessState(),
+    )
 
 
 def _unmatched(scenario: Scenario, province: str, instance: Instance, solution: Solution,
@@ -101,6 +144,7 @@ def _unmatched(scenario: Scenario, province: str, instance: Instance, solution: 
                committed: Mapping[tuple[str, Category], int]) -> list[Unmatched]:
     out = []
     status = solution.info.status if solution.info is not None else "OPTIMAL"
+    cyclable: set[tuple[str, Category]] | None = None  # (requester, category) some cycle could serve
     for m in sorted(scenario.municipalities_in(province), key=lambda m: m.cbs_code):
         for c in CATEGORIES:
             asked = m.uitruil.request.get(c)
@@ -119,9 +163,21 @@ def _unmatched(scenario: Scenario, province: str, instance: Instance, solution: 
                                   "surplus swap or merged; only the rest can be handed over"))
             left = min(asked, free) - solution.handed_over(m.cbs_code, c)
             if left > 0:
-                code, text = _reason(scenario, settings, instance, m, c, status)
+                if cyclable is None:
+                    cyclable = _cyclable(scenario, province, instance, settings, committed)
+                code, text = _reason(scenario, settings, m, c, status, (m.cbs_code, c) in cyclable)
                 out.append(_entry(m, c, left, code, text))
     return out
+
+
+def _cyclable(scenario: Scenario, province: str, instance: Instance, settings: UitruilSettings,
+              committed: Mapping[tuple[str, Category], int]) -> set[tuple[str, Category]]:
+    """Requests a three-cycle could serve: the model's cycles, or (pairs only) those it would have."""
+    cycles = instance.cycles
+    if settings.max_cycle_length < 3:
+        wider = settings.model_copy(update={"max_cycle_length": 3})
+        cycles = build_instance(scenario, province, wider, committed).cycles
+    return {(t.requester, c) for t in cycles for c in t.categories}
 
 
 def _entry(m: Municipality, c: Category, places: int, code: UnmatchedReason, text: str) -> Unmatched:
@@ -129,27 +185,34 @@ def _entry(m: Municipality, c: Category, places: int, code: UnmatchedReason, tex
                      places=places, reason_code=code, reason=text)
 
 
-def _reason(scenario: Scenario, settings: UitruilSettings, instance: Instance, m: Municipality,
-            c: Category, status: str) -> tuple[UnmatchedReason, str]:
+def _reason(scenario: Scenario, settings: UitruilSettings, m: Municipality, c: Category, status: str,
+            cyclable: bool) -> tuple[UnmatchedReason, str]:
     """Why (the rest of) a request found no partner, most basic cause first."""
     kind = m.uitruil.offers_in_return
     if kind == "none":
         return "no_counter_performance", ("offers no counter-performance (offers_in_return is "
                                           "'none'); an uitruil needs statushouders or oekrainers")
     offering = [o for o in scenario.municipalities_in(m.province)
-                if o.cbs_code != m.cbs_code and o.uitruil.offer.get(c) > 0]
+                if o.cbs_code != m.cbs_code and o.uitruil.offer.get(c) > 0 and o.may_host]
     if not offering:
-        return "no_offer", f"no other municipality in {m.province} offers {c} places"
+        return "no_offer", (f"no other municipality in {m.province} that may host a location offers "
+                            f"{c} places")
     limit = settings.max_distance_km
     near = [o for o in offering
             if limit is None or round(scenario.distance_km(m.cbs_code, o.cbs_code), 1) <= limit]
     if not near:
         return "beyond_distance", (f"every municipality offering {c} places in {m.province} is "
                                    f"more than {limit:g} km away")
-    if not any(o.uitruil.counter_capacity(kind) > 0 for o in near):
-        return "counter_performance_not_wanted", (
-            f"no municipality offering {c} places within reach has a {kind} task that could be "
-            "taken over in return")
+    pair_possible = any(o.uitruil.counter_capacity(kind) > 0 for o in near)
+    if not pair_possible and not (cyclable and settings.max_cycle_length >= 3):
+        text = (f"no municipality offering {c} places within reach has a {kind} task that could be "
+                "taken over in return")
+        if settings.max_cycle_length >= 3:
+            text += ", and no third municipality within reach closes a three-cycle"
+        elif cyclable:
+            text += ("; a three-municipality cycle (kringruil) could match it: set "
+                     "max_cycle_length: 3 in the uitruil settings")
+        return "counter_performance_not_wanted", text
     if status != "OPTIMAL":
         return "not_proven", (f"the solver stopped ({status}) before proving that no more could be "
                               "matched")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -46,10 +47,15 @@ class UitruilSettings(_Frozen):
     max_distance_km: float | None = Field(100.0, gt=0)
     min_transfer_places: int = Field(1, ge=1)
     max_partners: int = Field(3, ge=1)
-    max_cycle_length: int = Field(2, ge=2, le=2)
+    max_cycle_length: Literal[2, 3] = 2
     failure_clause: str = (
         "Na de wijziging van het verdeelbesluit is alleen {realiser} aanspreekbaar op deze "
         "{places} plekken; {requester} is ontslagen van deze taak."
+    )
+    cycle_clause: str = (
+        "Deze uitruil is een kringruil van drie gemeenten. Realiseert {realiser} de plekken niet "
+        "(tijdig), dan vervallen naar rato ook de tegenprestatie van {requester} aan {third} en die "
+        "van {third} aan {realiser}."
     )
     solver: SolverSettings = SolverSettings()
     sources: dict[str, str] = {}
@@ -61,6 +67,11 @@ class UitruilSettings(_Frozen):
         except (KeyError, IndexError, ValueError) as exc:
             raise ValueError(f"failure_clause: unknown placeholder {exc}; use {{realiser}}, "
                              "{requester} and {places}") from None
+        try:
+            self.cycle_clause.format(realiser="R", requester="Q", third="T")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"cycle_clause: unknown placeholder {exc}; use {{realiser}}, "
+                             "{requester} and {third}") from None
         return self
 
     @property

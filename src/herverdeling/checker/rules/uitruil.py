@@ -163,7 +163,9 @@ def u7_spuk(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
     },
 )
 def u8_counter_performance(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
-    codes = set(involved_codes(p))
+    # A municipality named as a party also belongs to the uitruil: the third municipality of a
+    # three-cycle moves no places, it only gives and receives a counter-performance.
+    codes = set(involved_codes(p)) | {x.code for x in p.parties if x.kind == "gemeente"}
     for cp in p.counter_performance:
         if cp.kind not in ("statushouders", "oekrainers"):
             continue  # 'none', 'spuk', 'other' and 'to_agree' are free (G5 handles 'to_agree')
