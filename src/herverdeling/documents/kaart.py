@@ -77,8 +77,10 @@ def write_html(scenario: Scenario, proposals: ProposalSet, ibt_tasks: dict[str, 
                                 (SurplusSwap, _SWAP, "surplus-uitruil (gemeenten)")):
         xs, ys = _links(scenario, proposals, kind)
         if xs:
+            # municipality-level swap links are many: off until the reader switches them on
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=label, hoverinfo="skip",
-                                     line={"color": colour, "width": 1}))
+                                     line={"color": colour, "width": 1.5 if kind is Merger else 1},
+                                     visible="legendonly" if kind is SurplusSwap else True))
     ms = scenario.municipalities
     fig.add_trace(go.Scatter(
         x=[m.point.lon for m in ms], y=[m.point.lat for m in ms], mode="markers",
@@ -106,10 +108,10 @@ def write_html(scenario: Scenario, proposals: ProposalSet, ibt_tasks: dict[str, 
 
 def write_png(scenario: Scenario, proposals: ProposalSet, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(8, 9), dpi=110)
-    for kind, colour in ((Merger, _MERGER), (Uitruil, _UITRUIL), (SurplusSwap, _SWAP)):
+    for kind, colour in ((Merger, _MERGER), (Uitruil, _UITRUIL)):  # swaps: province arrows below
         xs, ys = _links(scenario, proposals, kind)
         if xs:
-            ax.plot(xs, ys, color=colour, linewidth=0.6, alpha=0.7)
+            ax.plot(xs, ys, color=colour, linewidth=1.4, alpha=0.9)
     ms = scenario.municipalities
     ax.scatter([m.point.lon for m in ms], [m.point.lat for m in ms],
                s=[_size(m.verdeelbesluit.total) ** 2 / 4 for m in ms], c="#7f8c8d", alpha=0.5,
@@ -120,12 +122,14 @@ def write_png(scenario: Scenario, proposals: ProposalSet, path: Path) -> Path:
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
                     arrowprops={"arrowstyle": "->", "color": _SWAP,
                                 "lw": 1 + math.log1p(reg + amv) / 2})
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2, f"{reg}+{amv}", fontsize=7, color=_SWAP)
+        ax.text(x0 + 0.62 * (x1 - x0), y0 + 0.62 * (y1 - y0), f"{reg}+{amv}", fontsize=6,
+                color=_SWAP, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
+                                   "alpha": 0.7})
     ax.set_aspect(1.6)
     ax.set_xlabel("lengtegraad")
     ax.set_ylabel("breedtegraad")
-    ax.set_title(f"{scenario.name}: surplus-uitruil (rood, regulier+amv), samenvoegingen (blauw)",
-                 fontsize=9)
+    ax.set_title(f"{scenario.name}: surplus-uitruil tussen provincies (rood, regulier+amv), "
+                 "samenvoegingen (blauw), uitruil (paars)", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
