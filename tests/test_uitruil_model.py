@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from herverdeling.scenario.model import CATEGORIES, Scenario, Tasks, UitruilInputs
 from herverdeling.uitruil import Unmatched, propose_uitruil
-from herverdeling.uitruil.model import build_instance
 from herverdeling.uitruil.settings import ExchangeRates, SolverSettings, UitruilSettings
 from tests.factories import municipality, scenario
 
@@ -35,46 +34,72 @@ def gm(code: int, province: str = "AA", *, vb=(10, 4), offer=(0, 0), request=(0,
 
 
 # ---- an independent brute force, straight from the scenario ---------------------------------------
+def _deals(s: Scenario, members, cfg: UitruilSettings):
+    """Every (requester, realiser, third or None) the rules allow, read from the scenario alone.
+
+    Cycles admit a third of any kind, also the requester's own: the model leaves those out as
+    dominated by the pair, and the brute force checks that claim instead of repeating it.
+    """
+    def near(a, b):
+        return cfg.max_distance_km is None or round(s.distance_km(a.cbs_code, b.cbs_code), 1) \
+            <= cfg.max_distance_km
+    for a, b in itertools.permutations(members, 2):
+        kind = a.uitruil.offers_in_return
+        if kind == "none" or not b.may_host or not near(a, b):
+            continue
+        if b.uitruil.counter_capacity(kind) > 0:
+            yield a, b, None
+        if cfg.max_cycle_length < 3:
+            continue
+        for t in members:
+            k_t = t.uitruil.offers_in_return
+            if t in (a, b) or k_t == "none":
+                continue
+            if t.uitruil.counter_capacity(kind) > 0 and b.uitruil.counter_capacity(k_t) > 0 \
+                    and near(a, t) and near(t, b):
+                yield a, b, t
+
+
 def brute_force(s: Scenario, cfg: UitruilSettings) -> int:
     """Most places handed over in total, by enumerating every integer assignment per province."""
     total = 0
     for p in s.provinces:
         members = [m for m in s.municipalities if m.province == p.code]
-        slots = []  # (i, j, c, upper)
-        for a, b in itertools.permutations(members, 2):
-            kind = a.uitruil.offers_in_return
-            if kind == "none" or b.uitruil.counter_capacity(kind) == 0:
-                continue
-            if cfg.max_distance_km is not None and round(s.distance_km(a.cbs_code, b.cbs_code), 1) \
-                    > cfg.max_distance_km:
-                continue
+        slots = []  # (deal, c, upper); deal = (i, j, third or None)
+        for a, b, t in _deals(s, members, cfg):
             for c in CATEGORIES:
                 ub = min(a.uitruil.request.get(c), a.verdeelbesluit.get(c), b.uitruil.offer.get(c))
                 if ub > 0:
-                    slots.append((a, b, c, ub))
+                    slots.append(((a, b, t), c, ub))
         best = 0
         for values in itertools.product(*[range(u + 1) for *_, u in slots]):
             if sum(values) <= best:
                 continue
-            asked, offered, pair = defaultdict(int), defaultdict(int), defaultdict(int)
-            for (a, b, c, _), v in zip(slots, values, strict=True):
+            asked, offered, deal = defaultdict(int), defaultdict(int), defaultdict(int)
+            for ((a, b, t), c, _), v in zip(slots, values, strict=True):
                 asked[(a.cbs_code, c)] += v
                 offered[(b.cbs_code, c)] += v
-                pair[(a, b)] += v
+                deal[(a, b, t)] += v
             if any(v > min(s.municipality(i).uitruil.request.get(c), s.municipality(i).verdeelbesluit.get(c))
                    for (i, c), v in asked.items()):
                 continue
             if any(v > s.municipality(j).uitruil.offer.get(c) for (j, c), v in offered.items()):
                 continue
             room, partners, ok = defaultdict(int), defaultdict(int), True
-            for (a, b), x in pair.items():
+            for (a, b, t), x in deal.items():
                 if x == 0:
                     continue
-                lo, hi = cfg.balance_band(a.uitruil.offers_in_return, x)
-                if x < cfg.min_transfer_places or lo > hi:
+                # every counter-performance arc: (who gives up room, kind); a pair has one, a cycle two
+                arcs = [(b, a.uitruil.offers_in_return)] if t is None else \
+                    [(t, a.uitruil.offers_in_return), (b, t.uitruil.offers_in_return)]
+                if x < cfg.min_transfer_places:
                     ok = False
                     break
-                room[(b, a.uitruil.offers_in_return)] += lo  # the least counter-performance that balances
+                for who, kind in arcs:
+                    lo, hi = cfg.balance_band(kind, x)
+                    if lo > hi:
+                        ok = False
+                    room[(who, kind)] += lo  # the least counter-performance that balances
                 partners[a.cbs_code] += 1
             if not ok or any(v > b.uitruil.counter_capacity(k) for (b, k), v in room.items()):
                 continue
@@ -106,7 +131,11 @@ def build(rows) -> Scenario:
 
 
 def slot_count(s: Scenario, cfg: UitruilSettings) -> int:
-    return sum(len(p.categories) for prov in s.provinces for p in build_instance(s, prov.code, cfg).pairs)
+    """Place variables of the brute force (pairs and cycles of any kinds), which sets its run time."""
+    return sum(1 for prov in s.provinces
+               for a, b, _ in _deals(s, [m for m in s.municipalities if m.province == prov.code], cfg)
+               for c in CATEGORIES
+               if min(a.uitruil.request.get(c), a.verdeelbesluit.get(c), b.uitruil.offer.get(c)) > 0)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
