@@ -8,9 +8,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
-from herverdeling.checker import check
+from herverdeling.checker import build_ledger, check
+from herverdeling.cli import app
+from herverdeling.documents.writers import render_agreement
 from herverdeling.proposals import ProposalSet
+from herverdeling.scenario.io import write_scenario
 from herverdeling.scenario.model import CATEGORIES, Scenario
 from herverdeling.uitruil import UitruilResult, load_uitruil_settings, propose_uitruil
 from herverdeling.uitruil.settings import UitruilSettings
@@ -127,6 +131,21 @@ def test_cycle_is_found_spelled_out_and_passes_the_checker():
     assert {f.rule_id for f in report.findings} <= {"U2", "U3", "U4", "G6"}
     assert r.solve_info[0].model == "uitruil-cycles"
     assert r.solve_info[0].parameters["cycles"] >= 1
+
+
+def test_cycle_agreement_names_every_party_and_counter_performance():
+    s = chain()
+    r = propose_uitruil(s, make_settings(**CYCLES))
+    ps = ProposalSet(scenario=s.name, scenario_hash=s.content_hash(), as_of=s.round.as_of,
+                     proposals=r.proposals)
+    texts = render_agreement(r.proposals[0], s, build_ledger(s, ps), check(ps, s), "X")
+    agreement = texts["agreement"]
+    for code in ("GM0001", "GM0002", "GM0003"):
+        assert agreement.count(f"gemeente {s.municipality(code).name} ({code})") == 2  # party, signature
+    for cp in r.proposals[0].counter_performance:
+        assert f"- {cp.description}" in agreement
+        assert f"- {cp.description}" in texts["addendum"]
+    assert "kringruil van 3 gemeenten" in agreement
 
 
 def test_pairs_only_leaves_the_request_unmatched_with_the_reason():
@@ -270,3 +289,17 @@ def test_balance_on_every_arc_and_limits_hold(rows, tolerance, max_partners):
         assert r.places_handed_over() >= pairs_only.places_handed_over()  # cycles only add options
     report = checked(s, r)
     assert report.errors == (), [f.message_en for f in report.errors]
+
+
+def test_command_line_switches_cycles_on(tmp_path):
+    folder = write_scenario(chain(), tmp_path / "chain")
+    runner = CliRunner()
+    off = runner.invoke(app, ["uitruil", "--scenario", str(folder), "--json"])
+    assert off.exit_code == 0, off.output
+    assert UitruilResult.model_validate_json(off.output).places_handed_over() == 0
+    on = runner.invoke(app, ["uitruil", "--scenario", str(folder), "--max-cycle-length", "3", "--json"])
+    assert on.exit_code == 0, on.output
+    (p,) = UitruilResult.model_validate_json(on.output).proposals
+    assert len(p.parties) == 3
+    table = runner.invoke(app, ["uitruil", "--scenario", str(folder), "--max-cycle-length", "3"])
+    assert table.output.count("tegenprestatie:") == 2

@@ -17,6 +17,11 @@ def register(app: typer.Typer) -> None:
         settings: Annotated[
             str, typer.Option("--settings", help="A name under models/uitruil/ or a YAML file.")
         ] = "default",
+        max_cycle_length: Annotated[
+            int | None, typer.Option("--max-cycle-length", min=2, max=3,
+                                     help="2: pairs only; 3: also three-municipality cycles "
+                                          "(default: from the settings).")
+        ] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Uitruil within a province: match requests to hand over places with offers to realise."""
@@ -26,8 +31,10 @@ def register(app: typer.Typer) -> None:
 
         try:
             s = load_scenario(scenario)
-            result = propose_uitruil(s, load_uitruil_settings(settings),
-                                     province=province.upper() if province else None)
+            cfg = load_uitruil_settings(settings)
+            if max_cycle_length is not None:
+                cfg = cfg.model_validate({**cfg.model_dump(), "max_cycle_length": max_cycle_length})
+            result = propose_uitruil(s, cfg, province=province.upper() if province else None)
         except HerverdelingError as exc:
             raise fail(exc) from None
         typer.echo(result.model_dump_json(indent=2) if as_json else result.summary())
