@@ -24,53 +24,65 @@ class LagrangianBound:
     iterations: int
 
 
-def _dp(c: np.ndarray, w: np.ndarray, cap: int, order: np.ndarray) -> np.ndarray:
+def _dp(c: np.ndarray, w: np.ndarray, cap: int, order: np.ndarray,
+        dtype: type = np.float64) -> np.ndarray:
     """Min-cost knapsack tables for all medians: hist[k] after the first k items of `order`.
 
     c: (n_items, n_med) item costs; returns (n_items + 1, n_med, cap + 1), "capacity at most".
+    An item with no negative cost at any median is never taken and costs one copy only.
     """
     n, m = c.shape
-    hist = np.zeros((n + 1, m, cap + 1))
+    hist = np.empty((n + 1, m, cap + 1), dtype=dtype)
+    hist[0] = 0
     f = hist[0]
+    cc = c.astype(dtype, copy=False)
     for k, i in enumerate(order):
-        g = f.copy()
+        g = hist[k + 1]
+        g[...] = f
         wi = int(w[i])
-        if wi <= cap:
-            np.minimum(g[:, wi:], f[:, : cap + 1 - wi] + c[i][:, None], out=g[:, wi:])
-        hist[k + 1] = g
+        if wi <= cap and (cc[i] < 0).any():
+            np.minimum(g[:, wi:], f[:, : cap + 1 - wi] + cc[i][:, None], out=g[:, wi:])
         f = g
     return hist
 
 
-def _knapsacks(c: np.ndarray, w: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
-    """Values per median and the chosen items (n_items, n_med) booleans."""
+def _coverage(hist: np.ndarray, w: np.ndarray, cap: int, sel: np.ndarray) -> np.ndarray:
+    """How many of the knapsacks of the medians `sel` take each item (backtracked together)."""
+    n = hist.shape[0] - 1
+    cover = np.zeros(n)
+    rows = np.asarray(sel, dtype=np.int64)
+    cc = np.full(len(rows), cap, dtype=np.int64)
+    for k in range(n, 0, -1):
+        took = hist[k][rows, cc] < hist[k - 1][rows, cc]
+        if took.any():
+            cover[k - 1] = took.sum()
+            cc = cc - took * int(w[k - 1])
+    return cover
+
+
+def _knapsacks(c: np.ndarray, w: np.ndarray, cap: int,
+               dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """Values per median and the DP tables (to backtrack the chosen items)."""
     n, _m = c.shape
-    order = np.arange(n)
-    hist = _dp(c, w, cap, order)
-    values = hist[n][:, cap].copy()
+    hist = _dp(c, w, cap, np.arange(n), dtype)
+    values = hist[n][:, cap].astype(np.float64)
     return values, hist
 
 
-def _chosen(hist: np.ndarray, w: np.ndarray, cap: int, j: int) -> list[int]:
-    n = hist.shape[0] - 1
-    out = []
-    cc = cap
-    for k in range(n, 0, -1):
-        if hist[k][j, cc] < hist[k - 1][j, cc] - 1e-12:
-            out.append(k - 1)
-            cc -= int(w[k - 1])
-    return out
-
-
 def lagrangian_bound(demand: np.ndarray, d: np.ndarray, p: int, cap: int, *, upper: float,
-                     max_iter: int = 400, min_step: float = 5e-3, patience: int = 10,
-                     heuristic_tries: int = 8) -> LagrangianBound:
-    """Subgradient ascent on lam; also tries the relaxation's medians as a heuristic start."""
+                     max_iter: int = 1500, min_step: float = 1e-4, patience: int = 30,
+                     heuristic_tries: int = 8, lam0: np.ndarray | None = None) -> LagrangianBound:
+    """Subgradient ascent on lam; also tries the relaxation's medians as a heuristic start.
+
+    The iterations run the knapsack DP in float32 (half the memory traffic); the bound that is
+    returned is recomputed exactly (float64) at the best multipliers, so it stays a valid bound.
+    """
     n = len(demand)
     w = demand.astype(np.int64)
     df = d.astype(float)
     # start: each point's distance to its nearest other point (a fair price of serving it)
-    lam = np.sort(df + np.diag(np.full(n, np.inf)), axis=1)[:, 0].copy()
+    lam = (np.sort(df + np.diag(np.full(n, np.inf)), axis=1)[:, 0].copy() if lam0 is None
+           else np.asarray(lam0, dtype=float).copy())
     best_lb = -math.inf
     best_lam = lam.copy()
     ub = upper
@@ -81,7 +93,7 @@ def lagrangian_bound(demand: np.ndarray, d: np.ndarray, p: int, cap: int, *, upp
     it = 0
     for it in range(1, max_iter + 1):
         c = df - lam[:, None]
-        values, hist = _knapsacks(c, w, cap)
+        values, hist = _knapsacks(c, w, cap, np.float32)
         sel = np.argsort(values, kind="stable")[:p]
         lb = lam.sum() + values[sel].sum()
         if lb > best_lb + 1e-9:
@@ -100,18 +112,17 @@ def lagrangian_bound(demand: np.ndarray, d: np.ndarray, p: int, cap: int, *, upp
                 ca = cost(d, a)
                 if ca < ub:
                     ub, incumbent = ca, a
-        if math.ceil(best_lb - 1e-6) >= ub or alpha < min_step:
+        if math.ceil(best_lb - 1e-3) >= ub or alpha < min_step:
             break
-        g = np.ones(n)
-        for j in sel:
-            for i in _chosen(hist, w, cap, int(j)):
-                g[i] -= 1
+        g = 1.0 - _coverage(hist, w, cap, sel)
         norm = float((g**2).sum())
         if norm == 0:
             break  # the relaxation's solution is feasible: the bound is exact
         target = ub if math.isfinite(ub) else best_lb * 1.05 + 1
         lam = lam + alpha * (target - lb) / norm * g
-    return LagrangianBound(bound=best_lb, lam=best_lam, incumbent=incumbent, iterations=it)
+    exact, _ = _knapsacks(df - best_lam[:, None], w, cap)
+    bound = float(best_lam.sum() + np.sort(exact, kind="stable")[:p].sum())
+    return LagrangianBound(bound=bound, lam=best_lam, incumbent=incumbent, iterations=it)
 
 
 def fix_by_reduced_cost(lr: LagrangianBound, demand: np.ndarray, d: np.ndarray, p: int, cap: int, *,

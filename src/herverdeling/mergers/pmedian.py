@@ -117,7 +117,8 @@ def solve_pmedian(
     use_fixing: bool = True,
     use_heuristic: bool = True,
     use_rows: bool = True,
-    target_slack: float = 0.015,
+    target_slack: float = 0.003,
+    slack_growth: float = 1.0,
 ) -> PMedianResult:
     """Prove the optimum of one instance; the switches exist to measure each step."""
     start = time.perf_counter()
@@ -167,7 +168,7 @@ def solve_pmedian(
         steps[f"round{rounds}_arcs"] = sum(len(a) for a in allowed)
         if any(not a for a in allowed) or len({j for a in allowed for j in a}) < inst.p:
             lower = int(target) + 1  # no solution of cost <= target
-            delta *= 2
+            delta = max(1, math.ceil(delta * slack_growth))
             continue
         left = deadline - time.perf_counter()
         if left <= 0:
@@ -184,7 +185,7 @@ def solve_pmedian(
             return _result(inst, "OPTIMAL", obj, float(obj), assignment, start, steps)
         if out.status == "INFEASIBLE":
             lower = int(target) + 1
-            delta *= 2
+            delta = max(1, math.ceil(delta * slack_growth))
             continue
         if out.has_solution:
             assignment = fm.assignment(out)
