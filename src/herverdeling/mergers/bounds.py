@@ -69,17 +69,44 @@ def _knapsacks(c: np.ndarray, w: np.ndarray, cap: int,
     return values, hist
 
 
+def _select(values: np.ndarray, p: int, forced: np.ndarray) -> np.ndarray:
+    """The relaxation's medians: every forced-open one, then the cheapest others (inf = closed)."""
+    free = np.flatnonzero(~forced & np.isfinite(values))
+    k = p - int(forced.sum())
+    rest = free[np.argsort(values[free], kind="stable")[:max(k, 0)]]
+    return np.concatenate([np.flatnonzero(forced), rest])
+
+
+def _costs(d: np.ndarray, lam: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """Lagrangian item costs; a removed pair gets a large positive cost, so it is never taken."""
+    c = d.astype(float) - lam[:, None]
+    return c if mask is None else np.where(mask, c, 1e9)
+
+
+def _values(c: np.ndarray, w: np.ndarray, cap: int, closed: np.ndarray | None,
+            dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    values, hist = _knapsacks(c, w, cap, dtype)
+    if closed is not None:
+        values[closed] = np.inf
+    return values, hist
+
+
 def lagrangian_bound(demand: np.ndarray, d: np.ndarray, p: int, cap: int, *, upper: float,
                      max_iter: int = 1500, min_step: float = 1e-4, patience: int = 30,
-                     heuristic_tries: int = 8, lam0: np.ndarray | None = None) -> LagrangianBound:
+                     heuristic_tries: int = 8, lam0: np.ndarray | None = None,
+                     mask: np.ndarray | None = None, forced_open: np.ndarray | None = None,
+                     closed: np.ndarray | None = None) -> LagrangianBound:
     """Subgradient ascent on lam; also tries the relaxation's medians as a heuristic start.
 
     The iterations run the knapsack DP in float32 (half the memory traffic); the bound that is
     returned is recomputed exactly (float64) at the best multipliers, so it stays a valid bound.
+    `mask` (allowed pairs), `forced_open` and `closed` (boolean per median) restrict the problem,
+    for a branch of the search on medians.
     """
     n = len(demand)
     w = demand.astype(np.int64)
     df = d.astype(float)
+    forced = np.zeros(n, dtype=bool) if forced_open is None else np.asarray(forced_open, dtype=bool)
     # start: each point's distance to its nearest other point (a fair price of serving it)
     lam = (np.sort(df + np.diag(np.full(n, np.inf)), axis=1)[:, 0].copy() if lam0 is None
            else np.asarray(lam0, dtype=float).copy())
@@ -92,9 +119,10 @@ def lagrangian_bound(demand: np.ndarray, d: np.ndarray, p: int, cap: int, *, upp
     seen: set[tuple[int, ...]] = set()
     it = 0
     for it in range(1, max_iter + 1):
-        c = df - lam[:, None]
-        values, hist = _knapsacks(c, w, cap, np.float32)
-        sel = np.argsort(values, kind="stable")[:p]
+        values, hist = _values(_costs(df, lam, mask), w, cap, closed, np.float32)
+        sel = _select(values, p, forced)
+        if len(sel) < p:
+            return LagrangianBound(bound=math.inf, lam=lam, incumbent=None, iterations=it)
         lb = lam.sum() + values[sel].sum()
         if lb > best_lb + 1e-9:
             best_lb, best_lam, stall = lb, lam.copy(), 0
@@ -104,7 +132,7 @@ def lagrangian_bound(demand: np.ndarray, d: np.ndarray, p: int, cap: int, *, upp
                 alpha /= 2
                 stall = 0
         key = tuple(sorted(int(j) for j in sel))
-        if key not in seen and len(seen) < heuristic_tries and stall == 0 and it > 20:
+        if key not in seen and len(seen) < heuristic_tries and stall == 0 and it > 20 and mask is None:
             seen.add(key)
             a = regret_assign(demand, d, list(key), cap)
             if a is not None:
@@ -120,33 +148,41 @@ def lagrangian_bound(demand: np.ndarray, d: np.ndarray, p: int, cap: int, *, upp
             break  # the relaxation's solution is feasible: the bound is exact
         target = ub if math.isfinite(ub) else best_lb * 1.05 + 1
         lam = lam + alpha * (target - lb) / norm * g
-    exact, _ = _knapsacks(df - best_lam[:, None], w, cap)
-    bound = float(best_lam.sum() + np.sort(exact, kind="stable")[:p].sum())
+    exact, _ = _values(_costs(df, best_lam, mask), w, cap, closed)
+    bound = float(best_lam.sum() + exact[_select(exact, p, forced)].sum())
     return LagrangianBound(bound=bound, lam=best_lam, incumbent=incumbent, iterations=it)
 
 
 def fix_by_reduced_cost(lr: LagrangianBound, demand: np.ndarray, d: np.ndarray, p: int, cap: int, *,
-                        upper: float) -> list[list[int]]:
+                        upper: float, mask: np.ndarray | None = None,
+                        forced_open: np.ndarray | None = None,
+                        closed: np.ndarray | None = None) -> list[list[int]]:
     """Allowed medians per point after removing what cannot lead to a solution <= `upper`.
 
     Median j is removed when opening it raises the bound above `upper`; the pair (i, j) when
     forcing i into j's knapsack does. Forced knapsack values come from forward and backward
     DP tables: best with item i = c[i, j] + min_c F_{<i}[c] + B_{>i}[Q - w_i - c].
+    `mask`, `forced_open` and `closed` restrict the problem as in `lagrangian_bound`.
     """
     n = len(demand)
     w = demand.astype(np.int64)
-    c = d.astype(float) - lr.lam[:, None]
+    forced_m = np.zeros(n, dtype=bool) if forced_open is None else np.asarray(forced_open, dtype=bool)
+    c = _costs(d, lr.lam, mask)
     order = np.arange(n)
     fwd = _dp(c, w, cap, order)
     bwd = _dp(c, w, cap, order[::-1])  # bwd[k]: the last k items
-    values = fwd[n][:, cap]
-    srt = np.sort(values, kind="stable")
-    base = lr.lam.sum() + srt[:p].sum()
-    sel = np.argsort(values, kind="stable")[:p]
+    values = fwd[n][:, cap].copy()
+    if closed is not None:
+        values[closed] = np.inf
+    sel = _select(values, p, forced_m)
+    if len(sel) < p:
+        return [[] for _ in range(n)]
+    base = lr.lam.sum() + values[sel].sum()
     in_sel = np.zeros(n, dtype=bool)
     in_sel[sel] = True
-    pth = srt[p - 1]
-    # median j open: if j is outside the chosen p, it replaces the worst chosen one
+    free_sel = sel[~forced_m[sel]]
+    # median j open: if j is outside the chosen p, it replaces the worst free chosen one
+    pth = values[free_sel].max() if len(free_sel) else -np.inf  # none free: no other can open
     open_lb = np.where(in_sel, base, base - pth + values)
     allowed: list[list[int]] = [[] for _ in range(n)]
     for i in range(n):
@@ -157,9 +193,10 @@ def fix_by_reduced_cost(lr: LagrangianBound, demand: np.ndarray, d: np.ndarray, 
         b = bwd[n - 1 - i][:, cap - wi::-1]
         forced = c[i] + (f + b).min(axis=1)
         lb_i = np.where(in_sel, base - values + forced, base - pth + forced)
-        for j in range(n):
-            if open_lb[j] <= upper + 1e-6 and lb_i[j] <= upper + 1e-6:
-                allowed[i].append(j)
+        ok = (open_lb <= upper + 1e-6) & (lb_i <= upper + 1e-6)
+        if mask is not None:
+            ok &= mask[i]
+        allowed[i] = [int(j) for j in np.flatnonzero(ok)]
     return allowed
 
 

@@ -136,3 +136,96 @@ def local_search_incumbent(demand: np.ndarray, d: np.ndarray, p: int, cap: int,
         if best_cost is None or c < best_cost:
             best, best_cost = a, c
     return best
+
+
+# ---- median swaps with an exact assignment per median set ---------------------------------------
+def transport_cost(demand: np.ndarray, d: np.ndarray, medians: list[int], cap: int,
+                   scale: int = 1000) -> float:
+    """LP of the assignment for fixed medians (points may split): a transportation problem.
+
+    Solved as a min-cost flow (OR-Tools, integer costs d/w rounded at `scale`), so the value is
+    a close estimate of a lower bound of the exact assignment: a filter for swaps, not a bound.
+    """
+    from ortools.graph.python import min_cost_flow
+
+    n, m = len(demand), len(medians)
+    w = demand.astype(np.int64)
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    unit = np.round(d[:, medians].reshape(-1) * scale / np.repeat(w, m)).astype(np.int64)
+    mcf.add_arcs_with_capacity_and_unit_cost(np.repeat(np.arange(n), m), n + np.tile(np.arange(m), n),
+                                             np.repeat(w, m), unit)
+    mcf.add_arcs_with_capacity_and_unit_cost(n + np.arange(m), np.full(m, n + m), np.full(m, cap),
+                                             np.zeros(m, dtype=np.int64))
+    mcf.set_nodes_supplies(np.arange(n + m + 1),
+                           np.concatenate([w, np.zeros(m, dtype=np.int64), [-int(w.sum())]]))
+    if mcf.solve() != mcf.OPTIMAL:
+        return float("inf")
+    return mcf.optimal_cost() / scale
+
+
+def solve_gap(demand: np.ndarray, d: np.ndarray, medians: list[int], cap: int, *,
+              upper: int | None = None, work: float = 2.0) -> dict[int, int] | None:
+    """Best assignment to fixed medians (a generalized assignment problem) with CP-SAT.
+
+    One worker, fixed seed and a deterministic work limit (`work`, CP-SAT deterministic
+    seconds): the same input gives the same answer. None when nothing <= `upper` was found.
+    """
+    from ortools.sat.python import cp_model
+
+    n = len(demand)
+    model = cp_model.CpModel()
+    x = {(i, j): model.new_bool_var(f"x[{i},{j}]") for i in range(n) for j in medians}
+    for i in range(n):
+        model.add_exactly_one(x[i, j] for j in medians)
+    for j in medians:
+        model.add(cp_model.LinearExpr.weighted_sum([x[i, j] for i in range(n)],
+                                                   [int(demand[i]) for i in range(n)]) <= cap)
+    keys = sorted(x)
+    obj = cp_model.LinearExpr.weighted_sum([x[k] for k in keys], [int(d[k]) for k in keys])
+    if upper is not None:
+        model.add(obj <= upper)
+    model.minimize(obj)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 1
+    solver.parameters.max_deterministic_time = work
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return {i: j for (i, j), var in x.items() if solver.value(var)}
+
+
+def swap_search(demand: np.ndarray, d: np.ndarray, assign: dict[int, int], cap: int, *,
+                candidates: list[int] | None = None, near: int = 12, tries: int = 3,
+                max_rounds: int = 20) -> dict[int, int]:
+    """Close one median, open another nearby, re-solve the assignment exactly; repeat.
+
+    Each round ranks every swap (each median x its `near` nearest candidates) by the transport
+    LP and solves the exact assignment for the `tries` best ones that could improve; the first
+    improvement is taken. Deterministic (stable orders, deterministic CP-SAT work limits).
+    """
+    n = len(demand)
+    pool = sorted(set(range(n) if candidates is None else candidates))
+    best = dict(assign)
+    best_cost = cost(d, best)
+    for _ in range(max_rounds):
+        medians = sorted(set(best.values()))
+        moves: list[tuple[float, tuple[int, ...]]] = []
+        for jo in medians:
+            others = [j for j in pool if j not in medians]
+            others.sort(key=lambda j: (int(d[jo, j]), j))
+            for jn in others[:near]:
+                trial = tuple(sorted([k for k in medians if k != jo] + [jn]))
+                moves.append((transport_cost(demand, d, list(trial), cap), trial))
+        moves.sort()
+        improved = False
+        for value, trial in moves[:tries]:
+            if value >= best_cost:
+                break
+            a = solve_gap(demand, d, list(trial), cap, upper=best_cost - 1)
+            if a is not None:
+                best, best_cost, improved = a, cost(d, a), True
+                break
+        if not improved:
+            break
+    return best

@@ -31,7 +31,7 @@ from herverdeling.mergers.bounds import (
     lagrangian_rows,
 )
 from herverdeling.mergers.core import FacilityModel, Outcome, SolverParams, relative_gap, solve
-from herverdeling.mergers.heuristics import local_search_incumbent
+from herverdeling.mergers.heuristics import local_search_incumbent, swap_search
 from herverdeling.proposals import SolveStatus
 
 
@@ -117,6 +117,7 @@ def solve_pmedian(
     use_fixing: bool = True,
     use_heuristic: bool = True,
     use_rows: bool = True,
+    use_swaps: bool = True,
     target_slack: float = 0.003,
     slack_growth: float = 1.0,
 ) -> PMedianResult:
@@ -133,11 +134,17 @@ def solve_pmedian(
             ub = check_solution(inst, d, incumbent)
         steps["heuristic_s"] = time.perf_counter() - t
         steps["heuristic_ub"] = ub
+        if incumbent is not None and use_swaps:
+            t = time.perf_counter()
+            incumbent = swap_search(inst.demand, d, incumbent, inst.capacity, near=25, tries=8)
+            ub = check_solution(inst, d, incumbent)
+            steps["swaps_s"] = time.perf_counter() - t
+            steps["swaps_ub"] = ub
     lb = 0.0
     lr: LagrangianBound | None = None
     if use_lagrangian:
         t = time.perf_counter()
-        lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=ub)
+        lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=ub, heuristic_tries=0)
         lb = lr.bound
         steps["lagrangian_s"] = time.perf_counter() - t
         steps["lagrangian_lb"] = lb
