@@ -42,6 +42,10 @@ room per municipality and kind; at most max_partners agreements per requester.
 Objective, lexicographic by weights: most places handed over; then fewest and shortest agreements
 (a pair costs 1 + its km, a cycle 2 + its three arcs' km, so a pair wins a tie); then
 counter-performance closest to r X on every arc.
+
+Solving with cycles: the pairs-only model first, then the full model hinted with that answer; the
+pairs-only answer is kept (status FEASIBLE, the full model's bound) if the full model stops at its
+work limit with fewer places. So switching cycles on never costs places, only time.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -192,6 +196,7 @@ class Solution:
     cycle_places: dict[tuple[str, str, str, Category], int] = field(default_factory=dict)
     cycle_counter: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
     info: SolveInfo | None = None
+    places_bound: float | None = None  # the solver's bound in places, also when it found nothing
 
     def handed_over(self, requester: str, category: Category) -> int:
         in_pairs = sum(v for (i, _, c), v in self.places.items() if i == requester and c == category)
@@ -221,13 +226,47 @@ def _balanced(m: cp_model.CpModel, y: cp_model.IntVar, places: cp_model.LinearEx
 
 
 def solve(instance: Instance, settings: UitruilSettings) -> Solution:
-    """Build and solve the province's CP-SAT model; the SolveInfo states status, bound and gap."""
+    """Build and solve the province's CP-SAT model; the SolveInfo states status, bound and gap.
+
+    With cycles the pairs-only model is solved first and its answer is the hint of the full model,
+    and is kept if the full model ends (at its work limit) with fewer places: allowing cycles
+    never hands over fewer places than pairs alone, even where the larger model is not solved to
+    optimality. The bound reported is the full model's, so the gap stays honest.
+    """
+    if not instance.cycles:
+        return _solve(instance, settings)
+    pairs = _solve(replace(instance, cycles=()), settings)
+    assert pairs.info is not None
+    full = _solve(instance, settings, hint=pairs if pairs.info.status in ("OPTIMAL", "FEASIBLE") else None)
+    assert full.info is not None
+    seconds = round(pairs.info.seconds + full.info.seconds, 3)
+    params = {**full.info.parameters, "warm_start": "the pairs-only solution"}
+    if full.info.status in ("OPTIMAL", "FEASIBLE") and full.total_places() >= pairs.total_places():
+        full.info = full.info.model_copy(update={"seconds": seconds, "parameters": params})
+        return full
+    if pairs.info.status not in ("OPTIMAL", "FEASIBLE"):
+        full.info = full.info.model_copy(update={"seconds": seconds, "parameters": params})
+        return full
+    objective = float(pairs.total_places())
+    bound = None if full.places_bound is None else max(objective, full.places_bound)
+    pairs.info = full.info.model_copy(update={
+        "status": "FEASIBLE",  # optimal in places at most; the tie-breaks were not proven
+        "objective": objective, "best_bound": bound,
+        "gap": None if bound is None else (bound - objective) / max(1.0, bound),
+        "seconds": seconds, "parameters": {**params, "kept": "the pairs-only solution (more places)"},
+    })
+    return pairs
+
+
+def _solve(instance: Instance, settings: UitruilSettings, hint: Solution | None = None) -> Solution:
+    """One CP-SAT solve of the instance as given (its cycles included), optionally hinted."""
     m = cp_model.CpModel()
     x: dict[tuple[str, str, Category], cp_model.IntVar] = {}
     y: dict[tuple[str, str], cp_model.IntVar] = {}
     z: dict[tuple[str, str], cp_model.IntVar] = {}
     cx: dict[tuple[str, str, str, Category], cp_model.IntVar] = {}
     cy: dict[tuple[str, str, str], tuple[cp_model.IntVar, cp_model.IntVar]] = {}
+    cw: dict[tuple[str, str, str], cp_model.IntVar] = {}
     dev: list[cp_model.IntVar] = []
     d_max = 0
     costs: list[tuple[int, cp_model.IntVar]] = []
@@ -280,6 +319,7 @@ def solve(instance: Instance, settings: UitruilSettings) -> Solution:
             by_room[(who, kind)].append(arc)
             arcs.append(arc)
         cy[t.key] = (arcs[0], arcs[1])
+        cw[t.key] = used
         costs.append((2 + math.ceil(t.perimeter_km), used))
         partners[t.requester].append(used)
     for key, terms in by_request.items():
@@ -295,6 +335,15 @@ def solve(instance: Instance, settings: UitruilSettings) -> Solution:
     w_places = w_pair * sum(cost for cost, _ in costs) + d_max + 1
     all_places = [*x.values(), *cx.values()]
     m.maximize(w_places * sum(all_places) - w_pair * sum(cost * v for cost, v in costs) - sum(dev))
+    if hint is not None:  # a pairs-only solution, cycles unused
+        for key, v in x.items():
+            m.add_hint(v, hint.places.get(key, 0))
+        for pkey, v in y.items():
+            m.add_hint(v, hint.counter.get(pkey, 0))
+        for pkey, v in z.items():
+            m.add_hint(v, int(any(hint.places.get((*pkey, c), 0) for c in CATEGORIES)))
+        for v in (*cx.values(), *cw.values(), *(a for arcs in cy.values() for a in arcs)):
+            m.add_hint(v, 0)
 
     solver = cp_model.CpSolver()
     p_ = solver.parameters
@@ -310,6 +359,8 @@ def solve(instance: Instance, settings: UitruilSettings) -> Solution:
     status = _STATUS.get(code, "UNKNOWN")
     out = Solution()
     objective = bound = gap = None
+    if status in ("OPTIMAL", "FEASIBLE", "UNKNOWN") and math.isfinite(solver.best_objective_bound):
+        out.places_bound = float(math.ceil(solver.best_objective_bound / w_places))
     if status in ("OPTIMAL", "FEASIBLE"):
         for key, v in x.items():
             if solver.value(v) > 0:
