@@ -6,6 +6,7 @@ Usage: .venv/bin/python benchmarks/bench_pmedcap.py [--time-limit 60] [--no-high
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 from pathlib import Path
 
@@ -23,8 +24,9 @@ def main() -> None:
     args = ap.parse_args()
     files = args.files or sorted(DEFAULT.glob("pmedcap1-*.txt"))
     params = load_solver_params("cpsat-bench").with_time_limit(args.time_limit)
-    print("| file | known | ours | bound | status | ours s | heur UB | LR bound | LR s | HiGHS s | ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| file | known | ours | bound | status | ours s | heur UB | swap UB | LR bound | LR s | CP-SAT s "
+          "| HiGHS | HiGHS s | ratio | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     ratios = []
     for f in files:
         inst = read_pmedcap(f)
@@ -34,10 +36,12 @@ def main() -> None:
         if ratio is not None:
             ratios.append(ratio)
         st = r.steps
+        hs_obj = f"{hs.objective:.0f} {hs.status}" if hs and hs.objective is not None else "-"
         print(f"| {inst.name} | {inst.optimum} | {r.objective} | {r.best_bound:.0f} | {r.status} | "
-              f"{r.seconds:.2f} | {st.get('heuristic_ub')} | {st.get('lagrangian_lb', 0):.1f} | "
-              f"{st.get('lagrangian_s', 0):.2f} | {hs.seconds if hs else float('nan'):.2f} | "
-              f"{ratio if ratio is not None else float('nan'):.2f} |", flush=True)
+              f"{r.seconds:.2f} | {st.get('heuristic_ub')} | {st.get('swaps_ub')} | "
+              f"{st.get('lagrangian_lb', 0):.1f} | {st.get('lagrangian_s', 0):.2f} | "
+              f"{st.get('cpsat_s', 0):.2f} | {hs_obj} | {hs.seconds if hs else float('nan'):.2f} | "
+              f"{ratio if ratio is not None else float('nan'):.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
     if ratios:
         print(f"\nmedian ratio ours/HiGHS: {statistics.median(ratios):.2f}")
 

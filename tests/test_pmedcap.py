@@ -12,6 +12,13 @@ from typer.testing import CliRunner
 from herverdeling.cli import app
 from herverdeling.mergers.bounds import fix_by_reduced_cost, lagrangian_bound
 from herverdeling.mergers.core import load_solver_params
+from herverdeling.mergers.heuristics import (
+    cost,
+    local_search_incumbent,
+    solve_gap,
+    swap_search,
+    transport_cost,
+)
 from herverdeling.mergers.pmedian import (
     PMedianInstance,
     check_solution,
@@ -107,6 +114,80 @@ def test_fixing_keeps_every_solution_at_or_below_the_target(seed):
             found = cost if found is None or cost < found else found
     assert found == best
     assert sub.n == inst.n
+
+
+def brute_force_restricted(inst: PMedianInstance, medians_ok) -> int | None:
+    """Optimum over the solutions whose median set passes `medians_ok` (None if there is none)."""
+    d = inst.distances()
+    best = None
+    for assign in itertools.product(range(inst.n), repeat=inst.n):
+        if len(set(assign)) != inst.p or not medians_ok(set(assign)):
+            continue
+        load = np.bincount(assign, weights=inst.demand, minlength=inst.n)
+        if load.max() <= inst.capacity:
+            c = int(d[np.arange(inst.n), assign].sum())
+            best = c if best is None or c < best else best
+    return best
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lagrangian_bound_with_forced_and_closed_medians_is_valid(seed):
+    inst = random_instance(seed + 20, n=7, p=2)
+    d = inst.distances()
+    forced = np.zeros(inst.n, dtype=bool)
+    forced[seed % inst.n] = True
+    closed = np.zeros(inst.n, dtype=bool)
+    closed[(seed + 3) % inst.n] = True
+    for fo, cl, ok in [(forced, None, lambda s: int(np.flatnonzero(forced)[0]) in s),
+                       (None, closed, lambda s: int(np.flatnonzero(closed)[0]) not in s)]:
+        best = brute_force_restricted(inst, ok)
+        lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=(best or 100) + 20,
+                              forced_open=fo, closed=cl, heuristic_tries=0)
+        if best is None:
+            continue
+        assert lr.bound <= best + 1e-6
+        allowed = fix_by_reduced_cost(lr, inst.demand, d, inst.p, inst.capacity, upper=best,
+                                      forced_open=fo, closed=cl)
+        # a best restricted solution survives the fixing
+        found = None
+        for assign in itertools.product(*allowed):
+            load = np.bincount(assign, weights=inst.demand, minlength=inst.n)
+            if len(set(assign)) == inst.p and ok(set(assign)) and load.max() <= inst.capacity:
+                c = int(d[np.arange(inst.n), assign].sum())
+                found = c if found is None or c < found else found
+        assert found == best
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_exact_assignment_for_fixed_medians_matches_brute_force(seed):
+    inst = random_instance(seed + 30, n=7, p=2)
+    d = inst.distances()
+    medians = [0, 3]
+    best = None
+    for assign in itertools.product(medians, repeat=inst.n):
+        load = {j: sum(int(inst.demand[i]) for i in range(inst.n) if assign[i] == j) for j in medians}
+        if max(load.values()) <= inst.capacity:
+            c = int(d[np.arange(inst.n), assign].sum())
+            best = c if best is None or c < best else best
+    a = solve_gap(inst.demand, d, medians, inst.capacity)
+    if best is None:
+        assert a is None
+        return
+    assert a is not None
+    assert cost(d, a) == best
+    # the transport LP (points may split) is a lower estimate of the exact assignment
+    assert transport_cost(inst.demand, d, medians, inst.capacity) <= best + 0.01 * inst.n
+
+
+@pytest.mark.parametrize("number", ["01", "04"])
+def test_swap_search_keeps_solutions_feasible_and_never_worse(number):
+    inst = read_pmedcap(bench_file(number))
+    d = inst.distances()
+    start = local_search_incumbent(inst.demand, d, inst.p, inst.capacity)
+    assert start is not None
+    better = swap_search(inst.demand, d, start, inst.capacity, max_rounds=3)
+    assert check_solution(inst, d, better) <= check_solution(inst, d, start)
+    assert check_solution(inst, d, better) >= inst.optimum
 
 
 def test_read_pmedcap_rejects_bad_files(tmp_path):

@@ -3,14 +3,17 @@
 Pipeline of `solve_pmedian` (each step timed; see benchmarks/reports/pmedcap.md for what each
 step buys):
 1. incumbent: greedy regret assignment to good median sets + local search (shift, swap, and
-   moving each median to the 1-median of its cluster) - `heuristics.py`;
+   moving each median to the 1-median of its cluster), then median swaps (close one, open a
+   nearby one) ranked by the transport LP and re-assigned exactly by CP-SAT - `heuristics.py`;
 2. lower bound: Lagrangian relaxation of the assignment rows (each median is then a 0-1
    knapsack, solved exactly by DP), maximised by subgradient steps - `bounds.py`;
-3. Lagrangian reduced-cost fixing: a median, or a point-median pair, whose forcing pushes the
-   Lagrangian bound above the incumbent is removed (only solutions no better than the incumbent
-   are lost, so a proof on the reduced model is a proof of the whole problem);
-4. CP-SAT on the reduced `FacilityModel` with exactly p medians, the capacity-cover cut, the
-   incumbent as hint, objective <= incumbent and objective >= the Lagrangian bound.
+3. Lagrangian reduced-cost fixing against a target T: a median, or a point-median pair, whose
+   forcing pushes the Lagrangian bound above T is removed, so the reduced model still holds
+   every solution of cost <= T;
+4. CP-SAT (one worker, linearization 2, Lagrangian knapsack rows) on the reduced model with
+   objective <= T. Targets step up from the bound (ceil(LB) + 0.3 %, then by the same step,
+   at most incumbent - 1): an infeasible round raises the bound to T + 1; a round with an
+   optimum is the global optimum; when the bound reaches the incumbent, the incumbent is proven.
 """
 
 from __future__ import annotations
@@ -120,6 +123,7 @@ def solve_pmedian(
     use_swaps: bool = True,
     target_slack: float = 0.003,
     slack_growth: float = 1.0,
+    lr_patience: int | None = None,
 ) -> PMedianResult:
     """Prove the optimum of one instance; the switches exist to measure each step."""
     start = time.perf_counter()
@@ -144,7 +148,8 @@ def solve_pmedian(
     lr: LagrangianBound | None = None
     if use_lagrangian:
         t = time.perf_counter()
-        lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=ub, heuristic_tries=0)
+        lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=ub, heuristic_tries=0,
+                              patience=lr_patience or max(10, inst.n // 4))
         lb = lr.bound
         steps["lagrangian_s"] = time.perf_counter() - t
         steps["lagrangian_lb"] = lb
