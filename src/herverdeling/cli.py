@@ -55,12 +55,15 @@ def fail(exc: HerverdelingError) -> typer.Exit:
 
 def emit(text: str, out: Path | None) -> None:
     """Print, or write to a file (whole or not at all)."""
+    from herverdeling.scenario.io import atomic_write_text
+
     if out is None:
         typer.echo(text)
         return
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    tmp.replace(out)
+    try:
+        atomic_write_text(out, text + "\n")
+    except HerverdelingError as exc:
+        raise fail(exc) from None
     typer.echo(f"wrote {out}", err=True)
 
 
@@ -151,4 +154,10 @@ _register()
 
 
 def main() -> None:
-    app()
+    """The console script: an unwritable path is one line, never a traceback (Ctrl-C exits 130)."""
+    try:
+        app()
+    except OSError as exc:  # a path the commands did not map to a typed error
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        raise SystemExit(2) from None

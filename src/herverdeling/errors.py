@@ -56,3 +56,16 @@ class InfeasibleError(HerverdelingError):
 
 class OutputExistsError(HerverdelingError):
     """The output folder exists and --force was not given."""
+
+
+class OutputError(HerverdelingError):
+    """The output cannot be written where the user asked (not a folder, not writable, disk full)."""
+
+
+def output_error(target: str | Path, exc: OSError) -> OutputError:
+    """One line naming the path the user gave (not our temporary file) and the system's reason."""
+    reason = exc.strerror or str(exc)
+    culprit = str(exc.filename or "")
+    if culprit and culprit != str(target) and not Path(culprit).name.startswith("."):
+        reason += f" ({culprit})"  # e.g. a parent that is a file, not a folder
+    return OutputError(f"{target}: cannot write here: {reason}")

@@ -109,9 +109,12 @@ def register(app: typer.Typer) -> None:
         except HerverdelingError as exc:
             raise fail(exc) from None
         if out is not None:
-            tmp = out.with_name(f".{out.name}.tmp")
-            tmp.write_text(ledger.to_csv(), encoding="utf-8")
-            tmp.replace(out)
+            from herverdeling.scenario.io import atomic_write_text
+
+            try:
+                atomic_write_text(out, ledger.to_csv())
+            except HerverdelingError as exc:
+                raise fail(exc) from None
             typer.echo(f"wrote {out}", err=True)
         if as_json:
             typer.echo(json.dumps(ledger.model_dump(mode="json"), indent=2, ensure_ascii=False))

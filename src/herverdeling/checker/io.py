@@ -66,8 +66,6 @@ def read_proposals(path: str | Path) -> ProposalSet:
 
 def write_proposals(proposals: ProposalSet, path: str | Path) -> Path:
     """Write whole or not at all (a temporary file moved into place)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(proposals.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from herverdeling.scenario.io import atomic_write_text
+
+    return atomic_write_text(path, proposals.model_dump_json(indent=2) + "\n")

@@ -7,6 +7,7 @@ into place only when complete, so a failure never leaves half a scenario.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from herverdeling.errors import ScenarioError
+from herverdeling.errors import OutputError, OutputExistsError, ScenarioError, output_error
 from herverdeling.resources import bundled_dir
 from herverdeling.scenario.model import (
     CATEGORIES,
@@ -363,29 +364,63 @@ def municipality_frame(scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(records, columns=MUNICIPALITY_COLUMNS)
 
 
+def _parents_are_folders(path: Path) -> None:
+    """A clear message when a parent of the output path is a file (mkdir would say 'File exists')."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"{path}: {parent} is a file, not a folder")
+            return
+
+
 @contextmanager
 def atomic_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary sibling folder; move it onto `target` only if the block succeeds."""
     target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target}: is a file, not a folder; give a folder path")
     if target.exists() and not force:
-        from herverdeling.errors import OutputExistsError
-
         raise OutputExistsError(f"{target} exists; use --force to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    _parents_are_folders(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise output_error(target, exc) from None
     try:
         yield tmp
-    except BaseException:
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except OSError as exc:  # disk full, permissions changed under us: nothing half written
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise output_error(target, exc) from None
+    except BaseException:  # any other failure or Ctrl-C: nothing half written
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, target)
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write a file whole or not at all (a temporary sibling moved into place); folders are made."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file path")
+    _parents_are_folders(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise output_error(path, exc) from None
+    return path
 
 
 def write_scenario(scenario: Scenario, folder: str | Path, *, force: bool = False) -> Path:

@@ -1,0 +1,70 @@
+"""QA pass: what a user gets from bad output paths, interrupted runs and spreadsheet cells.
+
+Each case is one clear line on stderr, the right exit code, no traceback and nothing half written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from herverdeling.cli import app
+
+runner = CliRunner()
+
+
+def one_line_error(result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1, result.output
+    for f in fragments:
+        assert f in lines[0], lines[0]
+
+
+@pytest.fixture
+def a_file(tmp_path: Path) -> Path:
+    f = tmp_path / "notes.txt"
+    f.write_text("not a folder\n", encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("command", [["swaps"], ["ledger"]])
+def test_file_output_under_a_file_is_one_line(tmp_path: Path, a_file: Path, command: list[str]):
+    result = runner.invoke(app, [*command, "--out", str(a_file / "x.csv")])
+    one_line_error(result, str(a_file / "x.csv"), "is a file, not a folder")
+    assert a_file.read_text(encoding="utf-8") == "not a folder\n"
+
+
+def test_file_output_onto_a_folder_is_one_line(tmp_path: Path):
+    result = runner.invoke(app, ["swaps", "--out", str(tmp_path)])
+    one_line_error(result, "is a folder")
+
+
+def test_file_output_in_a_new_folder_is_written(tmp_path: Path):
+    out = tmp_path / "new" / "swaps.json"
+    result = runner.invoke(app, ["swaps", "--json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith("{")
+    assert [p.name for p in out.parent.iterdir()] == ["swaps.json"]  # no temporary left
+
+
+@pytest.mark.parametrize("command", [["propose"], ["import", "TABLE"]])
+def test_folder_output_under_a_file_is_one_line(tmp_path: Path, a_file: Path, command: list[str],
+                                               nl2025):
+    if "TABLE" in command:
+        m = nl2025.municipalities[0]
+        table = tmp_path / "t.csv"
+        table.write_text("cbs_code;verdeelbesluit_regulier;verdeelbesluit_amv\n"
+                         f"{m.cbs_code};{m.verdeelbesluit.regulier};{m.verdeelbesluit.amv}\n",
+                         encoding="utf-8")
+        command = ["import", str(table)]
+    result = runner.invoke(app, [*command, "--out", str(a_file / "run")])
+    one_line_error(result, "is a file, not a folder")
+    result = runner.invoke(app, [*command, "--out", str(a_file), "--force"])
+    one_line_error(result, str(a_file), "is a file, not a folder")
+    assert a_file.read_text(encoding="utf-8") == "not a folder\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["notes.txt", *(["t.csv"] if "import" in command else [])])
