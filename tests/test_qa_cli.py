@@ -5,6 +5,9 @@ Each case is one clear line on stderr, the right exit code, no traceback and not
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,24 @@ def test_folder_output_under_a_file_is_one_line(tmp_path: Path, a_file: Path, co
     assert a_file.read_text(encoding="utf-8") == "not a folder\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["notes.txt", *(["t.csv"] if "import" in command else [])])
+
+
+def test_ctrl_c_after_a_cp_sat_solve_is_a_keyboard_interrupt():
+    """CP-SAT's SIGINT handler used to stay installed as SIG_DFL: Ctrl-C killed the process
+    outright, so an output folder being written was left behind as a hidden temporary."""
+    code = textwrap.dedent("""
+        import os, signal, time
+        from herverdeling.scenario.io import load_scenario
+        from herverdeling.mergers import propose_mergers
+        from herverdeling.uitruil import propose_uitruil
+        s = load_scenario("nl-2025")
+        propose_mergers(s, province="UT")
+        propose_uitruil(s, province="UT")
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(2)
+        except KeyboardInterrupt:
+            print("interrupt reached Python")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert "interrupt reached Python" in done.stdout, (done.returncode, done.stderr[-2000:])

@@ -51,6 +51,10 @@ class SolverParams(BaseModel):
         p.random_seed = self.random_seed
         p.linearization_level = self.linearization_level
         p.log_search_progress = self.log_search_progress
+        # CP-SAT's own SIGINT handler swallows a Ctrl-C and leaves the default handler behind, so a
+        # later Ctrl-C killed the process before an unfinished output folder was removed. Python's
+        # handler raises KeyboardInterrupt once the (time-limited) solve returns.
+        p.catch_sigint_signal = False
         if self.max_deterministic_time is not None:
             p.max_deterministic_time = self.max_deterministic_time
         if self.max_time_in_seconds is not None:

@@ -349,6 +349,7 @@ def _solve(instance: Instance, settings: UitruilSettings, hint: Solution | None 
     p_ = solver.parameters
     p_.num_workers = settings.solver.num_workers
     p_.random_seed = settings.solver.random_seed
+    p_.catch_sigint_signal = False  # Ctrl-C stays Python's KeyboardInterrupt (see mergers.core)
     if settings.solver.max_deterministic_time is not None:
         p_.max_deterministic_time = settings.solver.max_deterministic_time
     if settings.solver.max_time_in_seconds is not None:
