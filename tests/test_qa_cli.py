@@ -92,3 +92,42 @@ def test_ctrl_c_after_a_cp_sat_solve_is_a_keyboard_interrupt():
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert "interrupt reached Python" in done.stdout, (done.returncode, done.stderr[-2000:])
+
+
+def _scenario_with_cell(tmp_path: Path, column: str, value: str) -> Path:
+    """A copy of nl-2025 with one cell of Almere's row (spreadsheet row 3) replaced."""
+    import shutil
+
+    import pandas as pd
+
+    from herverdeling.resources import bundled_dir
+
+    folder = tmp_path / "s"
+    shutil.copytree(bundled_dir("scenarios") / "nl-2025", folder)
+    frame = pd.read_csv(folder / "municipalities.csv", dtype=str, keep_default_na=False)
+    frame.loc[1, column] = value
+    frame.to_csv(folder / "municipalities.csv", index=False)
+    return folder
+
+
+@pytest.mark.parametrize(("column", "value", "fragment"), [
+    ("indicative_regulier", "inf", "expected a whole number, got 'inf'"),
+    ("indicative_regulier", "nan", "expected a whole number, got 'nan'"),
+    ("population", "1e400", "expected a whole number"),
+    ("indicative_regulier", "12,5", "decimal comma"),      # was read as 125
+    ("verdeelbesluit_regulier", "1.044", "thousands separator"),
+    ("lat", "nan", "expected a number, got 'nan'"),
+    ("lat", "52,37", "decimal point"),
+])
+def test_bad_number_cells_name_row_and_field(tmp_path: Path, column: str, value: str, fragment: str):
+    folder = _scenario_with_cell(tmp_path, column, value)
+    result = runner.invoke(app, ["show", "--scenario", str(folder)])
+    one_line_error(result, "municipalities.csv, row 3", f"field '{column}'", fragment)
+
+
+def test_thousands_separator_still_reads(tmp_path: Path, nl2025):
+    from herverdeling.scenario.io import load_scenario
+
+    almere = nl2025.municipality("GM0034")
+    folder = _scenario_with_cell(tmp_path, "population", f"{almere.population:,}")
+    assert load_scenario(folder).municipality("GM0034").population == almere.population

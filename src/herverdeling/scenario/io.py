@@ -8,6 +8,7 @@ into place only when complete, so a failure never leaves half a scenario.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import shutil
@@ -66,6 +67,8 @@ MUNICIPALITY_REQUIRED = [
 ]
 
 
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")
+
 # ---- cell parsing ------------------------------------------------------------------------------
 class _Rows:
     """Cell access with the file, row and field named in every error."""
@@ -115,23 +118,35 @@ def _parse(raw: str, kind: str, file: str, row: int, col: str) -> Any:
     if kind == "str":
         return raw
     if kind in {"places", "optional_int", "int"}:
+        # "1,250" is a thousands separator; "12,5" is a Dutch decimal comma, never 125.
+        text = raw.replace(",", "") if _THOUSANDS.fullmatch(raw) else raw
         try:
-            value = float(raw.replace(",", "")) if "," in raw and "." not in raw else float(raw)
+            value = float(text)
         except ValueError:
-            raise ScenarioError(f"expected a whole number, got {raw!r}", file=file, row=row,
+            hint = " (a decimal comma: places are whole numbers)" if "," in raw else ""
+            raise ScenarioError(f"expected a whole number, got {raw!r}{hint}", file=file, row=row,
                                 field=col) from None
+        if not math.isfinite(value):
+            raise ScenarioError(f"expected a whole number, got {raw!r}", file=file, row=row,
+                                field=col)
         if value != int(value):
-            raise ScenarioError(f"places must be whole numbers, got {raw}", file=file, row=row,
+            hint = (" (write whole numbers without a thousands separator)"
+                    if re.fullmatch(r"\d{1,3}(\.\d{3})+", raw) else "")
+            raise ScenarioError(f"places must be whole numbers, got {raw}{hint}", file=file, row=row,
                                 field=col)
         if value < 0:
             raise ScenarioError(f"must be >= 0, got {raw}", file=file, row=row, field=col)
-        return int(value)
+        return int(text) if re.fullmatch(r"[+-]?\d+", text) else int(value)
     if kind == "float":
         try:
-            return float(raw)
+            value = float(raw)
         except ValueError:
-            raise ScenarioError(f"expected a number, got {raw!r}", file=file, row=row,
+            hint = " (use a decimal point, not a comma)" if re.fullmatch(r"-?\d+,\d+", raw) else ""
+            raise ScenarioError(f"expected a number, got {raw!r}{hint}", file=file, row=row,
                                 field=col) from None
+        if not math.isfinite(value):
+            raise ScenarioError(f"expected a number, got {raw!r}", file=file, row=row, field=col)
+        return value
     if kind == "bool":
         low = raw.lower()
         if low in {"true", "1", "yes", "ja", "waar"}:
