@@ -131,3 +131,41 @@ def test_thousands_separator_still_reads(tmp_path: Path, nl2025):
     almere = nl2025.municipality("GM0034")
     folder = _scenario_with_cell(tmp_path, "population", f"{almere.population:,}")
     assert load_scenario(folder).municipality("GM0034").population == almere.population
+
+
+def _nb_rows(nl2025, province_name: str = "Noord-Brabant") -> list[dict]:
+    return [{"Gemeentecode": m.cbs_code, "Gemeente": m.name, "Provincie": province_name,
+             "Taak regulier": m.verdeelbesluit.regulier, "Taak amv": m.verdeelbesluit.amv}
+            for m in nl2025.municipalities_in("NB")]
+
+
+IMPORT_MAP = ["--map", "cbs_code=Gemeentecode", "--map", "verdeelbesluit_regulier=Taak regulier",
+              "--map", "verdeelbesluit_amv=Taak amv"]
+
+
+def test_import_missing_sheet_lists_the_sheets(tmp_path: Path, nl2025):
+    import pandas as pd
+
+    table = tmp_path / "nb.xlsx"
+    pd.DataFrame(_nb_rows(nl2025)).to_excel(table, index=False, sheet_name="Verdeelbesluit")
+    result = runner.invoke(app, ["import", str(table), "--sheet", "Blad1", "--out",
+                                 str(tmp_path / "o"), *IMPORT_MAP])
+    one_line_error(result, "nb.xlsx", "'Blad1'", "sheets: Verdeelbesluit")
+    assert not (tmp_path / "o").exists()
+
+
+def test_import_dutch_excel_csv_with_empty_rows_and_windows_1252(tmp_path: Path, nl2025):
+    """Dutch Excel saves 'CSV (puntkomma)' in Windows-1252, often with empty rows below."""
+    import pandas as pd
+
+    from herverdeling.scenario.io import load_scenario
+
+    rows = _nb_rows(nl2025)
+    rows[0]["Gemeente"] = "Súdwest-Fryslân test"  # a character that differs in Windows-1252
+    table = tmp_path / "nb.csv"
+    text = pd.DataFrame(rows).to_csv(sep=";", index=False) + ";;;;\n;;;;\n"
+    table.write_bytes(text.encode("cp1252"))
+    out = tmp_path / "mine"
+    result = runner.invoke(app, ["import", str(table), "--out", str(out), *IMPORT_MAP])
+    assert result.exit_code == 0, result.output
+    assert load_scenario(out).verdeelbesluit_total("NB") == nl2025.verdeelbesluit_total("NB")

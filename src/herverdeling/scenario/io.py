@@ -92,6 +92,8 @@ class _Rows:
 
     def cells(self) -> Iterator[tuple[int, _Cells]]:
         for i, record in enumerate(self.frame.to_dict("records")):
+            if all(str(v).strip() == "" for v in record.values()):
+                continue  # an empty spreadsheet row (";;;;" below the table) is no municipality
             row = self.row_number(i)
             yield row, _Cells(record, self.file, row)
 
@@ -163,18 +165,36 @@ def read_table(path: Path, sheet: str | None = None, *, sniff: bool = False) -> 
         raise ScenarioError("file not found", file=path)
     try:
         if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
-            frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str)
+            with pd.ExcelFile(path) as book:
+                if sheet is not None and sheet not in book.sheet_names:
+                    raise ScenarioError(f"no sheet named {sheet!r} (sheets: "
+                                        f"{', '.join(map(str, book.sheet_names))})", file=path)
+                frame = pd.read_excel(book, sheet_name=sheet or 0, dtype=str)
             frame = frame.fillna("")
         else:
             # Dutch Excel exports often use ';': imported tables are sniffed, our own are ','.
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                                sep=None if sniff else ",", engine="python")
+            frame = _read_csv(path, sniff)
+    except ScenarioError:
+        raise
     except UnicodeDecodeError:
-        raise ScenarioError("cannot read file: not UTF-8 text", file=path) from None
+        raise ScenarioError("cannot read file: not UTF-8 text; save it as 'CSV UTF-8'",
+                            file=path) from None
     except Exception as exc:  # pandas raises many kinds; all mean 'unreadable'
         raise ScenarioError(f"cannot read file: {exc}", file=path) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _read_csv(path: Path, sniff: bool) -> pd.DataFrame:
+    """Our own files are UTF-8 with ','; an imported table may be Excel's Windows-1252 with ';'."""
+    options: dict[str, Any] = {"dtype": str, "keep_default_na": False, "engine": "python",
+                               "sep": None if sniff else ","}
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig", **options)
+    except UnicodeDecodeError:
+        if not sniff:
+            raise
+        return pd.read_csv(path, encoding="cp1252", **options)
 
 
 # ---- loading -----------------------------------------------------------------------------------
