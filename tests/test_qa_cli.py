@@ -169,3 +169,10 @@ def test_import_dutch_excel_csv_with_empty_rows_and_windows_1252(tmp_path: Path,
     result = runner.invoke(app, ["import", str(table), "--out", str(out), *IMPORT_MAP])
     assert result.exit_code == 0, result.output
     assert load_scenario(out).verdeelbesluit_total("NB") == nl2025.verdeelbesluit_total("NB")
+
+
+def test_sweep_help_shows_the_install_extra():
+    """Rich markup ate '[cluster]', so the help said to install plain 'herverdeling'."""
+    result = runner.invoke(app, ["sweep", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "herverdeling[cluster]" in result.output, result.output

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
                                                     "processes (default: all cores).")] = None,
         dask: Annotated[str | None, typer.Option("--dask", help="Address of a running Dask scheduler, "
                                                  "e.g. tcp://10.0.0.5:8786 (pip install "
-                                                 "'herverdeling[cluster]').")] = None,
+                                                 "'herverdeling\\[cluster]').")] = None,
         out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (default: "
                                                  "sweep-<grid id>). A re-run skips finished cells.")] = None,
         max_cells: Annotated[int | None, typer.Option("--max-cells", min=0, help="Stop after this many "
