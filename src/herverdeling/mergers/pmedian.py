@@ -190,6 +190,7 @@ def solve_pmedian(
         out, fm = _cpsat(inst, d, allowed, params.with_time_limit(left), incumbent, target, lower,
                          rows)
         steps["cpsat_s"] = steps.get("cpsat_s", 0.0) + time.perf_counter() - t
+        steps[f"round{rounds}_s"] = time.perf_counter() - t
         steps[f"round{rounds}_status"] = {"OPTIMAL": 1, "FEASIBLE": 2, "INFEASIBLE": 0}.get(out.status, 3)
         if out.status == "OPTIMAL":
             assignment = fm.assignment(out)
