@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from herverdeling.cli import app
+from herverdeling.errors import ScenarioError
 
 runner = CliRunner()
 
@@ -176,3 +177,26 @@ def test_sweep_help_shows_the_install_extra():
     result = runner.invoke(app, ["sweep", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert "herverdeling[cluster]" in result.output, result.output
+
+
+def test_province_is_resolved_from_code_or_name_in_any_case(nl2025):
+    assert nl2025.resolve_province("nb") == "NB"
+    assert nl2025.resolve_province("Noord-Brabant") == "NB"
+    assert nl2025.resolve_province(" fryslân ") == "FR"
+    with pytest.raises(ScenarioError, match=r"unknown province 'Zz'; known: GR \(Groningen\)"):
+        nl2025.resolve_province("Zz")
+    for command in ("mergers", "uitruil"):
+        ok = CliRunner().invoke(app, [command, "--province", "ze"])
+        assert ok.exit_code == 0, ok.output
+        bad = CliRunner().invoke(app, [command, "--province", "Zz"])
+        assert bad.exit_code == 2
+        assert "known: GR (Groningen)" in bad.output
+
+
+def test_check_explains_a_single_stage_file(tmp_path):
+    out = tmp_path / "swaps.json"
+    assert CliRunner().invoke(app, ["swaps", "--json", "--out", str(out)]).exit_code == 0
+    result = CliRunner().invoke(app, ["check", str(out)])
+    assert result.exit_code == 2
+    assert "not a proposal set" in result.output
+    assert "Traceback" not in result.output

@@ -37,6 +37,11 @@ def parse_proposals(text: str, *, source: str = "proposals") -> ProposalSet:
     if not isinstance(data, dict):
         raise ProposalInputError(f"{source}: expected a JSON object at the top level, got "
                                  f"{type(data).__name__}")
+    if "proposals" in data and "as_of" not in data and "scenario_hash" in data:
+        raise ProposalInputError(
+            f"{source}: this is the output of a single stage (e.g. `swaps --json` or "
+            "`mergers --json`), not a proposal set; check the proposals.json that "
+            "`herverdeling propose` writes")
     try:
         return ProposalSet.model_validate(data)
     except ValidationError as exc:

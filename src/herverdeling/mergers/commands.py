@@ -30,7 +30,8 @@ def register(app: typer.Typer) -> None:
         try:
             s = load_scenario(scenario)
             settings = load_merger_settings(cross_border=cross_border, require_viable=require_viable)
-            result = propose_mergers(s, settings, province=province)
+            result = propose_mergers(s, settings,
+                                     province=s.resolve_province(province) if province else None)
         except HerverdelingError as exc:
             raise fail(exc) from None
         text = result.model_dump_json(indent=2) if as_json else result.summary()

@@ -231,6 +231,17 @@ class Scenario(Frozen):
         except KeyError:
             raise ScenarioError(f"unknown province {code!r}") from None
 
+    def resolve_province(self, text: str) -> str:
+        """A province code from what a user typed: code or name, any case, Frisian name too."""
+        key = text.strip().casefold()
+        aliases = {"fryslân": "friesland", "fryslan": "friesland"}
+        key = aliases.get(key, key)
+        for p in self.provinces:
+            if key in (p.code.casefold(), p.name.casefold()):
+                return p.code
+        known = ", ".join(f"{p.code} ({p.name})" for p in self.provinces)
+        raise ScenarioError(f"unknown province {text!r}; known: {known}", field="province")
+
     def municipality(self, cbs_code: str) -> Municipality:
         try:
             return self._municipality_index[cbs_code]

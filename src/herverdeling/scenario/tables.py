@@ -107,7 +107,11 @@ def _read_updates(base: Scenario, rows: _Rows, present: dict[str, str], columns:
                                 field=key_field)
         if "province" in present:
             prov = get("province")
-            if prov not in {m.province, base.province(m.province).name}:
+            try:
+                named = base.resolve_province(prov)
+            except ScenarioError:
+                named = None
+            if named != m.province:
                 raise ScenarioError(
                     f"{m.name} ({m.cbs_code}) is in {base.province(m.province).name}, "
                     f"not in {prov!r}", file=file, row=row, field="province")

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
             cfg = load_uitruil_settings(settings)
             if max_cycle_length is not None:
                 cfg = cfg.model_validate({**cfg.model_dump(), "max_cycle_length": max_cycle_length})
-            result = propose_uitruil(s, cfg, province=province.upper() if province else None)
+            result = propose_uitruil(s, cfg, province=s.resolve_province(province) if province else None)
         except HerverdelingError as exc:
             raise fail(exc) from None
         typer.echo(result.model_dump_json(indent=2) if as_json else result.summary())
