@@ -167,3 +167,13 @@ def test_write_refuses_existing_folder(tmp_path: Path, nl2025):
     with pytest.raises(OutputExistsError):
         write_scenario(nl2025, target)
     assert (target / "keep.txt").exists()
+
+
+def test_blank_line_keeps_row_numbers(folder: Path):
+    """A blank line in a CSV is skipped, and later rows keep the line number an editor shows."""
+    f = folder / "municipalities.csv"
+    lines = f.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, "")  # a blank line 4
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    edit_csv(f, 9, "verdeelbesluit_amv", "-1")
+    expect_error(folder, "municipalities.csv", "row 9", "verdeelbesluit_amv")

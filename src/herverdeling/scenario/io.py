@@ -187,14 +187,16 @@ def read_table(path: Path, sheet: str | None = None, *, sniff: bool = False) -> 
 
 def _read_csv(path: Path, sniff: bool) -> pd.DataFrame:
     """Our own files are UTF-8 with ','; an imported table may be Excel's Windows-1252 with ';'."""
+    # Blank lines are kept (as empty rows, skipped later) so that row numbers in messages stay
+    # the line numbers a spreadsheet or editor shows.
     options: dict[str, Any] = {"dtype": str, "keep_default_na": False, "engine": "python",
-                               "sep": None if sniff else ","}
+                               "sep": None if sniff else ",", "skip_blank_lines": False}
     try:
-        return pd.read_csv(path, encoding="utf-8-sig", **options)
+        return pd.read_csv(path, encoding="utf-8-sig", **options).fillna("")
     except UnicodeDecodeError:
         if not sniff:
             raise
-        return pd.read_csv(path, encoding="cp1252", **options)
+        return pd.read_csv(path, encoding="cp1252", **options).fillna("")
 
 
 # ---- loading -----------------------------------------------------------------------------------
