@@ -153,6 +153,12 @@ def lagrangian_bound(demand: np.ndarray, d: np.ndarray, p: int, cap: int, *, upp
     return LagrangianBound(bound=bound, lam=best_lam, incumbent=incumbent, iterations=it)
 
 
+def knapsack_values(lr: LagrangianBound, demand: np.ndarray, d: np.ndarray, cap: int) -> np.ndarray:
+    """Each median's knapsack value at the multipliers of `lr`: low values mark good medians."""
+    values, _ = _knapsacks(_costs(d, lr.lam, None), demand.astype(np.int64), cap)
+    return values
+
+
 def fix_by_reduced_cost(lr: LagrangianBound, demand: np.ndarray, d: np.ndarray, p: int, cap: int, *,
                         upper: float, mask: np.ndarray | None = None,
                         forced_open: np.ndarray | None = None,
