@@ -205,3 +205,27 @@ def test_cli_bench_pmedcap_json():
     assert res.exit_code == 0, res.output
     assert '"at_known_optimum": true' in res.output
     assert '"highs_seconds"' in res.output
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_restricted_primal_finds_only_solutions_below_the_incumbent(seed):
+    """With every median a candidate, the restricted model finds the brute-force optimum below ub."""
+    from herverdeling.mergers.bounds import knapsack_values
+    from herverdeling.mergers.pmedian import _restricted_primal
+
+    inst = random_instance(seed + 20, n=7, p=2)
+    d = inst.distances()
+    expected = brute_force(inst)
+    start = local_search_incumbent(inst.demand, d, inst.p, inst.capacity)
+    assert start is not None
+    lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=check_solution(inst, d, start))
+    params = load_solver_params("cpsat-bench").model_copy(update={"max_time_in_seconds": 10.0})
+    found = _restricted_primal(inst, d, lr, start, expected + 1, inst.n, params)
+    assert found is not None
+    assert check_solution(inst, d, found) == expected
+    assert _restricted_primal(inst, d, lr, start, expected, inst.n, params) is None
+    few = _restricted_primal(inst, d, lr, start, expected + 5, 1, params)
+    if few is not None:  # medians among the best-ranked one and the incumbent's
+        best = int(np.argmin(knapsack_values(lr, inst.demand, d, inst.capacity)))
+        assert set(few.values()) <= set(start.values()) | {best}
+        assert expected <= check_solution(inst, d, few) < expected + 5
