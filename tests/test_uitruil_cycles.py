@@ -15,11 +15,18 @@ from herverdeling.cli import app
 from herverdeling.documents.writers import render_agreement
 from herverdeling.proposals import ProposalSet
 from herverdeling.scenario.io import write_scenario
-from herverdeling.scenario.model import CATEGORIES, Scenario
+from herverdeling.scenario.model import Scenario
 from herverdeling.uitruil import UitruilResult, load_uitruil_settings, model, propose_uitruil
 from herverdeling.uitruil.settings import UitruilSettings
 from tests.factories import scenario
-from tests.test_uitruil_model import brute_force, build, gm, make_settings, slot_count
+from tests.test_uitruil_model import (
+    assert_limits_and_accounting,
+    brute_force,
+    build,
+    gm,
+    make_settings,
+    slot_count,
+)
 
 CYCLES = {"max_cycle_length": 3}
 
@@ -299,20 +306,7 @@ def test_balance_on_every_arc_and_limits_hold(rows, tolerance, max_partners):
                 i, codes[2], codes[2], j)
             assert b_pays.kind != c_pays.kind
         partners[i] += 1
-    for (i, c), v in handed.items():
-        m = s.municipality(i)
-        assert v <= min(m.uitruil.request.get(c), m.verdeelbesluit.get(c))
-    for (j, c), v in realised.items():
-        assert v <= s.municipality(j).uitruil.offer.get(c)
-    for (j, k), v in room.items():
-        assert v <= s.municipality(j).uitruil.counter_capacity(k)
-    assert all(v <= max_partners for v in partners.values())
-    unmatched = defaultdict(int)
-    for u in r.unmatched:
-        unmatched[(u.cbs_code, u.category)] += u.places
-    for m in s.municipalities:
-        for c in CATEGORIES:
-            assert handed[(m.cbs_code, c)] + unmatched[(m.cbs_code, c)] == m.uitruil.request.get(c)
+    assert_limits_and_accounting(s, r, handed, realised, room, partners, max_partners)
     pairs_only = propose_uitruil(s, make_settings(tolerance=tolerance, max_partners=max_partners))
     for info in r.solve_info:
         if info.status == "OPTIMAL":

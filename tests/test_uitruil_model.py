@@ -159,6 +159,27 @@ def test_brute_force_sees_a_binding_balance():
     assert brute_force(s2, cfg) == propose_uitruil(s2, cfg).places_handed_over() == 2
 
 
+def assert_limits_and_accounting(s: Scenario, r, handed, realised, room, partners,
+                                 max_partners: int) -> None:
+    """Requests, offers, counter-performance room and partners within their limits, and every
+    requested place either handed over or reported unmatched, exactly once."""
+    for (i, c), v in handed.items():
+        m = s.municipality(i)
+        assert v <= min(m.uitruil.request.get(c), m.verdeelbesluit.get(c))
+    for (j, c), v in realised.items():
+        assert v <= s.municipality(j).uitruil.offer.get(c)
+    for (j, k), v in room.items():
+        assert v <= s.municipality(j).uitruil.counter_capacity(k)
+    assert all(v <= max_partners for v in partners.values())
+    unmatched = defaultdict(int)
+    for u in r.unmatched:
+        unmatched[(u.cbs_code, u.category)] += u.places
+    for m in s.municipalities:
+        for c in CATEGORIES:
+            assert handed[(m.cbs_code, c)] + unmatched[(m.cbs_code, c)] == m.uitruil.request.get(c)
+
+
+
 # ---- invariants on larger random instances --------------------------------------------------------
 def medium_scenarios():
     muni = st.tuples(
@@ -207,21 +228,7 @@ def test_offers_requests_balance_and_limits_hold(rows, tolerance, max_partners):
         room[(j, kind)] += cp.amount
         partners[i] += 1
         assert b.name in p.failure_clause
-    for (i, c), v in handed.items():
-        m = s.municipality(i)
-        assert v <= min(m.uitruil.request.get(c), m.verdeelbesluit.get(c))
-    for (j, c), v in realised.items():
-        assert v <= s.municipality(j).uitruil.offer.get(c)
-    for (j, k), v in room.items():
-        assert v <= s.municipality(j).uitruil.counter_capacity(k)
-    assert all(v <= max_partners for v in partners.values())
-    # every requested place is either handed over or reported unmatched, exactly once
-    unmatched = defaultdict(int)
-    for u in r.unmatched:
-        unmatched[(u.cbs_code, u.category)] += u.places
-    for m in s.municipalities:
-        for c in CATEGORIES:
-            assert handed[(m.cbs_code, c)] + unmatched[(m.cbs_code, c)] == m.uitruil.request.get(c)
+    assert_limits_and_accounting(s, r, handed, realised, room, partners, max_partners)
     for info in r.solve_info:
         if info.status == "OPTIMAL":
             assert info.objective == info.best_bound
