@@ -208,15 +208,19 @@ def test_cli_mergers(tmp_path):
     assert "unknown province" in res.output
 
 
-def test_cross_border_absorption_respects_the_surplus_left():
-    # AA is a plusprovincie (host GM0001 has 10 extra AMV places); BB has a restopgave and two
-    # small AMV tasks near the border (their whole task is restopgave, so P11 allows relief).
-    s = f.scenario([
+def border_scenario():
+    """AA is a plusprovincie (host GM0001 has 10 extra AMV places); BB has a restopgave and two
+    small AMV tasks near the border (their whole task is restopgave, so P11 allows relief)."""
+    return f.scenario([
         f.municipality(1, "AA", vb=(0, 40), extra=(0, 10), lat=52.0, lon=5.0),
         f.municipality(2, "BB", vb=(0, 4), rest=(0, 4), lat=52.02, lon=5.0),
         f.municipality(3, "BB", vb=(0, 5), rest=(0, 5), lat=52.03, lon=5.0),
         f.municipality(4, "BB", vb=(0, 200), lat=53.0, lon=6.0),
     ], norms_=f.norms(amv_min=16, amv_max=100))
+
+
+def test_cross_border_absorption_respects_the_surplus_left():
+    s = border_scenario()
     settings = load_merger_settings(cross_border=True)
     result = propose_mergers(s, settings, categories=("amv",))
     relieved = {t.from_code: t.places for sw in result.surplus_swaps for t in sw.transfers}
@@ -236,12 +240,7 @@ def test_cross_border_absorption_respects_the_surplus_left():
 
 def test_cross_border_host_offers_only_extra_places_not_yet_promised():
     """G3 across stages: extra places a surplus swap already relies on are not offered again."""
-    s = f.scenario([
-        f.municipality(1, "AA", vb=(0, 40), extra=(0, 10), lat=52.0, lon=5.0),
-        f.municipality(2, "BB", vb=(0, 4), rest=(0, 4), lat=52.02, lon=5.0),
-        f.municipality(3, "BB", vb=(0, 5), rest=(0, 5), lat=52.03, lon=5.0),
-        f.municipality(4, "BB", vb=(0, 200), lat=53.0, lon=6.0),
-    ], norms_=f.norms(amv_min=16, amv_max=100))
+    s = border_scenario()
     settings = load_merger_settings(cross_border=True)
     used = {("GM0001", "amv"): 6}  # 4 of its 10 extra places are still free
     result = propose_mergers(s, settings, categories=("amv",), extra_used=used)
