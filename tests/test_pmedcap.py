@@ -229,3 +229,77 @@ def test_restricted_primal_finds_only_solutions_below_the_incumbent(seed):
         best = int(np.argmin(knapsack_values(lr, inst.demand, d, inst.capacity)))
         assert set(few.values()) <= set(start.values()) | {best}
         assert expected <= check_solution(inst, d, few) < expected + 5
+
+
+def solutions_at_or_below(inst: PMedianInstance, target: int) -> list[tuple[int, ...]]:
+    d = inst.distances()
+    found = []
+    for assign in itertools.product(range(inst.n), repeat=inst.n):
+        if len(set(assign)) != inst.p:
+            continue
+        load = np.bincount(assign, weights=inst.demand, minlength=inst.n)
+        if load.max() <= inst.capacity and int(d[np.arange(inst.n), assign].sum()) <= target:
+            found.append(assign)
+    return found
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_columns_hold_every_cluster_of_every_solution_at_or_below_the_target(seed):
+    from herverdeling.mergers.bounds import enumerate_columns
+
+    inst = random_instance(seed + 40, n=7, p=2 + seed % 2)
+    d = inst.distances()
+    best = brute_force(inst)
+    lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=best + 20, heuristic_tries=0)
+    for target in (best, best + 3):
+        allowed = fix_by_reduced_cost(lr, inst.demand, d, inst.p, inst.capacity, upper=target)
+        columns = enumerate_columns(lr, inst.demand, d, inst.p, inst.capacity, upper=target,
+                                    allowed=allowed, max_columns=100_000)
+        assert columns is not None
+        kept = {(j, frozenset(s)) for j, s in columns}
+        assert len(kept) == len(columns)  # no cluster twice
+        for j, s in columns:
+            assert s
+            assert int(inst.demand[list(s)].sum()) <= inst.capacity
+            assert all(j in allowed[i] for i in s)
+        solutions = solutions_at_or_below(inst, target)
+        assert solutions
+        for assign in solutions:
+            for j in set(assign):
+                assert (j, frozenset(i for i, m in enumerate(assign) if m == j)) in kept
+    assert enumerate_columns(lr, inst.demand, d, inst.p, inst.capacity, upper=best + 3,
+                             allowed=allowed, max_columns=0) is None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_set_partitioning_over_the_columns_proves_the_brute_force_optimum(seed):
+    from herverdeling.mergers.bounds import enumerate_columns
+    from herverdeling.mergers.pmedian import _cpsat_columns
+
+    inst = random_instance(seed + 50, n=7, p=2 + seed % 2)
+    d = inst.distances()
+    best = brute_force(inst)
+    lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=best + 20, heuristic_tries=0)
+    params = load_solver_params("cpsat-bench").model_copy(update={"max_time_in_seconds": 10.0})
+    for target, status in ((best + 2, "OPTIMAL"), (best - 1, "INFEASIBLE")):
+        allowed = fix_by_reduced_cost(lr, inst.demand, d, inst.p, inst.capacity, upper=target)
+        columns = enumerate_columns(lr, inst.demand, d, inst.p, inst.capacity, upper=target,
+                                    allowed=allowed, max_columns=100_000)
+        assert columns is not None
+        out, assignment_of = _cpsat_columns(inst, d, columns, params, target, None)
+        assert out.status == status
+        if status == "OPTIMAL":
+            assert check_solution(inst, d, assignment_of(out)) == best == out.objective
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pair_model_and_column_model_rounds_agree(seed):
+    inst = random_instance(seed + 60, n=7, p=2)
+    expected = brute_force(inst)
+    params = load_solver_params("cpsat-bench")
+    for max_columns in (0, 100_000):
+        result = solve_pmedian(inst, params, use_heuristic=False, max_columns=max_columns)
+        assert result.status == "OPTIMAL"
+        assert result.objective == expected
+        assert check_solution(inst, inst.distances(), result.assignment) == expected
+        assert all(v == -1 for k, v in result.steps.items() if k.endswith("_columns")) == (max_columns == 0)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from ortools.sat.python import cp_model
 from herverdeling.errors import ScenarioError
 from herverdeling.mergers.bounds import (
     LagrangianBound,
+    enumerate_columns,
     fix_by_reduced_cost,
     knapsack_values,
     lagrangian_bound,
@@ -127,6 +129,7 @@ def solve_pmedian(
     lr_patience: int | None = None,
     restrict_factor: int = 2,
     restrict_seconds: float = 5.0,
+    max_columns: int = 200_000,
 ) -> PMedianResult:
     """Prove the optimum of one instance; the switches exist to measure each step."""
     start = time.perf_counter()
@@ -200,14 +203,26 @@ def solve_pmedian(
         if left <= 0:
             break
         t = time.perf_counter()
-        rows = lagrangian_rows(lr, inst.demand, d, inst.capacity, allowed) if use_rows else None
-        out, fm = _cpsat(inst, d, allowed, params.with_time_limit(left), incumbent, target, lower,
-                         rows)
+        columns = (enumerate_columns(lr, inst.demand, d, inst.p, inst.capacity, upper=target,
+                                     allowed=allowed, max_columns=max_columns)
+                   if max_columns > 0 else None)
+        steps["columns_s"] = steps.get("columns_s", 0.0) + time.perf_counter() - t
+        steps[f"round{rounds}_columns"] = -1 if columns is None else len(columns)
+        t = time.perf_counter()
+        solved: tuple[Outcome, Callable[[Outcome], dict[int, int]]]
+        if columns is not None:
+            solved = _cpsat_columns(inst, d, columns, params.with_time_limit(left), target, None)
+        else:
+            rows = lagrangian_rows(lr, inst.demand, d, inst.capacity, allowed) if use_rows else None
+            out, fm = _cpsat(inst, d, allowed, params.with_time_limit(left), incumbent, target,
+                             lower, rows)
+            solved = out, fm.assignment
+        out, assignment_of = solved
         steps["cpsat_s"] = steps.get("cpsat_s", 0.0) + time.perf_counter() - t
         steps[f"round{rounds}_s"] = time.perf_counter() - t
         steps[f"round{rounds}_status"] = {"OPTIMAL": 1, "FEASIBLE": 2, "INFEASIBLE": 0}.get(out.status, 3)
         if out.status == "OPTIMAL":
-            assignment = fm.assignment(out)
+            assignment = assignment_of(out)
             obj = check_solution(inst, d, assignment)
             return _result(inst, "OPTIMAL", obj, float(obj), assignment, start, steps)
         if out.status == "INFEASIBLE":
@@ -215,7 +230,7 @@ def solve_pmedian(
             delta = max(1, math.ceil(delta * slack_growth))
             continue
         if out.has_solution:
-            assignment = fm.assignment(out)
+            assignment = assignment_of(out)
             obj = check_solution(inst, d, assignment)
             if obj < ub:
                 ub, incumbent = obj, assignment
@@ -266,6 +281,46 @@ def _cpsat(inst: PMedianInstance, d: np.ndarray, allowed: list[list[int]], param
                 upper=int(upper) if upper is not None and math.isfinite(upper) else None,
                 lower=lower)
     return out, fm
+
+
+def _cpsat_columns(inst: PMedianInstance, d: np.ndarray, columns: list[tuple[int, tuple[int, ...]]],
+                   params: SolverParams, upper: int, lower: int | None
+                   ) -> tuple[Outcome, Callable[[Outcome], dict[int, int]]]:
+    """CP-SAT on the set-partitioning model over the enumerated clusters.
+
+    One boolean per cluster; every point in exactly one chosen cluster, a median in at most
+    one, exactly p clusters. Capacity holds inside each cluster, so the LP of this model is the
+    column generation bound, and CP-SAT branches on whole clusters.
+    """
+    model = cp_model.CpModel()
+    model.name = f"{inst.name}-columns"
+    z = [model.new_bool_var(f"z[{k}]") for k in range(len(columns))]
+    cover: list[list[cp_model.IntVar]] = [[] for _ in range(inst.n)]
+    at_site: dict[int, list[cp_model.IntVar]] = {}
+    for var, (j, points) in zip(z, columns, strict=True):
+        for i in points:
+            cover[i].append(var)
+        at_site.setdefault(j, []).append(var)
+    if not all(cover):  # a point in no cluster within the target: nothing costs <= upper
+        return Outcome(status="INFEASIBLE", objective=None, best_bound=None, seconds=0.0), _no_assignment
+    for row in cover:
+        model.add_exactly_one(row)
+    for site in at_site.values():
+        model.add_at_most_one(site)
+    model.add(sum(z) == inst.p)
+    weights = [int(d[list(points), j].sum()) for j, points in columns]
+    out = solve(model, cp_model.LinearExpr.weighted_sum(z, weights), params, upper=upper,
+                lower=lower)
+
+    def assignment_of(outcome: Outcome) -> dict[int, int]:
+        return {i: j for var, (j, points) in zip(z, columns, strict=True) if outcome.value(var)
+                for i in points}
+
+    return out, assignment_of
+
+
+def _no_assignment(_outcome: Outcome) -> dict[int, int]:
+    return {}
 
 
 def _plain_cpsat(inst: PMedianInstance, d: np.ndarray, params: SolverParams,
