@@ -207,6 +207,20 @@ def test_cli_bench_pmedcap_json():
     assert '"highs_seconds"' in res.output
 
 
+def test_cli_bench_pmedcap_json_stdout_is_pure_json():
+    """HiGHS's banner (printed by C code on file descriptor 1) must not reach stdout."""
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "herverdeling", "bench", "pmedcap",
+                           str(bench_file("02")), "--json"], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)["results"]
+    assert [r["objective"] for r in rows] == [r["known_optimum"] for r in rows]
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_restricted_primal_finds_only_solutions_below_the_incumbent(seed):
     """With every median a candidate, the restricted model finds the brute-force optimum below ub."""

@@ -10,17 +10,23 @@ step buys):
 3. Lagrangian reduced-cost fixing against a target T: a median, or a point-median pair, whose
    forcing pushes the Lagrangian bound above T is removed, so the reduced model still holds
    every solution of cost <= T;
-4. CP-SAT (one worker, linearization 2, Lagrangian knapsack rows) on the reduced model with
-   objective <= T. Targets step up from the bound (ceil(LB) + 0.3 %, then by the same step,
-   at most incumbent - 1): an infeasible round raises the bound to T + 1; a round with an
-   optimum is the global optimum; when the bound reaches the incumbent, the incumbent is proven.
+4. per round, every cluster (median, points) that can be part of a solution of cost <= T is
+   enumerated (reduced-cost fixing on whole clusters, `enumerate_columns`); CP-SAT (one worker,
+   linearization 2) proves on the set-partitioning model over them, whose LP is the column
+   generation bound. Past `max_columns` clusters the round falls back to the pair model
+   (Lagrangian knapsack rows). Targets step up from the bound (ceil(LB) + 0.3 %, then by the
+   same step, at most incumbent - 1): an infeasible round raises the bound to T + 1; a round
+   with an optimum is the global optimum; when the bound reaches the incumbent, it is proven.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -355,13 +361,27 @@ class HighsResult:
     seconds: float
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send what C code writes to file descriptor 1 to stderr, so `--json` output stays JSON."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def solve_highs(inst: PMedianInstance, time_limit: float = 60.0, threads: int = 2) -> HighsResult:
     """x[i,j], y[j] binary; sum_j x = 1; sum_i w_i x_ij <= Q y_j; x_ij <= y_j; sum y = p."""
     import highspy
 
     d = inst.distances()
     n = inst.n
-    h = highspy.Highs()
+    with _stdout_to_stderr():  # highspy 1.16 prints its banner from the constructor, on stdout
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("threads", threads)
