@@ -150,6 +150,17 @@ def test_ledger_writes_csv_and_books_only_passed_proposals(invalid_file, scenari
     assert "Gemeente 201 (GM0201)" in result.output
 
 
+def test_ledger_text_lists_booked_ids_one_kind_a_line_and_json_keeps_the_list(valid_file, scenario_dir):
+    text = run("ledger", "--scenario", scenario_dir, "--proposals", valid_file)
+    assert text.exit_code == 0, text.output
+    head = text.output.split("\n\n")[0].splitlines()
+    assert head[0] == "IBT ledger, scenario base; 3 proposal(s) booked:"
+    assert [line.split()[-1] for line in head[1:]] == ["P-1", "M-1", "U-1"]
+    as_json = run("ledger", "--scenario", scenario_dir, "--proposals", valid_file, "--json")
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.output)["applied"] == ["P-1", "M-1", "U-1"]
+
+
 def test_ledger_without_proposals_is_the_verdeelbesluit(nl2025):
     result = run("ledger", "--json")
     assert result.exit_code == 0

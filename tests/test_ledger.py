@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from herverdeling.checker import build_ledger, check
+from herverdeling.checker.ledger import BOOKED_WIDTH
 from herverdeling.errors import ProposalInputError
 from herverdeling.proposals import Merger, SurplusSwap
 from herverdeling.scenario.model import CATEGORIES
@@ -54,7 +55,31 @@ def test_render_lists_changed_rows_and_totals():
     text = build_ledger(s, ps).render()
     assert "Gemeente 204 (GM0204)" in text
     assert "Gemeente 303" not in text
-    assert "P-1, M-1, U-1" in text
+    head = text.split("\n\n")[0].splitlines()
+    assert head[1:] == ["  surplus swaps (1): P-1", "  mergers (1):       M-1", "  uitruil (1):       U-1"]
+
+
+def test_render_wraps_many_booked_ids_aligned_by_kind():
+    """A hundred ids are not one long line: each id whole, once, under the others of its kind."""
+    s, ps = base_case()
+    copies = [p.model_copy(update={"id": f"{p.id}-{i:03d}"}) for p in ps.proposals for i in range(40)]
+    ledger = build_ledger(s, copies)  # booked as given, for display: only the header matters here
+    head = ledger.render().split("\n\n")[0].splitlines()
+    assert head[0] == "IBT ledger, scenario base; 120 proposal(s) booked:"
+    assert all(len(line) <= BOOKED_WIDTH for line in head)
+    listed = [pid.strip(",") for line in head[1:] for pid in line.split(":", 1)[-1].split()]
+    assert listed == [p.id for p in copies]  # whole ids, each once, in booking order
+    column = head[1].index("P-1-000")
+    starts = {line[:column].strip() for line in head[1:]}
+    assert starts == {"surplus swaps (40):", "mergers (40):", "uitruil (40):", ""}
+    assert all(line[column] != " " and line[column - 1] == " " for line in head[1:])
+    firsts = [line for line in head[1:] if line[:column].strip()]
+    assert [line[column:].split(",")[0] for line in firsts] == ["P-1-000", "M-1-000", "U-1-000"]
+
+
+def test_render_without_proposals_says_none():
+    s, _ = base_case()
+    assert build_ledger(s, []).render().splitlines()[0] == "IBT ledger, scenario base; proposals booked: none"
 
 
 def test_unknown_code_is_refused():

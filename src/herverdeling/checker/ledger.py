@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import textwrap
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cached_property
@@ -102,6 +103,9 @@ class LedgerRow(_Frozen):
         return "; ".join(parts)
 
 
+BOOKED_WIDTH = 100  # the header wraps the booked ids at this many characters
+_KIND_LABEL = {"surplus_swap": "surplus swaps", "merger": "mergers", "uitruil": "uitruil"}
+
 CSV_COLUMNS = ["cbs_code", "name", "province", "category", "verdeelbesluit", "amended_in", "amended_out",
                "amended", "relief", "ibt_task", "backs_relief", "accountable_for", "proposals"]
 
@@ -137,6 +141,25 @@ class Ledger(_Frozen):
                         " ".join(dict.fromkeys(e.proposal_id for e in r.entries))])
         return buf.getvalue()
 
+    def _booked_lines(self, width: int = BOOKED_WIDTH) -> list[str]:
+        """The booked ids grouped by kind and wrapped under each other: a hundred ids stay readable."""
+        if not self.applied:
+            return [f"IBT ledger, scenario {self.scenario}; proposals booked: none"]
+        kind_of = {e.proposal_id: e.kind for r in self.rows for e in r.entries}
+        groups: dict[str, list[str]] = {}
+        for pid in self.applied:  # booking order; a proposal without transfers has no kind to show
+            groups.setdefault(_KIND_LABEL.get(kind_of.get(pid, ""), "other"), []).append(pid)
+        labels = {k: f"{k} ({len(ids)}):" for k, ids in groups.items()}
+        indent = 2 + max(len(v) for v in labels.values()) + 1
+        lines = [f"IBT ledger, scenario {self.scenario}; {len(self.applied)} proposal(s) booked:"]
+        for k, ids in groups.items():
+            wrapped = textwrap.wrap(", ".join(ids), width=width, break_long_words=False,
+                                    break_on_hyphens=False, initial_indent=" " * indent,
+                                    subsequent_indent=" " * indent)
+            lines.append("  " + labels[k].ljust(indent - 2) + wrapped[0][indent:])
+            lines += wrapped[1:]
+        return lines
+
     def render(self, *, all_rows: bool = False) -> str:
         """A readable table: the rows that changed (or all) and per-province totals."""
         head = ["gemeente", "prov", "cat", "vb", "+in", "-out", "amended", "-relief", "ibt", "backs",
@@ -145,8 +168,7 @@ class Ledger(_Frozen):
         body = [[f"{r.name} ({r.cbs_code})", r.province, r.category, str(r.verdeelbesluit),
                  str(_n(r.amended_in)), str(_n(r.amended_out)), str(_n(r.amended)), str(_n(r.relief)),
                  str(_n(r.ibt_task)), str(_n(r.backs_relief)), r.accountable_text()] for r in rows]
-        lines = [f"IBT ledger, scenario {self.scenario}; proposals booked: "
-                 f"{', '.join(self.applied) or 'none'}", ""]
+        lines = [*self._booked_lines(), ""]
         lines += _table(head, body) if body else ["(no municipality's task changes)"]
         lines += ["", "Per province (amended = verdeelbesluit per category; ibt = amended - relief):"]
         provinces = list(dict.fromkeys(r.province for r in self.rows))
