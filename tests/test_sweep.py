@@ -172,6 +172,20 @@ def test_suite_writes_report_csv_and_plots(tmp_path):
     assert (60, "surplus") in stages
 
 
+def test_cli_bench_suite_says_wrote_report_once(tmp_path, monkeypatch):
+    from herverdeling.bench import suite
+
+    tiny = suite.SuiteSpec(name="tiny", scenarios=("synthetic:40:1",), policies=("proportional",),
+                           sizes=(30,), full_pipeline_up_to=30)
+    monkeypatch.setitem(suite.SUITES, "tiny", tiny)
+    out = tmp_path / "bench"
+    result = CliRunner().invoke(app, ["bench", "--suite", "tiny", "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.md").is_file()
+    wrote = [line for line in result.output.splitlines() if line.startswith("wrote ")]
+    assert wrote == [f"wrote {out / 'report.md'}"]
+
+
 def test_cli_bench_suite_option_and_pmedcap_still_there():
     result = CliRunner().invoke(app, ["bench", "--suite", "nope"])
     assert result.exit_code == 2

@@ -30,11 +30,11 @@ def suite(
 
     try:
         spec = get_suite(name)
-        result = run_suite(spec, out or Path(f"bench-{spec.name}"), workers=workers,
-                           progress=lambda line: typer.echo(line, err=True))
+        # run_suite's last progress line is "wrote .../report.md" (on stderr, like `emit`): not again here
+        run_suite(spec, out or Path(f"bench-{spec.name}"), workers=workers,
+                  progress=lambda line: typer.echo(line, err=True))
     except HerverdelingError as exc:
         raise fail(exc) from None
-    typer.echo(f"wrote {Path(result.out) / 'report.md'}")
 
 
 @bench_app.command()
