@@ -130,3 +130,31 @@ def test_bad_mapping():
         parse_mapping(["cbs_code"])
     with pytest.raises(ScenarioError, match="unknown field 'colour'"):
         parse_mapping(["colour=Kleur"])
+
+
+def test_sheet_on_a_csv_is_refused(tmp_path, nl2025):
+    path = write(shifted(nl2025), tmp_path / "nb.csv")
+    with pytest.raises(ScenarioError, match="--sheet only applies to Excel files"):
+        import_verdeelbesluit(nl2025, path, parse_mapping(MAP), sheet="Verdeelbesluit")
+    out = tmp_path / "never"
+    result = runner.invoke(app, ["import", str(path), "--out", str(out), "--sheet", "Verdeelbesluit",
+                                 *MAP_ARGS])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: nb.csv: ")
+    assert "--sheet only applies to Excel files" in lines[0]
+    assert not out.exists()  # nothing written
+
+
+def test_sheet_on_an_excel_file_is_used(tmp_path, nl2025):
+    path = write(shifted(nl2025), tmp_path / "nb.xlsx")
+    out = tmp_path / "mine"
+    result = runner.invoke(app, ["import", str(path), "--out", str(out), "--sheet", "Verdeelbesluit",
+                                 *MAP_ARGS])
+    assert result.exit_code == 0, result.output
+    assert load_scenario(out).verdeelbesluit_total("NB") == nl2025.verdeelbesluit_total("NB")
+    result = runner.invoke(app, ["import", str(path), "--out", str(tmp_path / "no"), "--sheet", "Blad1",
+                                 *MAP_ARGS])
+    assert result.exit_code == 2
+    assert "no sheet named 'Blad1'" in result.output

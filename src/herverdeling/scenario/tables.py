@@ -16,6 +16,7 @@ IMPORT_FIELDS = {
        for c in CATEGORIES},
 }
 REQUIRED = ("verdeelbesluit_regulier", "verdeelbesluit_amv")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # what read_table opens as a workbook; anything else is CSV
 
 
 def parse_mapping(items: list[str]) -> dict[str, str]:
@@ -46,8 +47,12 @@ def import_verdeelbesluit(
     table does not give keep the base scenario's value; a changed plusprovincie gets its extra
     places re-derived by the builder's rule (in proportion to the excess over the indicative).
     """
-    frame = read_table(Path(table), sheet, sniff=True)
     file = Path(table).name
+    if sheet is not None and Path(table).suffix.lower() not in EXCEL_SUFFIXES:
+        # a CSV has no sheets: ignoring --sheet would import a table the user did not point at
+        raise ScenarioError(f"--sheet only applies to Excel files ({', '.join(EXCEL_SUFFIXES)}); "
+                            f"this is read as CSV, so leave out --sheet {sheet!r}", file=file)
+    frame = read_table(Path(table), sheet, sniff=True)
     columns = {f: mapping.get(f, f) for f in IMPORT_FIELDS}
     present = {f: col for f, col in columns.items() if col in frame.columns}
     rows = _Rows(frame.rename(columns={v: k for k, v in present.items()}), file)
