@@ -208,6 +208,24 @@ def test_cli_mergers(tmp_path):
     assert "unknown province" in res.output
 
 
+def test_cli_mergers_text_says_it_is_the_stage_alone_json_does_not(tmp_path):
+    from herverdeling.mergers.commands import STANDALONE_NOTE
+
+    runner = CliRunner()
+    text = runner.invoke(app, ["mergers", "--province", "NB"])
+    assert text.exit_code == 0, text.output
+    assert text.output.splitlines()[-1] == STANDALONE_NOTE
+    assert text.output.count("this stage alone") == 1
+    assert "after the surplus swaps" in STANDALONE_NOTE
+    out = tmp_path / "m.txt"  # the same text, written to a file
+    assert runner.invoke(app, ["mergers", "--province", "NB", "--out", str(out)]).exit_code == 0
+    assert out.read_text(encoding="utf-8").splitlines()[-1] == STANDALONE_NOTE
+    as_json = runner.invoke(app, ["mergers", "--province", "NB", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert "this stage alone" not in as_json.output
+    MergerResult.model_validate_json(as_json.output)  # nothing but the JSON
+
+
 def border_scenario():
     """AA is a plusprovincie (host GM0001 has 10 extra AMV places); BB has a restopgave and two
     small AMV tasks near the border (their whole task is restopgave, so P11 allows relief)."""

@@ -70,3 +70,18 @@ def test_bundled_scenario_shows_proposals():
     assert got.proposals
     assert all(p.province == "NH" for p in got.proposals)
     assert all(i.status in ("OPTIMAL", "FEASIBLE") for i in got.solve_info)
+
+
+def test_text_says_it_is_the_stage_alone_json_does_not(tmp_path: Path):
+    from herverdeling.uitruil.commands import STANDALONE_NOTE
+
+    folder = tiny(tmp_path)
+    text = runner.invoke(app, ["uitruil", "--scenario", str(folder)])
+    assert text.exit_code == 0, text.output
+    assert text.output.splitlines()[-1] == STANDALONE_NOTE
+    assert text.output.count("this stage alone") == 1
+    assert "after the surplus swaps and mergers" in STANDALONE_NOTE
+    as_json = runner.invoke(app, ["uitruil", "--scenario", str(folder), "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert "this stage alone" not in as_json.output
+    UitruilResult.model_validate_json(as_json.output)  # nothing but the JSON

@@ -5,6 +5,11 @@ from typing import Annotated
 
 import typer
 
+# Standalone the stage may use every place; inside `propose` it runs after the surplus swaps and gets
+# only what they left (G3: no place counted twice), so the two counts differ without this line.
+STANDALONE_NOTE = ("note: this stage alone; `herverdeling propose` runs it after the surplus swaps "
+                   "(G3: no place counted twice), so it may propose fewer.")
+
 
 def register(app: typer.Typer) -> None:
     from herverdeling.cli import JsonOpt, ScenarioOpt, emit, fail
@@ -34,5 +39,5 @@ def register(app: typer.Typer) -> None:
                                      province=s.resolve_province(province) if province else None)
         except HerverdelingError as exc:
             raise fail(exc) from None
-        text = result.model_dump_json(indent=2) if as_json else result.summary()
+        text = result.model_dump_json(indent=2) if as_json else f"{result.summary()}\n{STANDALONE_NOTE}"
         emit(text, out)

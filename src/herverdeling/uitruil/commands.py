@@ -4,6 +4,11 @@ from typing import Annotated
 
 import typer
 
+# Standalone the stage may use every place; inside `propose` it runs after the surplus swaps and the
+# mergers and gets only what they left (G3: no place counted twice), so the counts differ.
+STANDALONE_NOTE = ("note: this stage alone; `herverdeling propose` runs it after the surplus swaps "
+                   "and mergers (G3: no place counted twice), so it may propose fewer.")
+
 
 def register(app: typer.Typer) -> None:
     from herverdeling.cli import JsonOpt, ScenarioOpt, fail
@@ -37,4 +42,4 @@ def register(app: typer.Typer) -> None:
             result = propose_uitruil(s, cfg, province=s.resolve_province(province) if province else None)
         except HerverdelingError as exc:
             raise fail(exc) from None
-        typer.echo(result.model_dump_json(indent=2) if as_json else result.summary())
+        typer.echo(result.model_dump_json(indent=2) if as_json else f"{result.summary()}\n{STANDALONE_NOTE}")
