@@ -133,6 +133,7 @@ def solve_pmedian(
     target_slack: float = 0.003,
     slack_growth: float = 1.0,
     lr_patience: int | None = None,
+    lr_min_step: float = 1e-3,
     restrict_factor: int = 2,
     restrict_seconds: float = 5.0,
     max_columns: int = 200_000,
@@ -161,7 +162,7 @@ def solve_pmedian(
     if use_lagrangian:
         t = time.perf_counter()
         lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=ub, heuristic_tries=0,
-                              patience=lr_patience or max(10, inst.n // 4))
+                              patience=lr_patience or max(10, inst.n // 4), min_step=lr_min_step)
         lb = lr.bound
         steps["lagrangian_s"] = time.perf_counter() - t
         steps["lagrangian_lb"] = lb
