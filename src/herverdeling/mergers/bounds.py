@@ -250,8 +250,9 @@ def enumerate_columns(lr: LagrangianBound, demand: np.ndarray, d: np.ndarray, p:
     clusters instead of pairs. Within a gap of about 1 % these are few (about 11,000 on the
     n=100 files at the optimum - 1), and the set-partitioning model over them has the
     Lagrangian (column generation) bound as its LP. Points come from `allowed` (the pair fixing
-    at the same `upper`). Empty clusters are left out: a solution with an empty median can
-    always be turned into one no dearer by making a point that is not a median its own median.
+    at the same `upper`). Empty clusters are left out: an empty median's own point is served
+    elsewhere, and moving it into its own cluster (distance 0, its demand fits alone) gives a
+    solution no dearer without the empty cluster.
     Returns None when there are more than `max_columns`.
     """
     n = len(demand)
