@@ -45,7 +45,7 @@ def pmedcap(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     no_highs: Annotated[bool, typer.Option("--no-highs", help="Skip the HiGHS comparison.")] = False,
 ) -> None:
-    """Capacitated p-median: ours (heuristic + Lagrangian fixing + CP-SAT) against HiGHS MIP."""
+    """Capacitated p-median: ours (heuristic, Lagrangian bound, clusters, CP-SAT) against a HiGHS MIP."""
     from herverdeling.cli import fail
     from herverdeling.errors import HerverdelingError
     from herverdeling.mergers.core import load_solver_params
