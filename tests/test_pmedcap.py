@@ -293,17 +293,51 @@ def test_set_partitioning_over_the_columns_proves_the_brute_force_optimum(seed):
     inst = random_instance(seed + 50, n=7, p=2 + seed % 2)
     d = inst.distances()
     best = brute_force(inst)
-    lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=best + 20, heuristic_tries=0)
     params = load_solver_params("cpsat-bench").model_copy(update={"max_time_in_seconds": 10.0})
-    for target, status in ((best + 2, "OPTIMAL"), (best - 1, "INFEASIBLE")):
-        allowed = fix_by_reduced_cost(lr, inst.demand, d, inst.p, inst.capacity, upper=target)
-        columns = enumerate_columns(lr, inst.demand, d, inst.p, inst.capacity, upper=target,
-                                    allowed=allowed, max_columns=100_000)
-        assert columns is not None
-        out, assignment_of = _cpsat_columns(inst, d, columns, params, target, None)
-        assert out.status == status
-        if status == "OPTIMAL":
-            assert check_solution(inst, d, assignment_of(out)) == best == out.objective
+    # tuned multipliers, and weak ones (3 iterations): the fixing is valid for any multipliers,
+    # and with weak ones clusters survive at best - 1, so CP-SAT itself proves infeasibility
+    for iterations in (1500, 3):
+        lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=best + 20,
+                              heuristic_tries=0, max_iter=iterations)
+        for target, status in ((best + 2, "OPTIMAL"), (best - 1, "INFEASIBLE")):
+            allowed = fix_by_reduced_cost(lr, inst.demand, d, inst.p, inst.capacity, upper=target)
+            columns = enumerate_columns(lr, inst.demand, d, inst.p, inst.capacity, upper=target,
+                                        allowed=allowed, max_columns=100_000)
+            assert columns is not None
+            if iterations == 3:
+                assert columns, "weak multipliers should leave clusters for CP-SAT to refute"
+            out, assignment_of = _cpsat_columns(inst, d, columns, params, target, None)
+            assert out.status == status
+            if status == "OPTIMAL":
+                assert check_solution(inst, d, assignment_of(out)) == best == out.objective
+
+
+def test_set_partitioning_opens_each_median_once():
+    """A cluster need not hold its own median; a median still serves one cluster only.
+
+    Point 0 (demand 10 = Q) fills a median alone; the three others lie 10 from it. At T = 40 the
+    cluster "median 0 serves 1, 2, 3" survives; without at most one cluster per median the
+    model would also give 0 its own cluster and report 30 with a single median.
+    """
+    from herverdeling.mergers.bounds import enumerate_columns
+    from herverdeling.mergers.pmedian import _cpsat_columns
+
+    inst = PMedianInstance(name="centre", number=0, optimum=None, p=2, capacity=10,
+                           xy=np.array([[20, 20], [30, 20], [15, 29], [15, 11]]),
+                           demand=np.array([10, 1, 1, 1]))
+    d = inst.distances()
+    best = brute_force(inst)
+    lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=100, heuristic_tries=0)
+    allowed = fix_by_reduced_cost(lr, inst.demand, d, inst.p, inst.capacity, upper=40)
+    columns = enumerate_columns(lr, inst.demand, d, inst.p, inst.capacity, upper=40,
+                                allowed=allowed, max_columns=100_000)
+    assert columns is not None
+    assert (0, (1, 2, 3)) in columns
+    params = load_solver_params("cpsat-bench").model_copy(update={"max_time_in_seconds": 10.0})
+    out, assignment_of = _cpsat_columns(inst, d, columns, params, 40, None)
+    assert out.status == "OPTIMAL"
+    assert out.objective == best
+    assert check_solution(inst, d, assignment_of(out)) == best
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -248,11 +248,12 @@ def enumerate_columns(lr: LagrangianBound, demand: np.ndarray, d: np.ndarray, p:
     Lagrangian costs, v[j] their knapsack minimum, open_lb[j] the bound with j open), so only
     clusters with c_j(S) <= v[j] + upper - open_lb[j] are kept: reduced-cost fixing on whole
     clusters instead of pairs. Within a gap of about 1 % these are few (about 11,000 on the
-    n=100 files at the optimum - 1), and the set-partitioning model over them has the
-    Lagrangian (column generation) bound as its LP. Points come from `allowed` (the pair fixing
-    at the same `upper`). Empty clusters are left out: an empty median's own point is served
-    elsewhere, and moving it into its own cluster (distance 0, its demand fits alone) gives a
-    solution no dearer without the empty cluster.
+    n=100 files at the optimum - 1), and the LP of the set-partitioning model over them is at
+    least the Lagrangian (column generation) bound. Points come from `allowed` (the pair
+    fixing at the same `upper`). Empty clusters are left out: a solution's medians are the sites its
+    points use (`check_solution`). (In a model that may open an empty median, moving that
+    median's own point home - distance 0, its demand fits alone - and repeating while one is
+    empty gives a solution no dearer: each move adds a point that serves itself.)
     Returns None when there are more than `max_columns`.
     """
     n = len(demand)
@@ -283,7 +284,7 @@ def _clusters(cj: np.ndarray, w: np.ndarray, cap: int, items: list[int], limit: 
 
     Depth-first over the items; a branch is cut as soon as its cost plus the cheapest
     completion (a knapsack table over the items still to decide) exceeds the limit, so every
-    branch followed ends in at least one cluster.
+    branch followed ends in at least one subset (possibly the empty one, which is dropped).
     """
     m = len(items)
     best = np.zeros((m + 1, cap + 1))  # best[k][r]: cheapest completion from item k, room r

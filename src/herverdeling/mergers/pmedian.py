@@ -12,7 +12,7 @@ step buys):
    every solution of cost <= T;
 4. per round, every cluster (median, points) that can be part of a solution of cost <= T is
    enumerated (reduced-cost fixing on whole clusters, `enumerate_columns`); CP-SAT (one worker,
-   linearization 2) proves on the set-partitioning model over them, whose LP is the column
+   linearization 2) proves on the set-partitioning model over them, whose LP is at least the column
    generation bound. Past `max_columns` clusters the round falls back to the pair model
    (Lagrangian knapsack rows). Targets step up from the bound (ceil(LB) + 0.3 %, then by the
    same step, at most incumbent - 1): an infeasible round raises the bound to T + 1; a round
@@ -218,9 +218,15 @@ def solve_pmedian(
         t = time.perf_counter()
         solved: tuple[Outcome, Callable[[Outcome], dict[int, int]]]
         if columns is not None:
+            left = deadline - time.perf_counter()  # the enumeration counts against the cap
+            if left <= 0:
+                break
             solved = _cpsat_columns(inst, d, columns, params.with_time_limit(left), target, None)
         else:
             rows = lagrangian_rows(lr, inst.demand, d, inst.capacity, allowed) if use_rows else None
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
             out, fm = _cpsat(inst, d, allowed, params.with_time_limit(left), incumbent, target,
                              lower, rows)
             solved = out, fm.assignment
@@ -296,8 +302,8 @@ def _cpsat_columns(inst: PMedianInstance, d: np.ndarray, columns: list[tuple[int
     """CP-SAT on the set-partitioning model over the enumerated clusters.
 
     One boolean per cluster; every point in exactly one chosen cluster, a median in at most
-    one, exactly p clusters. Capacity holds inside each cluster, so the LP of this model is the
-    column generation bound, and CP-SAT branches on whole clusters.
+    one, exactly p clusters. Capacity holds inside each cluster, so the LP of this model is at
+    least the column generation bound, and CP-SAT branches on whole clusters.
     """
     model = cp_model.CpModel()
     model.name = f"{inst.name}-columns"
@@ -364,9 +370,17 @@ class HighsResult:
 
 @contextlib.contextmanager
 def _stdout_to_stderr() -> Iterator[None]:
-    """Send what C code writes to file descriptor 1 to stderr, so `--json` output stays JSON."""
-    sys.stdout.flush()
-    saved = os.dup(1)
+    """Send what C code writes to file descriptor 1 to stderr, so `--json` output stays JSON.
+
+    Without a usable stdout (pythonw, a closed descriptor) nothing is redirected.
+    """
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        saved = os.dup(1)
+    except OSError:
+        yield
+        return
     try:
         os.dup2(2, 1)
         yield
