@@ -259,7 +259,7 @@ def enumerate_columns(lr: LagrangianBound, demand: np.ndarray, d: np.ndarray, p:
     n = len(demand)
     w = demand.astype(np.int64)
     c = _costs(d, lr.lam, None)
-    values, _ = _knapsacks(c, w, cap)
+    values = knapsack_values(lr, demand, d, cap)
     opened = _open_bounds(lr, values, p, np.zeros(n, dtype=bool))
     if opened is None:
         return []

@@ -206,8 +206,7 @@ def solve_pmedian(
             lower = int(target) + 1  # no solution of cost <= target
             delta = max(1, math.ceil(delta * slack_growth))
             continue
-        left = deadline - time.perf_counter()
-        if left <= 0:
+        if time.perf_counter() >= deadline:
             break
         t = time.perf_counter()
         columns = (enumerate_columns(lr, inst.demand, d, inst.p, inst.capacity, upper=target,
@@ -216,21 +215,19 @@ def solve_pmedian(
         steps["columns_s"] = steps.get("columns_s", 0.0) + time.perf_counter() - t
         steps[f"round{rounds}_columns"] = -1 if columns is None else len(columns)
         t = time.perf_counter()
-        solved: tuple[Outcome, Callable[[Outcome], dict[int, int]]]
+        rows = (lagrangian_rows(lr, inst.demand, d, inst.capacity, allowed)
+                if columns is None and use_rows else None)
+        left = deadline - time.perf_counter()  # the enumeration and the rows count against the cap
+        if left <= 0:
+            break
+        assignment_of: Callable[[Outcome], dict[int, int]]
         if columns is not None:
-            left = deadline - time.perf_counter()  # the enumeration counts against the cap
-            if left <= 0:
-                break
-            solved = _cpsat_columns(inst, d, columns, params.with_time_limit(left), target, None)
+            out, assignment_of = _cpsat_columns(inst, d, columns, params.with_time_limit(left), target,
+                                                None)
         else:
-            rows = lagrangian_rows(lr, inst.demand, d, inst.capacity, allowed) if use_rows else None
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                break
             out, fm = _cpsat(inst, d, allowed, params.with_time_limit(left), incumbent, target,
                              lower, rows)
-            solved = out, fm.assignment
-        out, assignment_of = solved
+            assignment_of = fm.assignment
         steps["cpsat_s"] = steps.get("cpsat_s", 0.0) + time.perf_counter() - t
         steps[f"round{rounds}_s"] = time.perf_counter() - t
         steps[f"round{rounds}_status"] = {"OPTIMAL": 1, "FEASIBLE": 2, "INFEASIBLE": 0}.get(out.status, 3)
