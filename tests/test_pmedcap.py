@@ -37,17 +37,22 @@ def bench_file(number: str) -> Path:
     return path
 
 
-def brute_force(inst: PMedianInstance) -> int:
+def feasible_assignments(inst: PMedianInstance, domains=None):
+    """Every solution (point -> median, exactly p medians, within capacity) and its cost.
+
+    `domains[i]` limits the medians point i may go to (default: every point).
+    """
     d = inst.distances()
-    best = None
-    for assign in itertools.product(range(inst.n), repeat=inst.n):
+    for assign in itertools.product(*(domains or [range(inst.n)] * inst.n)):
         if len(set(assign)) != inst.p:
             continue
         load = np.bincount(assign, weights=inst.demand, minlength=inst.n)
-        if load.max() > inst.capacity:
-            continue
-        cost = int(d[np.arange(inst.n), assign].sum())
-        best = cost if best is None or cost < best else best
+        if load.max() <= inst.capacity:
+            yield assign, int(d[np.arange(inst.n), assign].sum())
+
+
+def brute_force(inst: PMedianInstance) -> int:
+    best = min((cost for _, cost in feasible_assignments(inst)), default=None)
     assert best is not None
     return best
 
@@ -102,32 +107,13 @@ def test_fixing_keeps_every_solution_at_or_below_the_target(seed):
     lr = lagrangian_bound(inst.demand, d, inst.p, inst.capacity, upper=best + 20)
     allowed = fix_by_reduced_cost(lr, inst.demand, d, inst.p, inst.capacity, upper=best)
     # some optimal solution survives: the restricted problem still reaches `best`
-    sub = PMedianInstance(name="sub", number=0, optimum=None, p=inst.p, capacity=inst.capacity,
-                          xy=inst.xy, demand=inst.demand)
-    found = None
-    for assign in itertools.product(*allowed):
-        if len(set(assign)) != inst.p:
-            continue
-        load = np.bincount(assign, weights=inst.demand, minlength=inst.n)
-        if load.max() <= inst.capacity:
-            cost = int(d[np.arange(inst.n), assign].sum())
-            found = cost if found is None or cost < found else found
+    found = min((cost for _, cost in feasible_assignments(inst, allowed)), default=None)
     assert found == best
-    assert sub.n == inst.n
 
 
-def brute_force_restricted(inst: PMedianInstance, medians_ok) -> int | None:
+def brute_force_restricted(inst: PMedianInstance, medians_ok, domains=None) -> int | None:
     """Optimum over the solutions whose median set passes `medians_ok` (None if there is none)."""
-    d = inst.distances()
-    best = None
-    for assign in itertools.product(range(inst.n), repeat=inst.n):
-        if len(set(assign)) != inst.p or not medians_ok(set(assign)):
-            continue
-        load = np.bincount(assign, weights=inst.demand, minlength=inst.n)
-        if load.max() <= inst.capacity:
-            c = int(d[np.arange(inst.n), assign].sum())
-            best = c if best is None or c < best else best
-    return best
+    return min((c for a, c in feasible_assignments(inst, domains) if medians_ok(set(a))), default=None)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -149,13 +135,7 @@ def test_lagrangian_bound_with_forced_and_closed_medians_is_valid(seed):
         allowed = fix_by_reduced_cost(lr, inst.demand, d, inst.p, inst.capacity, upper=best,
                                       forced_open=fo, closed=cl)
         # a best restricted solution survives the fixing
-        found = None
-        for assign in itertools.product(*allowed):
-            load = np.bincount(assign, weights=inst.demand, minlength=inst.n)
-            if len(set(assign)) == inst.p and ok(set(assign)) and load.max() <= inst.capacity:
-                c = int(d[np.arange(inst.n), assign].sum())
-                found = c if found is None or c < found else found
-        assert found == best
+        assert brute_force_restricted(inst, ok, allowed) == best
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -246,15 +226,7 @@ def test_restricted_primal_finds_only_solutions_below_the_incumbent(seed):
 
 
 def solutions_at_or_below(inst: PMedianInstance, target: int) -> list[tuple[int, ...]]:
-    d = inst.distances()
-    found = []
-    for assign in itertools.product(range(inst.n), repeat=inst.n):
-        if len(set(assign)) != inst.p:
-            continue
-        load = np.bincount(assign, weights=inst.demand, minlength=inst.n)
-        if load.max() <= inst.capacity and int(d[np.arange(inst.n), assign].sum()) <= target:
-            found.append(assign)
-    return found
+    return [assign for assign, cost in feasible_assignments(inst) if cost <= target]
 
 
 @pytest.mark.parametrize("seed", range(4))
