@@ -19,16 +19,9 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
+from herverdeling.cpsat import configure, status_of
 from herverdeling.proposals import SolveStatus
 from herverdeling.settings import load_model, settings_file
-
-_STATUS: dict[int, SolveStatus] = {
-    cp_model.OPTIMAL: "OPTIMAL",
-    cp_model.FEASIBLE: "FEASIBLE",
-    cp_model.INFEASIBLE: "INFEASIBLE",
-    cp_model.MODEL_INVALID: "MODEL_INVALID",
-    cp_model.UNKNOWN: "UNKNOWN",
-}
 
 
 class SolverParams(BaseModel):
@@ -46,19 +39,11 @@ class SolverParams(BaseModel):
     sources: dict[str, str] = {}
 
     def apply(self, solver: cp_model.CpSolver) -> None:
-        p = solver.parameters
-        p.num_workers = self.num_workers
-        p.random_seed = self.random_seed
-        p.linearization_level = self.linearization_level
-        p.log_search_progress = self.log_search_progress
-        # CP-SAT's own SIGINT handler swallows a Ctrl-C and leaves the default handler behind, so a
-        # later Ctrl-C killed the process before an unfinished output folder was removed. Python's
-        # handler raises KeyboardInterrupt once the (time-limited) solve returns.
-        p.catch_sigint_signal = False
-        if self.max_deterministic_time is not None:
-            p.max_deterministic_time = self.max_deterministic_time
-        if self.max_time_in_seconds is not None:
-            p.max_time_in_seconds = self.max_time_in_seconds
+        configure(solver, num_workers=self.num_workers, random_seed=self.random_seed,
+                  max_deterministic_time=self.max_deterministic_time,
+                  max_time_in_seconds=self.max_time_in_seconds)
+        solver.parameters.linearization_level = self.linearization_level
+        solver.parameters.log_search_progress = self.log_search_progress
 
     def as_info(self) -> dict[str, str | int | float | bool]:
         """The parameters as SolveInfo records them (no None values)."""
@@ -197,7 +182,7 @@ def solve(
     start = time.perf_counter()
     code = solver.solve(model)
     seconds = time.perf_counter() - start
-    status = _STATUS.get(code, "UNKNOWN")
+    status = status_of(code)
     has = status in ("OPTIMAL", "FEASIBLE")
     # Objectives here have integer coefficients: the value is whole, and the bound may be rounded up.
     objective_value = float(round(solver.objective_value)) if has else None

@@ -58,17 +58,10 @@ from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from herverdeling.proposals import SolveInfo, SolveStatus
+from herverdeling.cpsat import configure, status_of
+from herverdeling.proposals import SolveInfo
 from herverdeling.scenario.model import CATEGORIES, Category, CounterKind, Scenario
 from herverdeling.uitruil.settings import UitruilSettings
-
-_STATUS: dict[int, SolveStatus] = {
-    cp_model.OPTIMAL: "OPTIMAL",
-    cp_model.FEASIBLE: "FEASIBLE",
-    cp_model.INFEASIBLE: "INFEASIBLE",
-    cp_model.MODEL_INVALID: "MODEL_INVALID",
-    cp_model.UNKNOWN: "UNKNOWN",
-}
 
 
 @dataclass(frozen=True)
@@ -346,18 +339,13 @@ def _solve(instance: Instance, settings: UitruilSettings, hint: Solution | None 
             m.add_hint(v, 0)
 
     solver = cp_model.CpSolver()
-    p_ = solver.parameters
-    p_.num_workers = settings.solver.num_workers
-    p_.random_seed = settings.solver.random_seed
-    p_.catch_sigint_signal = False  # Ctrl-C stays Python's KeyboardInterrupt (see mergers.core)
-    if settings.solver.max_deterministic_time is not None:
-        p_.max_deterministic_time = settings.solver.max_deterministic_time
-    if settings.solver.max_time_in_seconds is not None:
-        p_.max_time_in_seconds = settings.solver.max_time_in_seconds
+    configure(solver, num_workers=settings.solver.num_workers, random_seed=settings.solver.random_seed,
+              max_deterministic_time=settings.solver.max_deterministic_time,
+              max_time_in_seconds=settings.solver.max_time_in_seconds)
     started = time.perf_counter()
     code = solver.solve(m)
     seconds = time.perf_counter() - started
-    status = _STATUS.get(code, "UNKNOWN")
+    status = status_of(code)
     out = Solution()
     objective = bound = gap = None
     if status in ("OPTIMAL", "FEASIBLE", "UNKNOWN") and math.isfinite(solver.best_objective_bound):
