@@ -40,7 +40,7 @@ from herverdeling.scenario.model import CATEGORIES, Category, Scenario
 
 if TYPE_CHECKING:
     from herverdeling.checker import CheckReport
-    from herverdeling.pipeline import RunResult
+    from herverdeling.run import RunResult
 
 Number = int | float
 RowValue = str | int | float | None

@@ -11,47 +11,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from herverdeling import __version__
 from herverdeling.proposals import ProposalSet, SolveInfo, SurplusSwap, Transfer
+from herverdeling.run import Progress, RunResult, RunSettings, StageTiming
+from herverdeling.run import quiet as _quiet
 from herverdeling.scenario.io import load_scenario
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
-
-Progress = Callable[[str], None]
-
-
-class StageTiming(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    stage: str
-    seconds: float
-
-
-class RunSettings(BaseModel):
-    """Everything that decides the proposals; written to manifest.json so a run can be redone."""
-
-    model_config = ConfigDict(frozen=True)
-
-    scenario: str
-    policy: str = "proportional"
-    merger_objective: str = "mergers"
-    solver: str = "cpsat-deterministic"
-    uitruil_settings: str = "default"
-    cross_border: bool = True
-
-
-class RunResult(BaseModel):
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-    settings: RunSettings
-    proposals: ProposalSet
-    timings: tuple[StageTiming, ...]
-    notes: tuple[str, ...] = ()
-
-
-def _quiet(_: str) -> None:
-    return None
 
 
 def _places_by(swaps: tuple[SurplusSwap, ...],

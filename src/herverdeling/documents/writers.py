@@ -25,7 +25,7 @@ from herverdeling.proposals import Merger, ProposalSet, SurplusSwap, Uitruil
 from herverdeling.scenario.model import CATEGORIES, Scenario
 
 if TYPE_CHECKING:
-    from herverdeling.pipeline import RunResult, StageTiming
+    from herverdeling.run import RunResult, StageTiming
 
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december"]

@@ -1,0 +1,14 @@
+"""The defaults every front end shares, named once (the CLI, the explorer, sweeps and the suite).
+
+Each is the id of a bundled data file: the scenario under `scenarios/`, the policy under
+`models/policies/`, the solver preset under `models/solver/`, and so on; the files say why.
+"""
+
+from __future__ import annotations
+
+DEFAULT_SCENARIO = "nl-2025"
+DEFAULT_POLICY = "proportional"
+DEFAULT_SOLVER = "cpsat-deterministic"
+DEFAULT_MERGER_OBJECTIVE = "mergers"
+DEFAULT_UITRUIL_SETTINGS = "default"
+DEFAULT_NORMS = "coa-2024"

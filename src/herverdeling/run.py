@@ -1,0 +1,62 @@
+"""The run types: what a chain run is given (RunSettings) and what it returns (RunResult).
+
+They live below the chain (`herverdeling.pipeline`) and the writers (`herverdeling.documents`), so
+both read them and neither imports the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import BaseModel, ConfigDict
+
+from herverdeling.checker.findings import CheckReport
+from herverdeling.defaults import (
+    DEFAULT_MERGER_OBJECTIVE,
+    DEFAULT_POLICY,
+    DEFAULT_SOLVER,
+    DEFAULT_UITRUIL_SETTINGS,
+)
+from herverdeling.proposals import ProposalSet
+
+Progress = Callable[[str], None]
+
+
+def quiet(_: str) -> None:
+    """The progress callback that says nothing (library calls, tests)."""
+    return None
+
+
+class StageTiming(BaseModel):
+    """Wall-clock seconds of one stage: written to manifest.json only (never to proposals)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    seconds: float
+
+
+class RunSettings(BaseModel):
+    """Everything that decides the proposals; written to manifest.json so a run can be redone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scenario: str
+    policy: str = DEFAULT_POLICY
+    merger_objective: str = DEFAULT_MERGER_OBJECTIVE
+    solver: str = DEFAULT_SOLVER
+    uitruil_settings: str = DEFAULT_UITRUIL_SETTINGS
+    cross_border: bool = True
+
+
+class RunResult(BaseModel):
+    """One chain run: the proposals, the checker's report on them, and how long each stage took."""
+
+    model_config = ConfigDict(frozen=True)
+
+    settings: RunSettings
+    proposals: ProposalSet
+    report: CheckReport | None = None
+    province: str | None = None  # the filter the run was made with (None: the whole country)
+    timings: tuple[StageTiming, ...] = ()
+    notes: tuple[str, ...] = ()
