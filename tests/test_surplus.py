@@ -13,13 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from herverdeling.drafting import load_clauses
 from herverdeling.proposals import ProposalSet
 from herverdeling.scenario.model import CATEGORIES, Scenario, great_circle_km
 from herverdeling.scenario.synthetic import synthetic_country
 from herverdeling.surplus import propose_surplus_swaps, solve_network
 from herverdeling.surplus.network import build_network
 from herverdeling.surplus.policies import Policy, load_policy
-from herverdeling.surplus.result import COORDINATOR_ROLE, SurplusResult
+from herverdeling.surplus.result import SurplusResult
 from herverdeling.surplus.solve import FlowProblem, solve_min_cost_flow
 
 POLICIES = ("proportional", "nearest", "small-first")
@@ -110,8 +111,9 @@ def check_invariants(s: Scenario, r: SurplusResult) -> None:
         assert all(x.kind in ("provincie", "gemeente") for x in p.parties)
         assert {x.code for x in p.parties if x.kind == "gemeente"} == (
             {t.from_code for t in p.transfers} | {t.to_code for t in p.transfers})
+        role = load_clauses().role("swap_coordinator")
         assert [(x.code, x.role) for x in p.coordinators] == [
-            (p.source_province, COORDINATOR_ROLE), (p.sink_province, COORDINATOR_ROLE)]
+            (p.source_province, role), (p.sink_province, role)]
         assert p.counter_performance[0].kind == "to_agree"
         assert p.failure_clause
         assert p.process.status == "draft"

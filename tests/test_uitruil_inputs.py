@@ -96,7 +96,7 @@ def test_settings_load_with_sources():
     cfg = load_uitruil_settings()
     assert cfg.id == "default"
     assert cfg.exchange_rates.statushouders == 1.0  # the public Amsterdam example, 1:1
-    for key in ("exchange_rates", "tolerance", "max_distance_km", "failure_clause", "solver"):
+    for key in ("exchange_rates", "tolerance", "max_distance_km", "solver"):
         assert cfg.sources.get(key)
     assert cfg.solver.num_workers == 1
     assert cfg.solver.max_deterministic_time is not None

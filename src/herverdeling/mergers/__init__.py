@@ -3,39 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
+from herverdeling import drafting
 from herverdeling.errors import ScenarioError
 from herverdeling.mergers.core import worst_status
 from herverdeling.mergers.model import Instance, build_instances, solve_instance
 from herverdeling.mergers.result import Location, Member, MergerResult, ScopeResult
 from herverdeling.mergers.settings import MergerSettings, load_merger_settings
-from herverdeling.proposals import (
-    CounterPerformance,
-    Merger,
-    Party,
-    SolveInfo,
-    SurplusSwap,
-    Transfer,
-)
+from herverdeling.proposals import Merger, SolveInfo, SurplusSwap, Transfer
 from herverdeling.resources import bundled_dir
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
 
 __all__ = ["MergerResult", "MergerSettings", "load_merger_settings", "propose_mergers"]
-
-FAILURE_CLAUSE_MERGER = (
-    "Realiseert de gastgemeente de samengevoegde plaatsen niet (tijdig), dan blijft alleen de "
-    "gastgemeente daarop aanspreekbaar in het interbestuurlijk toezicht; de deelnemende gemeenten "
-    "zijn na de wijziging van het verdeelbesluit ontslagen van hun taak voor deze plaatsen. "
-    "Partijen treden in dat geval binnen vier weken in overleg over herstel en over de "
-    "tegenprestatie."
-)
-FAILURE_CLAUSE_SWAP = (
-    "Realiseert de gastgemeente in de plusprovincie de plaatsen niet (tijdig), dan vervalt de "
-    "ontlasting van de ontlaste gemeente niet vanzelf; de commissarissen van de Koning van de "
-    "betrokken provincies treden binnen vier weken in overleg over herstel."
-)
-
 
 def propose_mergers(
     scenario: Scenario,
@@ -139,50 +119,26 @@ def _locations(inst: Instance, assign: Mapping[int, int]) -> list[Location]:
     return out
 
 
-def _party(s: Scenario, code: str, role: str) -> Party:
-    return Party(kind="gemeente", code=code, name=s.municipality(code).name, role=role)
+def _transfers(loc: Location, members: Iterable[Member]) -> tuple[Transfer, ...]:
+    return tuple(Transfer(from_code=m.code, to_code=loc.host_code, category=loc.category,
+                          places=m.places, distance_km=m.distance_km) for m in members)
 
 
 def _mergers(s: Scenario, locations: list[Location]) -> list[Merger]:
-    out = []
-    for loc in locations:
-        if loc.kind == "absorb" or not loc.members:
-            continue
-        out.append(Merger(
-            id=f"merger-{loc.province}-{loc.category}-{loc.host_code}",
-            province=loc.province, category=loc.category, host_code=loc.host_code,
-            host_own_places=loc.own_places, location_size=loc.size,
-            transfers=tuple(Transfer(from_code=m.code, to_code=loc.host_code, category=loc.category,
-                                     places=m.places, distance_km=m.distance_km)
-                            for m in loc.members),
-            parties=(_party(s, loc.host_code, "gastgemeente"),
-                     *(_party(s, m.code, "deelnemende gemeente") for m in loc.members)),
-            counter_performance=(CounterPerformance(kind="to_agree"),),
-            failure_clause=FAILURE_CLAUSE_MERGER,
-        ))
-    return out
+    return [drafting.merger(s, province=loc.province, host_code=loc.host_code,
+                            host_own_places=loc.own_places, transfers=_transfers(loc, loc.members))
+            for loc in locations if loc.kind != "absorb" and loc.members]
 
 
 def _swaps(s: Scenario, locations: list[Location]) -> list[SurplusSwap]:
+    """A plusprovincie host absorbing small tasks across the border: a surplus swap per sink."""
     out = []
     for loc in locations:
         if loc.kind != "absorb" or not loc.members:
             continue
         for sink in sorted({m.province for m in loc.members}):
             members = [m for m in loc.members if m.province == sink]
-            provs = (loc.province, sink)
-            out.append(SurplusSwap(
-                id=f"surplus-{loc.province}-{sink}-{loc.category}-{loc.host_code}",
-                source_province=loc.province, sink_province=sink,
-                transfers=tuple(Transfer(from_code=m.code, to_code=loc.host_code,
-                                         category=loc.category, places=m.places,
-                                         distance_km=m.distance_km) for m in members),
-                parties=(*(Party(kind="provincie", code=p, name=s.province(p).name) for p in provs),
-                         _party(s, loc.host_code, "realiserende gemeente"),
-                         *(_party(s, m.code, "ontlaste gemeente") for m in members)),
-                coordinators=tuple(Party(kind="provincie", code=p, name=s.province(p).name,
-                                         role="commissaris van de Koning") for p in provs),
-                counter_performance=(CounterPerformance(kind="to_agree"),),
-                failure_clause=FAILURE_CLAUSE_SWAP,
-            ))
+            out.append(drafting.surplus_swap(
+                s, loc.province, sink, _transfers(loc, members),
+                id=f"surplus-{loc.province}-{sink}-{loc.category}-{loc.host_code}"))
     return out

@@ -13,32 +13,13 @@ from collections.abc import Iterable
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from herverdeling.proposals import (
-    CounterPerformance,
-    Party,
-    ProcessState,
-    ProposalSet,
-    SolveInfo,
-    SurplusSwap,
-    Transfer,
-)
+from herverdeling import drafting
+from herverdeling.proposals import ProposalSet, SolveInfo, SurplusSwap, Transfer
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
 from herverdeling.surplus.network import SurplusNetwork, haversine_km, hub_in, hub_out, rel, src
 from herverdeling.surplus.solve import FlowSolution
 
 _TRANSFERS = TypeAdapter(tuple[Transfer, ...])
-COORDINATOR_ROLE = "commissaris van de Koning, coördinator (rijksorgaan)"
-FAILURE_CLAUSE = (
-    "Worden de extra plaatsen in {source} niet of niet tijdig gerealiseerd, dan vervalt de ontlasting "
-    "van de ontlaste gemeenten in {sink} naar rato van het tekort: bij de toepassing van "
-    "interbestuurlijk toezicht worden zij voor dat deel weer op hun taak uit het verdeelbesluit "
-    "aangesproken. Partijen melden een dreigend tekort onverwijld aan de commissarissen van de Koning "
-    "en aan het ministerie van Asiel en Migratie."
-)
-COUNTER_PERFORMANCE = CounterPerformance(
-    kind="to_agree",
-    description="Tegenprestatie nog overeen te komen tussen partijen (vrij overeen te komen, P10).",
-)
 
 
 class CategorySummary(BaseModel):
@@ -215,25 +196,5 @@ def build_proposals(scenario: Scenario, pairs: Iterable[tuple[Category, str, str
     for (p, q), rows in sorted(by_pair.items()):
         rows.sort(key=lambda t: (cat_order[t["category"]], t["from_code"], t["to_code"]))
         transfers = _TRANSFERS.validate_python(rows)  # validated in bulk: fast at 100,000
-        pp, qq = scenario.province(p), scenario.province(q)
-        gm_sources = sorted({t.to_code for t in transfers})
-        gm_relieved = sorted({t.from_code for t in transfers})
-        parties = (
-            Party(kind="provincie", code=p, name=pp.name, role="bronprovincie (plusprovincie)"),
-            Party(kind="provincie", code=q, name=qq.name, role="provincie met restopgave"),
-            *(Party(kind="gemeente", code=c, name=scenario.municipality(c).name,
-                    role="realiseert extra plaatsen (bron)") for c in gm_sources),
-            *(Party(kind="gemeente", code=c, name=scenario.municipality(c).name,
-                    role="ontlaste gemeente (realiseert minder plaatsen)") for c in gm_relieved),
-        )
-        coordinators = tuple(
-            Party(kind="provincie", code=x.code, name=f"Commissaris van de Koning in {x.name}",
-                  role=COORDINATOR_ROLE) for x in (pp, qq)
-        )
-        out.append(SurplusSwap(
-            id=f"swap-{p}-{q}", transfers=transfers, parties=parties,
-            counter_performance=(COUNTER_PERFORMANCE,),
-            failure_clause=FAILURE_CLAUSE.format(source=pp.name, sink=qq.name),
-            process=ProcessState(), source_province=p, sink_province=q, coordinators=coordinators,
-        ))
+        out.append(drafting.surplus_swap(scenario, p, q, transfers, id=f"swap-{p}-{q}"))
     return tuple(out)

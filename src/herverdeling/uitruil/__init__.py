@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from herverdeling.proposals import CounterPerformance, Party, ProcessState, Transfer, Uitruil
+from herverdeling import drafting
+from herverdeling.proposals import Transfer, Uitruil
 from herverdeling.scenario.model import CATEGORIES, Category, Municipality, Scenario
 from herverdeling.uitruil.model import Cycle, Instance, Solution, build_instance, solve
 from herverdeling.uitruil.result import UitruilResult, Unmatched, UnmatchedReason
@@ -25,13 +26,6 @@ __all__ = [
     "load_uitruil_settings",
     "propose_uitruil",
 ]
-
-_COUNTER_TEXT = {
-    "statushouders": "{by} neemt {amount} statushouders over van de taakstelling huisvesting "
-                     "statushouders van {to}",
-    "oekrainers": "{by} neemt de opvang van {amount} Oekraïense ontheemden over van {to}",
-}
-
 
 def propose_uitruil(
     scenario: Scenario,
@@ -56,87 +50,46 @@ def propose_uitruil(
         solution = solve(instance, settings) if instance.pairs or instance.cycles else Solution()
         if solution.info is not None:
             infos.append(solution.info)
-        proposals.extend(_proposals(scenario, instance, solution, settings))
+        proposals.extend(_proposals(scenario, instance, solution))
         unmatched.extend(_unmatched(scenario, code, instance, solution, settings, committed))
     return UitruilResult(scenario=scenario.name, settings_id=settings.id, provinces=tuple(codes),
                          proposals=tuple(proposals), solve_info=tuple(infos),
                          unmatched=tuple(unmatched))
 
 
-def _proposals(scenario: Scenario, instance: Instance, solution: Solution,
-               settings: UitruilSettings) -> list[Uitruil]:
+def _proposals(scenario: Scenario, instance: Instance, solution: Solution) -> list[Uitruil]:
     out = []
     used = sorted({(i, j) for i, j, _ in solution.places})
     pairs = {(p.requester, p.realiser): p for p in instance.pairs}
     for n, (i, j) in enumerate(used, start=1):
         pair = pairs[(i, j)]
-        req, real = scenario.municipality(i), scenario.municipality(j)
         transfers = tuple(
             Transfer(from_code=i, to_code=j, category=c, places=solution.places[(i, j, c)],
                      distance_km=pair.distance_km)
             for c in CATEGORIES if solution.places.get((i, j, c), 0) > 0
         )
-        amount = solution.counter.get((i, j), 0)
-        places = sum(t.places for t in transfers)
-        out.append(Uitruil(
-            id=f"uitruil-{instance.province}-{n:03d}",
-            province=instance.province,
-            transfers=transfers,
-            parties=(
-                Party(kind="gemeente", code=i, name=req.name, role="draagt plekken over"),
-                Party(kind="gemeente", code=j, name=real.name, role="realiseert de plekken"),
-            ),
-            counter_performance=(CounterPerformance(
-                kind=pair.kind,
-                description=_COUNTER_TEXT[pair.kind].format(by=req.name, amount=amount, to=real.name),
-                by_code=i, to_code=j, amount=amount,
-            ),),
-            failure_clause=settings.failure_clause.format(realiser=real.name, requester=req.name,
-                                                          places=places),
-            process=ProcessState(),
-        ))
+        out.append(drafting.uitruil_pair(
+            scenario, id=f"uitruil-{instance.province}-{n:03d}", province=instance.province,
+            requester=i, realiser=j, transfers=transfers, kind=pair.kind,
+            amount=solution.counter.get((i, j), 0)))
     cycles = {t.key: t for t in instance.cycles}
     for n, key in enumerate(sorted(solution.cycle_counter), start=len(out) + 1):
-        out.append(_cycle_proposal(scenario, instance.province, n, cycles[key], solution, settings))
+        out.append(_cycle_proposal(scenario, instance.province, n, cycles[key], solution))
     return out
 
 
-def _cycle_proposal(scenario: Scenario, province: str, n: int, t: Cycle, solution: Solution,
-                    settings: UitruilSettings) -> Uitruil:
+def _cycle_proposal(scenario: Scenario, province: str, n: int, t: Cycle,
+                    solution: Solution) -> Uitruil:
     """One three-cycle as one agreement: the places B -> A, and the two counter-performances."""
-    req, real, third = (scenario.municipality(c) for c in t.key)
     transfers = tuple(
         Transfer(from_code=t.requester, to_code=t.realiser, category=c,
                  places=solution.cycle_places[(*t.key, c)], distance_km=t.distance_km)
         for c in CATEGORIES if solution.cycle_places.get((*t.key, c), 0) > 0
     )
-    to_third, to_realiser = solution.cycle_counter[t.key]
-    places = sum(int(tr.places) for tr in transfers)
-    clause = settings.failure_clause.format(realiser=real.name, requester=req.name, places=places)
-    cycle = settings.cycle_clause.format(realiser=real.name, requester=req.name, third=third.name)
-    return Uitruil(
-        id=f"uitruil-{province}-{n:03d}",
-        province=province,
-        transfers=transfers,
-        parties=(
-            Party(kind="gemeente", code=t.requester, name=req.name,
-                  role="draagt plekken over"),
-            Party(kind="gemeente", code=t.realiser, name=real.name, role="realiseert de plekken"),
-            Party(kind="gemeente", code=t.third, name=third.name,
-                  role="derde gemeente in de kringruil: ontvangt en levert een tegenprestatie"),
-        ),
-        counter_performance=(
-            CounterPerformance(kind=t.kind, by_code=t.requester, to_code=t.third, amount=to_third,
-                               description=_COUNTER_TEXT[t.kind].format(
-                                   by=req.name, amount=to_third, to=third.name)),
-            CounterPerformance(kind=t.third_kind, by_code=t.third, to_code=t.realiser,
-                               amount=to_realiser,
-                               description=_COUNTER_TEXT[t.third_kind].format(
-                                   by=third.name, amount=to_realiser, to=real.name)),
-        ),
-        failure_clause=f"{clause} {cycle}",
-        process=ProcessState(),
-    )
+    return drafting.uitruil_cycle(scenario, id=f"uitruil-{province}-{n:03d}", province=province,
+                                  requester=t.requester, realiser=t.realiser, third=t.third,
+                                  transfers=transfers, kinds=(t.kind, t.third_kind),
+                                  amounts=solution.cycle_counter[t.key])
 
 
 def _unmatched(scenario: Scenario, province: str, instance: Instance, solution: Solution,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from herverdeling.scenario.model import CounterKind
 from herverdeling.settings import load_model, settings_file
@@ -48,31 +48,8 @@ class UitruilSettings(_Frozen):
     min_transfer_places: int = Field(1, ge=1)
     max_partners: int = Field(3, ge=1)
     max_cycle_length: Literal[2, 3] = 2
-    failure_clause: str = (
-        "Na de wijziging van het verdeelbesluit is alleen {realiser} aanspreekbaar op deze "
-        "{places} plekken; {requester} is ontslagen van deze taak."
-    )
-    cycle_clause: str = (
-        "Deze uitruil is een kringruil van drie gemeenten. Realiseert {realiser} de plekken niet "
-        "(tijdig), dan vervallen naar rato ook de tegenprestatie van {requester} aan {third} en die "
-        "van {third} aan {realiser}."
-    )
     solver: SolverSettings = SolverSettings()
     sources: dict[str, str] = {}
-
-    @model_validator(mode="after")
-    def _placeholders(self) -> UitruilSettings:
-        try:
-            self.failure_clause.format(realiser="R", requester="Q", places=1)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(f"failure_clause: unknown placeholder {exc}; use {{realiser}}, "
-                             "{requester} and {places}") from None
-        try:
-            self.cycle_clause.format(realiser="R", requester="Q", third="T")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(f"cycle_clause: unknown placeholder {exc}; use {{realiser}}, "
-                             "{requester} and {third}") from None
-        return self
 
     @property
     def tolerance_fraction(self) -> Fraction:
