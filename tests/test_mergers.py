@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from herverdeling.cli import app
+from herverdeling.commitments import Commitment, Commitments, SwappedOut
 from herverdeling.errors import InfeasibleError, ScenarioError
 from herverdeling.mergers import load_merger_settings, propose_mergers
 from herverdeling.mergers.result import MergerResult
@@ -150,6 +151,14 @@ def test_nl2025_all_scopes_optimal_and_round_trip(nl2025):
     assert propose_mergers(nl2025).mergers == result.mergers
 
 
+def relief(code: str, places: int) -> Commitments:
+    return Commitments(entries=(Commitment(code=code, category="amv", relieved=places),))
+
+
+def backing(code: str, places: int) -> Commitments:
+    return Commitments(entries=(Commitment(code=code, category="amv", backs=places),))
+
+
 def test_relief_changes_what_is_small():
     s = f.scenario([
         f.municipality(1, "AA", vb=(0, 20), rest=(0, 10), lat=52.0, lon=5.0),
@@ -157,13 +166,13 @@ def test_relief_changes_what_is_small():
     ], norms_=f.norms(amv_min=16, amv_max=100))
     plain = propose_mergers(s, categories=("amv",))
     assert [m.host_code for m in plain.mergers] == ["GM0001"]
-    relieved = propose_mergers(s, categories=("amv",), relief={("GM0001", "amv"): 10})
+    relieved = propose_mergers(s, categories=("amv",), commitments=relief("GM0001", 10))
     scope = relieved.scopes[0]
     assert scope.small_tasks == 2
     assert scope.small_places == 18
     assert relieved.mergers[0].location_size == 18
     with pytest.raises(ScenarioError, match="GM0002"):
-        propose_mergers(s, relief={("GM0002", "amv"): 9})
+        propose_mergers(s, commitments=relief("GM0002", 9))
 
 
 def test_require_viable_explains_the_task_that_cannot_be_placed():
@@ -248,7 +257,9 @@ def test_cross_border_absorption_respects_the_surplus_left():
     assert all(t.to_code == "GM0001" for t in sw.transfers)
     assert not result.mergers
     # only 5 places of surplus left after the swaps: one task fits, the other stays in BB
-    capped = propose_mergers(s, settings, categories=("amv",), surplus_left={("AA", "amv"): 5})
+    promised = s.surplus("AA").get("amv") - 5  # only 5 places of surplus left after the swaps
+    capped = propose_mergers(s, settings, categories=("amv",), commitments=Commitments(
+        swapped_out=(SwappedOut(province="AA", category="amv", places=promised),)))
     moved = sum(t.places for sw in capped.surplus_swaps for t in sw.transfers)
     assert moved <= 5
     assert moved > 0
@@ -260,9 +271,9 @@ def test_cross_border_host_offers_only_extra_places_not_yet_promised():
     """G3 across stages: extra places a surplus swap already relies on are not offered again."""
     s = border_scenario()
     settings = load_merger_settings(cross_border=True)
-    used = {("GM0001", "amv"): 6}  # 4 of its 10 extra places are still free
-    result = propose_mergers(s, settings, categories=("amv",), extra_used=used)
+    used = backing("GM0001", 6)  # 4 of its 10 extra places are still free
+    result = propose_mergers(s, settings, categories=("amv",), commitments=used)
     moved = sum(t.places for sw in result.surplus_swaps for t in sw.transfers)
     assert moved == 4  # only the task of 4 fits in the 4 free extra places
-    none_left = propose_mergers(s, settings, categories=("amv",), extra_used={("GM0001", "amv"): 10})
+    none_left = propose_mergers(s, settings, categories=("amv",), commitments=backing("GM0001", 10))
     assert not none_left.surplus_swaps

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from herverdeling.checker import build_ledger, check
-from herverdeling.pipeline import RunSettings, run_solvers
+from herverdeling.pipeline import RunSettings, run_chain
 
 
 def test_nl2025_every_proposal_passes_and_nothing_counts_twice(nl2025):
-    result = run_solvers(nl2025, RunSettings(scenario=nl2025.name))
+    result = run_chain(nl2025, RunSettings(scenario=nl2025.name))
     kinds = {p.kind for p in result.proposals.proposals}
     assert kinds == {"surplus_swap", "merger", "uitruil"}
     report = check(result.proposals, nl2025)
@@ -22,6 +22,6 @@ def test_nl2025_every_proposal_passes_and_nothing_counts_twice(nl2025):
 
 
 def test_same_input_same_proposals(nl2025):
-    a = run_solvers(nl2025, RunSettings(scenario=nl2025.name))
-    b = run_solvers(nl2025, RunSettings(scenario=nl2025.name))
+    a = run_chain(nl2025, RunSettings(scenario=nl2025.name))
+    b = run_chain(nl2025, RunSettings(scenario=nl2025.name))
     assert a.proposals.proposals == b.proposals.proposals

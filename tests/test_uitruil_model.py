@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from herverdeling.commitments import Commitment, Commitments
 from herverdeling.scenario.model import CATEGORIES, Scenario, Tasks, UitruilInputs
 from herverdeling.uitruil import Unmatched, propose_uitruil
 from herverdeling.uitruil.settings import ExchangeRates, SolverSettings, UitruilSettings
@@ -305,7 +306,8 @@ def test_places_committed_by_earlier_stages_are_not_handed_over_again():
                   gm(2, offer=(20, 0), sh=50)])
     free = propose_uitruil(s, make_settings())
     assert free.places_handed_over() == 10
-    r = propose_uitruil(s, make_settings(), committed={("GM0001", "regulier"): 7})
+    relieved = Commitments(entries=(Commitment(code="GM0001", category="regulier", relieved=7),))
+    r = propose_uitruil(s, make_settings(), commitments=relieved)
     assert r.places_handed_over() == 3
     got = sorted((u.reason_code, u.places) for u in r.unmatched)
     assert got == [("committed_elsewhere", 7)]

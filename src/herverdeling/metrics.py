@@ -366,8 +366,8 @@ def measure_run(scenario: Scenario, result: RunResult, *, run_checker: bool = Tr
     from herverdeling.checker import check
 
     timings = [(t.stage, t.seconds) for t in result.timings]
-    report = None
-    if run_checker:
+    report = result.report
+    if run_checker and report is None:
         start = time.perf_counter()
         report = check(result.proposals, scenario)
         timings.append(("checker", time.perf_counter() - start))

@@ -8,59 +8,40 @@ into place only when complete.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from herverdeling import __version__
-from herverdeling.proposals import ProposalSet, SolveInfo, SurplusSwap, Transfer
+from herverdeling.commitments import commitments_of
+from herverdeling.proposals import ProposalSet, SolveInfo
 from herverdeling.run import Progress, RunResult, RunSettings, StageTiming
 from herverdeling.run import quiet as _quiet
 from herverdeling.scenario.io import load_scenario
-from herverdeling.scenario.model import CATEGORIES, Category, Scenario
+from herverdeling.scenario.model import Scenario
 
 
-def _places_by(swaps: tuple[SurplusSwap, ...],
-               key: Callable[[SurplusSwap, Transfer], str]) -> dict[tuple[str, Category], int]:
-    out: dict[tuple[str, Category], int] = {}
-    for s in swaps:
-        for t in s.transfers:
-            k = (key(s, t), t.category)
-            out[k] = out.get(k, 0) + int(t.places)
-    return out
+def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None = None,
+              progress: Progress = _quiet) -> RunResult:
+    """The one chain: surplus swaps, mergers, uitruil, then the checker, for given settings.
 
-
-def relief_of(swaps: tuple[SurplusSwap, ...]) -> dict[tuple[str, Category], int]:
-    """Per (relieved municipality, category): places relieved by the surplus swaps."""
-    return _places_by(swaps, lambda _, t: t.from_code)
-
-
-def extra_used(swaps: tuple[SurplusSwap, ...]) -> dict[tuple[str, Category], int]:
-    """Per (plusprovincie municipality, category): extra places the swaps already rely on."""
-    return _places_by(swaps, lambda _, t: t.to_code)
-
-
-def surplus_left(scenario: Scenario, swaps: tuple[SurplusSwap, ...]) -> dict[tuple[str, Category], int]:
-    """Per (plusprovincie, category): its surplus minus what the swaps already promised (P2)."""
-    used = _places_by(swaps, lambda s, _: s.source_province)
-    return {
-        (p, c): scenario.surplus(p).get(c) - used.get((p, c), 0)
-        for p in scenario.plusprovincies()
-        for c in CATEGORIES
-    }
-
-
-def run_solvers(scenario: Scenario, settings: RunSettings, progress: Progress = _quiet) -> RunResult:
-    """Surplus swaps, then mergers on what is left, then uitruil; one ProposalSet."""
+    Every front end calls this (propose, the explorer, sweeps, the bench suite). `province`
+    limits the mergers to the scopes that contain it and the uitruil to it; the surplus swaps are
+    national (P2 caps are shared by all provinces) and so is the check of set-level rules, so the
+    proposals and findings that touch the province are exactly those of a national run.
+    """
+    from herverdeling.checker import check
     from herverdeling.mergers import load_merger_settings, propose_mergers
     from herverdeling.surplus import propose_surplus_swaps
     from herverdeling.uitruil import load_uitruil_settings, propose_uitruil
 
+    if province is not None:
+        province = scenario.province(province).code
     timings: list[StageTiming] = []
     infos: list[SolveInfo] = []
     notes: list[str] = []
+    where = f" ({province})" if province else ""
 
     start = time.perf_counter()
-    progress(f"[1/3] surplus swaps ({settings.policy}) ...")
+    progress(f"[1/4] surplus swaps ({settings.policy}) ...")
     swaps = propose_surplus_swaps(scenario, settings.policy)
     infos += swaps.solve_info
     timings.append(StageTiming(stage="surplus", seconds=time.perf_counter() - start))
@@ -69,27 +50,21 @@ def run_solvers(scenario: Scenario, settings: RunSettings, progress: Progress = 
              f"({timings[-1].seconds:.1f} s)")
 
     start = time.perf_counter()
-    progress("[2/3] mergers of small tasks ...")
+    progress(f"[2/4] mergers of small tasks{where} ...")
     msettings = load_merger_settings(settings.merger_objective, settings.solver,
                                      cross_border=settings.cross_border)
-    mergers = propose_mergers(scenario, msettings, relief=relief_of(swaps.proposals),
-                              surplus_left=surplus_left(scenario, swaps.proposals),
-                              extra_used=extra_used(swaps.proposals))
+    mergers = propose_mergers(scenario, msettings, province=province,
+                              commitments=commitments_of(swaps.proposals))
     infos += mergers.solve_info()
     timings.append(StageTiming(stage="mergers", seconds=time.perf_counter() - start))
     progress(f"      {len(mergers.mergers)} mergers, {len(mergers.surplus_swaps)} cross-border "
              f"absorptions, status {mergers.status} ({timings[-1].seconds:.1f} s)")
 
     start = time.perf_counter()
-    progress("[3/3] uitruil within provinces ...")
-    committed = relief_of(swaps.proposals)
-    for m in mergers.mergers:
-        # members' places are merged away; the host's own places are part of the new location
-        for key, places in [((t.from_code, t.category), int(t.places)) for t in m.transfers] + [
-                ((m.host_code, m.category), int(m.host_own_places))]:
-            committed[key] = committed.get(key, 0) + places
+    progress(f"[3/4] uitruil within provinces{where} ...")
+    earlier = (*swaps.proposals, *mergers.surplus_swaps, *mergers.mergers)
     uitruil = propose_uitruil(scenario, load_uitruil_settings(settings.uitruil_settings),
-                              committed=committed)
+                              province=province, commitments=commitments_of(earlier))
     infos += uitruil.solve_info
     timings.append(StageTiming(stage="uitruil", seconds=time.perf_counter() - start))
     progress(f"      {len(uitruil.proposals)} uitruil proposals, {len(uitruil.unmatched)} requests "
@@ -101,13 +76,18 @@ def run_solvers(scenario: Scenario, settings: RunSettings, progress: Progress = 
         scenario=scenario.name,
         scenario_hash=scenario.content_hash(),
         as_of=scenario.round.as_of,
-        proposals=(*swaps.proposals, *mergers.surplus_swaps, *mergers.mergers,
-                   *uitruil.proposals),
+        proposals=(*earlier, *uitruil.proposals),
         solve_info=tuple(infos),
         notes=tuple(notes),
     )
-    return RunResult(settings=settings, proposals=proposals, timings=tuple(timings),
-                     notes=tuple(notes))
+    start = time.perf_counter()
+    progress("[4/4] checking every proposal, rule by rule ...")
+    report = check(proposals, scenario)
+    timings.append(StageTiming(stage="checker", seconds=time.perf_counter() - start))
+    progress(f"      {len(report.passed_ids())} passed, {len(report.failed_ids())} with errors, "
+             f"{len(report.warnings)} warnings, {len(report.open_steps)} open steps")
+    return RunResult(settings=settings, proposals=proposals, report=report, province=province,
+                     timings=tuple(timings), notes=tuple(notes))
 
 
 def propose(
@@ -123,7 +103,6 @@ def propose(
     `scenario_name` is a bundled name, a folder, or a Scenario already in memory (e.g. one with
     changed norms or hosts from the explorer app).
     """
-    from herverdeling.checker import check
     from herverdeling.documents.writers import write_run
     from herverdeling.scenario.io import atomic_folder
 
@@ -134,15 +113,10 @@ def propose(
              f"as of {scenario.round.as_of}")
     settings = RunSettings(scenario=scenario.name, policy=policy)
     with atomic_folder(out, force=force) as tmp:
-        result = run_solvers(scenario, settings, progress)
-        start = time.perf_counter()
-        progress("checking every proposal, rule by rule ...")
-        report = check(result.proposals, scenario)
-        check_time = StageTiming(stage="checker", seconds=time.perf_counter() - start)
-        progress(f"      {len(report.passed_ids())} passed, {len(report.failed_ids())} with errors, "
-                 f"{len(report.warnings)} warnings, {len(report.open_steps)} open steps")
+        result = run_chain(scenario, settings, progress=progress)
+        assert result.report is not None  # run_chain always checks
         progress("writing documents ...")
-        write_run(tmp, scenario, result, report, extra_timings=(check_time,),
-                  version=__version__, started=started, progress=progress)
+        write_run(tmp, scenario, result, result.report, version=__version__, started=started,
+                  progress=progress)
     progress(f"done in {time.perf_counter() - started:.1f} s: {out}")
     return out

@@ -120,7 +120,8 @@ class Uitruil(_Proposal):
     province: str
 
 
-Proposal = Annotated[SurplusSwap | Merger | Uitruil, Field(discriminator="kind")]
+AnyProposal = SurplusSwap | Merger | Uitruil  # the union, named once
+Proposal = Annotated[AnyProposal, Field(discriminator="kind")]
 
 
 class SolveInfo(Contract):
@@ -146,5 +147,5 @@ class ProposalSet(Contract):
     solve_info: tuple[SolveInfo, ...] = ()
     notes: tuple[str, ...] = ()
 
-    def of_kind(self, kind: ProposalKind) -> tuple[SurplusSwap | Merger | Uitruil, ...]:
+    def of_kind(self, kind: ProposalKind) -> tuple[AnyProposal, ...]:
         return tuple(p for p in self.proposals if p.kind == kind)

@@ -1,10 +1,8 @@
 """One province, one category, one what-if: the proposals, the checker's findings and the metrics.
 
-The surplus flow is national (P2 caps are shared by all provinces), so it runs on the whole
-what-if scenario and is cached per (scenario hash, policy); the mergers and uitruil run for the
-chosen province only, with the same settings `pipeline.run_solvers` uses. The checker judges the
-national surplus swaps together with the province's proposals, so set-level rules (G3, P2) see
-everything that touches the province.
+The page runs the one chain (`pipeline.run_chain`) with the province as filter, on the same
+RunSettings `propose` uses, so what it shows is what `propose` writes for those settings. The
+metrics are recomputed from the proposals and the scenario, not read from a solver.
 """
 
 from __future__ import annotations
@@ -17,14 +15,14 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from herverdeling.app.whatif import WhatIf, whatif_scenario
-from herverdeling.checker import Finding, check
-from herverdeling.mergers import MergerResult, load_merger_settings, propose_mergers
-from herverdeling.pipeline import RunSettings, relief_of, surplus_left
-from herverdeling.proposals import Merger, ProposalSet, SurplusSwap, Uitruil
+from herverdeling.app.whatif import WhatIf, check_policy, whatif_scenario
+from herverdeling.checker import Finding
+from herverdeling.commitments import Commitments, commitments_of
+from herverdeling.defaults import DEFAULT_POLICY
+from herverdeling.pipeline import run_chain
+from herverdeling.proposals import AnyProposal, Merger, ProposalSet, SurplusSwap
+from herverdeling.run import RunResult, RunSettings
 from herverdeling.scenario.model import Category, Scenario
-from herverdeling.surplus import SurplusResult, propose_surplus_swaps
-from herverdeling.uitruil import load_uitruil_settings, propose_uitruil
 
 T = TypeVar("T")
 
@@ -110,70 +108,71 @@ class Explorer:
     def __init__(self, scenario: Scenario, run: RunSettings | None = None) -> None:
         self.base = scenario
         self.run = run or RunSettings(scenario=scenario.name)
-        self.merger_settings = load_merger_settings(self.run.merger_objective, self.run.solver,
-                                                    cross_border=self.run.cross_border)
-        self.uitruil_settings = load_uitruil_settings(self.run.uitruil_settings)
         self._scenarios = _Lru(16)
-        self._surplus = _Lru(16)
+        self._runs = _Lru(16)
         self._views = _Lru(64)
 
     def scenario(self, settings: WhatIf) -> Scenario:
-        key = settings.model_copy(update={"category": "regulier", "policy": "proportional"}).key()
+        check_policy(settings)  # on every path, cached or not
+        key = settings.model_copy(update={"category": "regulier", "policy": DEFAULT_POLICY}).key()
         return self._scenarios.get(key, lambda: whatif_scenario(self.base, settings))
 
-    def surplus(self, scenario: Scenario, policy: str) -> SurplusResult:
-        return self._surplus.get(f"{scenario.content_hash()}|{policy}",
-                                 lambda: propose_surplus_swaps(scenario, policy))
+    def settings(self, scenario: Scenario, settings: WhatIf) -> RunSettings:
+        """The RunSettings `propose` would use for this what-if."""
+        return self.run.model_copy(update={"scenario": scenario.name, "policy": settings.policy})
+
+    def chain(self, settings: WhatIf) -> tuple[Scenario, RunResult]:
+        """The chain for the what-if's province (cached per scenario, policy and province)."""
+        s = self.scenario(settings)
+        run = self.settings(s, settings)
+        key = f"{s.content_hash()}|{run.model_dump_json()}|{settings.province}"
+        return s, self._runs.get(key, lambda: run_chain(s, run, province=settings.province))
 
     def view(self, settings: WhatIf) -> View:
+        check_policy(settings)
         return self._views.get(settings.key(), lambda: self._view(settings))
 
     def _view(self, settings: WhatIf) -> View:
         from herverdeling.app.figure import province_figure
 
         start = time.perf_counter()
-        s = self.scenario(settings)
+        s, result = self.chain(settings)
+        assert result.report is not None  # run_chain always checks
+        report = result.report
         prov, cat = settings.province, settings.category
-        swaps = self.surplus(s, settings.policy)
-        relief = relief_of(swaps.proposals)
-        mres = propose_mergers(s, self.merger_settings, province=prov, relief=relief,
-                               surplus_left=surplus_left(s, swaps.proposals))
-        committed = relief_of((*swaps.proposals, *mres.surplus_swaps))
-        for m in mres.mergers:
-            for t in m.transfers:
-                committed[(t.from_code, t.category)] = committed.get((t.from_code, t.category), 0) \
-                    + int(t.places)
-        uit = propose_uitruil(s, self.uitruil_settings, province=prov, committed=committed)
-        pset = ProposalSet(scenario=s.name, scenario_hash=s.content_hash(), as_of=s.round.as_of,
-                           proposals=(*swaps.proposals, *mres.surplus_swaps, *mres.mergers,
-                                      *uit.proposals))
-        report = check(pset, s)
+        pset = result.proposals
         shown = [p for p in pset.proposals if _touches(s, p, prov, cat)]
         rows = tuple(_row(s, p, prov, cat, report.findings_for(p.id)) for p in shown)
         findings = tuple(f for p in shown for f in report.findings_for(p.id))
-        all_relief = relief_of(tuple(p for p in pset.proposals if isinstance(p, SurplusSwap)))
-        by_muni = {m.cbs_code: all_relief.get((m.cbs_code, cat), 0) for m in s.municipalities_in(prov)}
-        metrics = _metrics(s, prov, cat, mres, all_relief, pset, rows, findings)
-        figure = province_figure(s, prov, cat, shown, all_relief)
-        notes = tuple(f"uitruil: {u.name} ({u.cbs_code}) {u.places} {u.category} niet gematcht: "
-                      f"{u.reason}" for u in uit.unmatched if u.category == cat)
+        done = commitments_of(pset.proposals)
+        by_muni = {m.cbs_code: done.relieved(m.cbs_code, cat) for m in s.municipalities_in(prov)}
+        metrics = _metrics(s, prov, cat, done, pset, findings)
+        figure = province_figure(s, prov, cat, shown, done)
+        notes = tuple(n.replace(" unmatched: ", " niet gematcht: ") for n in result.notes
+                      if _note_for(s, n, prov, cat))
         return View(settings=settings, scenario_name=s.name, scenario_hash=s.content_hash(),
                     metrics=metrics, rows=rows, findings=findings, relief_by_municipality=by_muni,
                     figure=figure, notes=notes, seconds=round(time.perf_counter() - start, 3))
+
+
+def _note_for(s: Scenario, note: str, province: str, category: Category) -> bool:
+    """A chain note about an unmatched uitruil request of a municipality in the view."""
+    return any(f"({m.cbs_code}) " in note and f" {category} unmatched" in note
+               for m in s.municipalities_in(province))
 
 
 def _in(s: Scenario, code: str, province: str) -> bool:
     return s.has_municipality(code) and s.municipality(code).province == province
 
 
-def _touches(s: Scenario, p: SurplusSwap | Merger | Uitruil, province: str, category: Category) -> bool:
+def _touches(s: Scenario, p: AnyProposal, province: str, category: Category) -> bool:
     if isinstance(p, Merger):
         return p.province == province and p.category == category
     return any(t.category == category and (_in(s, t.from_code, province) or _in(s, t.to_code, province))
                for t in p.transfers)
 
 
-def _row(s: Scenario, p: SurplusSwap | Merger | Uitruil, province: str, category: Category,
+def _row(s: Scenario, p: AnyProposal, province: str, category: Category,
          findings: tuple[Finding, ...]) -> ProposalRow:
     transfers = [t for t in p.transfers if t.category == category
                  and (isinstance(p, Merger) or _in(s, t.from_code, province) or _in(s, t.to_code, province))]
@@ -201,26 +200,30 @@ def _row(s: Scenario, p: SurplusSwap | Merger | Uitruil, province: str, category
                        warnings=sum(1 for f in findings if f.severity == "warning"))
 
 
-def _metrics(s: Scenario, province: str, category: Category, mres: MergerResult,
-             relief: dict[tuple[str, Category], int], pset: ProposalSet, rows: tuple[ProposalRow, ...],
+def _metrics(s: Scenario, province: str, category: Category, done: Commitments, pset: ProposalSet,
              findings: tuple[Finding, ...]) -> Metrics:
+    """The page's figures from the proposals alone (the merger objective's definitions)."""
     norm = s.norms.get(category)
-    small = [m.verdeelbesluit.get(category) - relief.get((m.cbs_code, category), 0)
-             for m in s.municipalities_in(province)]
-    small = [t for t in small if 0 < t < norm.min_size]
-    locs = [loc for sc in mres.scopes if sc.category == category for loc in sc.locations
-            if loc.province == province and loc.kind != "absorb"]
+    members = s.municipalities_in(province)
+    # small tasks after surplus relief: the merger candidates
+    small = {m.cbs_code: m.verdeelbesluit.get(category) - done.relieved(m.cbs_code, category)
+             for m in members}
+    small = {code: t for code, t in small.items() if 0 < t < norm.min_size}
+    # where they end up: merged away (members), or still at home (alone or as a host)
+    at_home = [code for code in small if done.of(code, category).merged_away == 0]
+    size = {code: small[code] + done.of(code, category).hosts for code in at_home}
     mergers = [p for p in pset.proposals if isinstance(p, Merger) and p.province == province
                and p.category == category]
+    moved = [t for p in mergers for t in p.transfers]
     realised = sum(int(t.places) for p in pset.proposals if isinstance(p, SurplusSwap)
                    for t in p.transfers if t.category == category and _in(s, t.to_code, province))
     return Metrics(
-        small_tasks=len(small), small_places=sum(small),
-        nonviable_places=sum(loc.size for loc in locs if not loc.viable),
-        locations=sum(1 for loc in locs if loc.kind == "home" or loc.own_places < norm.min_size),
-        place_km=round(sum(m.places * m.distance_km for loc in locs for m in loc.members), 1),
+        small_tasks=len(small), small_places=sum(small.values()),
+        nonviable_places=sum(v for v in size.values() if v < norm.min_size),
+        locations=len(at_home),
+        place_km=round(sum(int(t.places) * (t.distance_km or 0.0) for t in moved), 1),
         mergers=len(mergers), merged_places=sum(int(t.places) for p in mergers for t in p.transfers),
-        relief=sum(v for (code, c), v in relief.items() if c == category and _in(s, code, province)),
+        relief=done.relieved_total(category, (m.cbs_code for m in members)),
         realised_for_others=realised,
         errors=sum(1 for f in findings if f.severity == "error"),
         warnings=sum(1 for f in findings if f.severity == "warning"),

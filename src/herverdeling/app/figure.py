@@ -14,7 +14,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from herverdeling.proposals import Merger, SurplusSwap, Uitruil
+from herverdeling.commitments import Commitments
+from herverdeling.proposals import AnyProposal, Merger, SurplusSwap, Uitruil
 from herverdeling.scenario.model import Category, Scenario
 
 SWAP = "#c0392b"
@@ -42,8 +43,8 @@ def _centroid(scenario: Scenario, province: str) -> tuple[float, float]:
 
 
 def province_figure(scenario: Scenario, province: str, category: Category,
-                    proposals: list[SurplusSwap | Merger | Uitruil],
-                    relief: dict[tuple[str, Category], int]) -> dict[str, Any]:
+                    proposals: list[AnyProposal],
+                    done: Commitments) -> dict[str, Any]:
     """The figure as plotly JSON (data + layout), ready for Plotly.react in the page."""
     ms = scenario.municipalities_in(province)
     norm = scenario.norms.get(category)
@@ -54,11 +55,11 @@ def province_figure(scenario: Scenario, province: str, category: Category,
             for t in p.transfers:
                 role.setdefault(t.from_code, "member")
     for m in ms:
-        net = m.verdeelbesluit.get(category) - relief.get((m.cbs_code, category), 0)
+        net = m.verdeelbesluit.get(category) - done.relieved(m.cbs_code, category)
         if m.cbs_code not in role:
             if 0 < net < norm.min_size:
                 role[m.cbs_code] = "small"
-            elif relief.get((m.cbs_code, category), 0) > 0:
+            elif done.relieved(m.cbs_code, category) > 0:
                 role[m.cbs_code] = "relieved"
     fig = go.Figure()
     for kind, colour, label in ((Merger, MERGER, "samenvoeging"), (Uitruil, UITRUIL, "uitruil")):
@@ -87,7 +88,7 @@ def province_figure(scenario: Scenario, province: str, category: Category,
                     "opacity": 0.85,
                     "symbol": ["circle" if m.may_host else "circle-x-open" for m in group],
                     "line": {"width": 1, "color": "#2c3e50"}},
-            text=[_hover(m, category, relief) for m in group],
+            text=[_hover(m, category, done) for m in group],
             hovertemplate="%{text}<extra></extra>",
         ))
     annotations = _arrows(scenario, province, category, proposals)
@@ -108,16 +109,16 @@ def province_figure(scenario: Scenario, province: str, category: Category,
     return json.loads(fig.to_json())
 
 
-def _hover(m: Any, category: Category, relief: dict[tuple[str, Category], int]) -> str:
+def _hover(m: Any, category: Category, done: Commitments) -> str:
     task = m.verdeelbesluit.get(category)
-    rel = relief.get((m.cbs_code, category), 0)
+    rel = done.relieved(m.cbs_code, category)
     host = "mag gastgemeente zijn" if m.may_host else "mag geen gastgemeente zijn"
     return (f"<b>{m.name}</b> ({m.cbs_code})<br>verdeelbesluit {category}: {task}<br>"
             f"ontlast: {rel}, taak daarna: {task - rel}<br>{host}")
 
 
 def _arrows(scenario: Scenario, province: str, category: Category,
-            proposals: list[SurplusSwap | Merger | Uitruil]) -> list[dict[str, Any]]:
+            proposals: list[AnyProposal]) -> list[dict[str, Any]]:
     """One arrow per (municipality in the province, other province): tail toward that province."""
     inbound: dict[tuple[str, str], int] = {}  # relieved here, realised there
     outbound: dict[tuple[str, str], int] = {}  # realised here, relieving there

@@ -111,15 +111,20 @@ def check_province(scenario: Scenario, settings: WhatIf) -> None:
                           field="province")
 
 
+def check_policy(settings: WhatIf) -> None:
+    """Policies are chosen by id from the bundled list only: never a path to some file."""
+    if settings.policy not in available_policies():
+        raise WhatIfError(f"onbekend verdeelbeleid {settings.policy!r} (bekend: "
+                          f"{', '.join(available_policies())})", field="policy")
+
+
 def whatif_scenario(scenario: Scenario, settings: WhatIf) -> Scenario:
     """The scenario with the what-if applied, re-validated (fresh lookups, new content hash).
 
     Unchanged settings give the scenario itself, so the page's numbers equal `propose` on it.
     """
     check_province(scenario, settings)
-    if settings.policy not in available_policies():
-        raise WhatIfError(f"onbekend verdeelbeleid {settings.policy!r} (bekend: "
-                          f"{', '.join(available_policies())})", field="policy")
+    check_policy(settings)
     members = {m.cbs_code: m for m in scenario.municipalities_in(settings.province)}
     strangers = sorted(set(settings.not_hosting) - set(members))
     if strangers:

@@ -108,7 +108,7 @@ def measure_scaling(spec: SuiteSpec, progress: Progress = lambda _: None) -> lis
     """Seconds per stage on seeded synthetic countries; mergers and uitruil only up to the limit."""
     from herverdeling.checker import check
     from herverdeling.metrics import measure
-    from herverdeling.pipeline import RunSettings, run_solvers
+    from herverdeling.pipeline import RunSettings, run_chain
     from herverdeling.proposals import ProposalSet
     from herverdeling.scenario.synthetic import synthetic_country
     from herverdeling.surplus import propose_surplus_swaps
@@ -120,7 +120,7 @@ def measure_scaling(spec: SuiteSpec, progress: Progress = lambda _: None) -> lis
         s = synthetic_country(n, seed=spec.seed)
         times["generate"] = time.perf_counter() - t
         if n <= spec.full_pipeline_up_to:
-            result = run_solvers(s, RunSettings(scenario=s.name, policy=spec.scaling_policy))
+            result = run_chain(s, RunSettings(scenario=s.name, policy=spec.scaling_policy))
             times |= {x.stage: x.seconds for x in result.timings}
             proposals = result.proposals
         else:

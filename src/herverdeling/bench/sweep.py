@@ -214,7 +214,7 @@ def apply_norms(scenario: Scenario, norms: str | NormsOverride) -> Scenario:
 def run_cell(cell: Cell) -> CellResult:
     """Solve, check and measure one cell; any error becomes a row with status `error` and its message."""
     from herverdeling.metrics import measure_run
-    from herverdeling.pipeline import RunSettings, run_solvers
+    from herverdeling.pipeline import RunSettings, run_chain
 
     start = time.perf_counter()
     try:
@@ -222,7 +222,7 @@ def run_cell(cell: Cell) -> CellResult:
         settings = RunSettings(scenario=scenario.name, policy=cell.policy,
                                merger_objective=cell.merger_objective, solver=cell.solver,
                                cross_border=cell.cross_border)
-        metrics = measure_run(scenario, run_solvers(scenario, settings))
+        metrics = measure_run(scenario, run_chain(scenario, settings))
     except Exception as exc:  # a sweep reports a failing cell and goes on with the others
         kind = "" if isinstance(exc, HerverdelingError) else f"{type(exc).__name__}: "
         return CellResult(scenario=cell.scenario, policy=cell.policy, norms=cell.norms_label, status="error",

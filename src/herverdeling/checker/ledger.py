@@ -27,7 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from herverdeling.errors import ProposalInputError
-from herverdeling.proposals import Merger, ProposalKind, ProposalSet, SurplusSwap, Uitruil
+from herverdeling.proposals import AnyProposal, ProposalKind, ProposalSet, SurplusSwap
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
 
 Number = int | float
@@ -189,7 +189,7 @@ def _table(head: list[str], body: list[list[str]]) -> list[str]:
 
 
 def build_ledger(
-    scenario: Scenario, proposals: ProposalSet | Iterable[SurplusSwap | Merger | Uitruil]
+    scenario: Scenario, proposals: ProposalSet | Iterable[AnyProposal]
 ) -> Ledger:
     """Book the proposals onto the verdeelbesluit.
 

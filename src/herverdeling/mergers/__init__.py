@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable, Mapping
 
 from herverdeling import drafting
+from herverdeling.commitments import Commitments
 from herverdeling.errors import ScenarioError
 from herverdeling.mergers.core import worst_status
 from herverdeling.mergers.model import Instance, build_instances, solve_instance
@@ -23,33 +24,33 @@ def propose_mergers(
     *,
     province: str | None = None,
     categories: tuple[Category, ...] = CATEGORIES,
-    relief: Mapping[tuple[str, Category], int] | None = None,
-    surplus_left: Mapping[tuple[str, Category], int] | None = None,
-    extra_used: Mapping[tuple[str, Category], int] | None = None,
+    commitments: Commitments | None = None,
 ) -> MergerResult:
     """Merge small tasks per province and category; returns proposals and how each solve went.
 
-    `relief`: places already relieved by surplus swaps, per (CBS code, category); the small
-    tasks are judged on the task net of it. `surplus_left`: per (plusprovincie, category) what
-    surplus is left after the swaps (used when settings.cross_border is on; default: the whole
-    surplus). `extra_used`: per (CBS code, category) the extra places of a plusprovincie
-    municipality that earlier surplus swaps already rely on; an absorbing host offers only the
-    rest (G3: no extra place promised twice). Raises InfeasibleError (with the task and the
-    reason) when settings cannot be met.
+    `commitments`: what earlier stages (the surplus swaps) already committed. The small tasks are
+    judged on the task net of their relief; with settings.cross_border a plusprovincie host may
+    absorb small tasks across the border, within the surplus and the extra places not yet
+    promised (G3). `province`: solve only the scopes that contain it; a cross-border scope spans
+    several provinces and is solved whole, so the result for the province is the same as in a
+    national run. Raises InfeasibleError (with the task and the reason) when settings cannot be
+    met.
     """
     settings = settings or load_merger_settings()
-    relief = dict(relief or {})
+    commitments = commitments or Commitments()
     if province is not None and not scenario.has_province(province):
         known = ", ".join(p.code for p in scenario.provinces)
         raise ScenarioError(f"unknown province {province!r} (known: {known})", field="province")
-    provinces = tuple(p.code for p in scenario.provinces if province in (None, p.code))
+    every = tuple(p.code for p in scenario.provinces)
+    provinces = tuple(p for p in every if province in (None, p))
     start = time.perf_counter()
     scopes: list[ScopeResult] = []
     mergers: list[Merger] = []
     swaps: list[SurplusSwap] = []
     for category in categories:
-        instances = build_instances(scenario, category, settings, provinces=provinces, relief=relief,
-                                    surplus_left=surplus_left, extra_used=extra_used)
+        instances = [inst for inst in build_instances(scenario, category, settings, provinces=every,
+                                                      commitments=commitments)
+                     if province is None or province in inst.provinces]
         covered = {p for inst in instances for p in inst.provinces}
         for inst in instances:
             scope, locs = _solve_scope(inst, settings)

@@ -21,6 +21,7 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
+from herverdeling.commitments import Commitments
 from herverdeling.errors import InfeasibleError, ScenarioError
 from herverdeling.mergers.core import FacilityModel, Outcome, solve
 from herverdeling.mergers.settings import MergerSettings, Term
@@ -82,11 +83,13 @@ class Instance:
         return self.clients[i].places * round(self.km[i, j] / self.km_unit)
 
 
-def task_of(m: Municipality, category: Category, relief: Mapping[tuple[str, Category], int]) -> int:
-    task = m.verdeelbesluit.get(category) - relief.get((m.cbs_code, category), 0)
+def task_of(m: Municipality, category: Category, commitments: Commitments) -> int:
+    """The task net of surplus-swap relief: what a merger works with."""
+    relieved = commitments.relieved(m.cbs_code, category)
+    task = m.verdeelbesluit.get(category) - relieved
     if task < 0:
         raise ScenarioError(
-            f"{m.name} ({m.cbs_code}): relief {relief[(m.cbs_code, category)]} {category} exceeds "
+            f"{m.name} ({m.cbs_code}): relief {relieved} {category} exceeds "
             f"its verdeelbesluit task {m.verdeelbesluit.get(category)}", field="relief")
     return task
 
@@ -97,9 +100,7 @@ def build_instances(
     settings: MergerSettings,
     *,
     provinces: tuple[str, ...],
-    relief: Mapping[tuple[str, Category], int],
-    surplus_left: Mapping[tuple[str, Category], int] | None,
-    extra_used: Mapping[tuple[str, Category], int] | None = None,
+    commitments: Commitments,
 ) -> list[Instance]:
     """One instance per province, or per connected cross-border group when that option is on."""
     norm = s.norms.get(category)
@@ -107,13 +108,13 @@ def build_instances(
     clients: list[Client] = []
     for prov in provinces:
         for m in sorted(s.municipalities_in(prov), key=lambda m: m.cbs_code):
-            t = task_of(m, category, relief)
+            t = task_of(m, category, commitments)
             if 0 < t < norm.min_size:
                 clients.append(Client(m.cbs_code, m.name, prov, t, m.may_host))
     hosts: list[Site] = []
     for prov in provinces:
         for m in sorted(s.municipalities_in(prov), key=lambda m: m.cbs_code):
-            t = task_of(m, category, relief)
+            t = task_of(m, category, commitments)
             if not m.may_host or 0 < t < norm.min_size:
                 continue
             cap = norm.max_size - t if rule == "location" else norm.max_size
@@ -127,18 +128,18 @@ def build_instances(
     if settings.cross_border:
         sinks = {p for p in s.restopgave_provinces() if s.restopgave(p).get(category) > 0}
         for p in s.plusprovincies():
-            left = (surplus_left or {}).get((p, category), s.surplus(p).get(category))
+            left = commitments.surplus_left(s, p, category)
             if left <= 0:
                 continue
             caps[p] = left
             for m in sorted(s.municipalities_in(p), key=lambda m: m.cbs_code):
-                extra = m.extra.get(category) - (extra_used or {}).get((m.cbs_code, category), 0)
+                extra = commitments.extra_left(s, m.cbs_code, category)
                 if m.may_host and extra > 0:
-                    absorbers.append(Site(m.cbs_code, m.name, p, "absorb", task_of(m, category, relief),
+                    absorbers.append(Site(m.cbs_code, m.name, p, "absorb", task_of(m, category, commitments),
                                           extra, always_viable=True, counts_location=False))
         for c in clients:
             m = s.municipality(c.code)
-            room = s.relief_cap(m, category) - relief.get((c.code, category), 0)
+            room = s.relief_cap(m, category) - commitments.relieved(c.code, category)
             if c.province in sinks and room >= c.places:
                 eligible[c.code] = room
 

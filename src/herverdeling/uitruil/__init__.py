@@ -10,9 +10,8 @@ three-municipality cycles that chain counter-performances of different kinds (se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from herverdeling import drafting
+from herverdeling.commitments import Commitments
 from herverdeling.proposals import Transfer, Uitruil
 from herverdeling.scenario.model import CATEGORIES, Category, Municipality, Scenario
 from herverdeling.uitruil.model import Cycle, Instance, Solution, build_instance, solve
@@ -32,26 +31,26 @@ def propose_uitruil(
     settings: UitruilSettings | None = None,
     *,
     province: str | None = None,
-    committed: Mapping[tuple[str, Category], int] | None = None,
+    commitments: Commitments | None = None,
 ) -> UitruilResult:
     """Uitruil proposals for every province (or one), with solve info and unmatched requests.
 
-    `committed`: places per (CBS code, category) that earlier stages already relieve or merge
-    away; requests are capped at what is left of the task (G3) and the rest is reported.
+    `commitments`: what earlier stages already relieve, merge or host; requests are capped at
+    what is left of the task (G3) and the rest is reported.
     """
-    committed = dict(committed or {})
+    commitments = commitments or Commitments()
     settings = settings or load_uitruil_settings()
     codes = [scenario.province(province).code] if province else [p.code for p in scenario.provinces]
     proposals: list[Uitruil] = []
     infos = []
     unmatched: list[Unmatched] = []
     for code in codes:
-        instance = build_instance(scenario, code, settings, committed)
+        instance = build_instance(scenario, code, settings, commitments)
         solution = solve(instance, settings) if instance.pairs or instance.cycles else Solution()
         if solution.info is not None:
             infos.append(solution.info)
         proposals.extend(_proposals(scenario, instance, solution))
-        unmatched.extend(_unmatched(scenario, code, instance, solution, settings, committed))
+        unmatched.extend(_unmatched(scenario, code, instance, solution, settings, commitments))
     return UitruilResult(scenario=scenario.name, settings_id=settings.id, provinces=tuple(codes),
                          proposals=tuple(proposals), solve_info=tuple(infos),
                          unmatched=tuple(unmatched))
@@ -94,7 +93,7 @@ def _cycle_proposal(scenario: Scenario, province: str, n: int, t: Cycle,
 
 def _unmatched(scenario: Scenario, province: str, instance: Instance, solution: Solution,
                settings: UitruilSettings,
-               committed: Mapping[tuple[str, Category], int]) -> list[Unmatched]:
+               commitments: Commitments) -> list[Unmatched]:
     out = []
     status = solution.info.status if solution.info is not None else "OPTIMAL"
     cyclable: set[tuple[str, Category]] | None = None  # (requester, category) some cycle could serve
@@ -108,7 +107,7 @@ def _unmatched(scenario: Scenario, province: str, instance: Instance, solution: 
                 out.append(_entry(m, c, asked - task, "above_task",
                                   f"asks to hand over {asked} {c} places but its verdeelbesluit "
                                   f"task is {task}"))
-            done = committed.get((m.cbs_code, c), 0)
+            done = commitments.of(m.cbs_code, c).committed
             free = max(0, task - done)
             if done and min(asked, task) > free:
                 out.append(_entry(m, c, min(asked, task) - free, "committed_elsewhere",
@@ -117,19 +116,19 @@ def _unmatched(scenario: Scenario, province: str, instance: Instance, solution: 
             left = min(asked, free) - solution.handed_over(m.cbs_code, c)
             if left > 0:
                 if cyclable is None:
-                    cyclable = _cyclable(scenario, province, instance, settings, committed)
+                    cyclable = _cyclable(scenario, province, instance, settings, commitments)
                 code, text = _reason(scenario, settings, m, c, status, (m.cbs_code, c) in cyclable)
                 out.append(_entry(m, c, left, code, text))
     return out
 
 
 def _cyclable(scenario: Scenario, province: str, instance: Instance, settings: UitruilSettings,
-              committed: Mapping[tuple[str, Category], int]) -> set[tuple[str, Category]]:
+              commitments: Commitments) -> set[tuple[str, Category]]:
     """Requests a three-cycle could serve: the model's cycles, or (pairs only) those it would have."""
     cycles = instance.cycles
     if settings.max_cycle_length < 3:
         wider = settings.model_copy(update={"max_cycle_length": 3})
-        cycles = build_instance(scenario, province, wider, committed).cycles
+        cycles = build_instance(scenario, province, wider, commitments).cycles
     return {(t.requester, c) for t in cycles for c in t.categories}
 
 

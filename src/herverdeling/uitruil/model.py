@@ -53,11 +53,11 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
+from herverdeling.commitments import Commitments
 from herverdeling.cpsat import configure, status_of
 from herverdeling.proposals import SolveInfo
 from herverdeling.scenario.model import CATEGORIES, Category, CounterKind, Scenario
@@ -113,15 +113,14 @@ class Instance:
 
 
 def build_instance(scenario: Scenario, province: str, settings: UitruilSettings,
-                   committed: Mapping[tuple[str, Category], int] | None = None) -> Instance:
+                   commitments: Commitments | None = None) -> Instance:
     """Requests (capped at the task), offers, and the pairs and cycles allowed by kind, room and
     distance.
 
-    `committed`: places per (CBS code, category) already handed over or relieved by earlier
-    stages (surplus swaps, mergers); a request is capped at the task left, so no place is
-    handed over twice (G3).
+    `commitments`: what earlier stages (surplus swaps, mergers) already relieve, merge or host; a
+    request is capped at the task left, so no place is handed over twice (G3).
     """
-    committed = committed or {}
+    commitments = commitments or Commitments()
     members = sorted(scenario.municipalities_in(province), key=lambda m: m.cbs_code)
     requests: dict[tuple[str, Category], int] = {}
     offers: dict[tuple[str, Category], int] = {}
@@ -130,7 +129,7 @@ def build_instance(scenario: Scenario, province: str, settings: UitruilSettings,
     for m in members:
         u = m.uitruil
         for c in CATEGORIES:
-            left = max(0, m.verdeelbesluit.get(c) - committed.get((m.cbs_code, c), 0))
+            left = max(0, m.verdeelbesluit.get(c) - commitments.of(m.cbs_code, c).committed)
             asked = min(u.request.get(c), left)
             if asked > 0 and u.offers_in_return != "none":
                 requests[(m.cbs_code, c)] = asked

@@ -15,10 +15,9 @@ from datetime import date
 from functools import cached_property
 
 from herverdeling.checker.findings import Finding, Severity
-from herverdeling.proposals import Merger, ProposalKind, ProposalSet, SurplusSwap, Uitruil
+from herverdeling.proposals import AnyProposal, Merger, ProposalKind, ProposalSet, SurplusSwap
 from herverdeling.scenario.model import Category, Municipality, Scenario
 
-AnyProposal = SurplusSwap | Merger | Uitruil
 ALL_KINDS: tuple[ProposalKind, ...] = ("surplus_swap", "merger", "uitruil")
 
 # Sections of the informatiebericht (shared/sources/informatiebericht-uitruil-samenvoegen.txt).
