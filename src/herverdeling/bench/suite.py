@@ -30,10 +30,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from herverdeling.bench.sweep import MANIFEST, RESULTS_JSONL, CellResult, Grid, run_sweep
 from herverdeling.errors import SettingsError
+from herverdeling.resources import bundled_dir
 
 Progress = Callable[[str], None]
 STAGES = ("generate", "surplus", "mergers", "uitruil", "checker", "metrics")
-DEFAULT_PMEDCAP = Path(__file__).resolve().parents[3].parent / "shared" / "bench" / "pmedcap"
+
+
+def default_pmedcap_dir() -> Path:
+    """The OR-Library pmedcap files shipped in data/bench (repository or wheel)."""
+    return bundled_dir("data") / "bench" / "pmedcap"
 
 
 class _Frozen(BaseModel):
@@ -418,7 +423,7 @@ def run_suite(
     if spec.pmedcap_time_limit is None:
         pm_rows, note = [], "not run in this suite (see the `standard` suite)"
     else:
-        folder = pmedcap_dir or Path(os.environ.get("HERVERDELING_PMEDCAP", DEFAULT_PMEDCAP))
+        folder = pmedcap_dir or Path(os.environ.get("HERVERDELING_PMEDCAP", default_pmedcap_dir()))
         pm_rows, note = run_pmedcap(folder, spec.pmedcap_time_limit, spec.pmedcap_highs, progress)
     res = SuiteResult(spec=spec, out=str(out), cells=sweep.results, scaling=tuple(scaling),
                       exponents=tuple(fitted), pmedcap=tuple(pm_rows), pmedcap_note=note,
