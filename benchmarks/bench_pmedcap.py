@@ -13,7 +13,7 @@ from pathlib import Path
 from herverdeling.mergers.core import load_solver_params
 from herverdeling.mergers.pmedian import read_pmedcap, solve_highs, solve_pmedian
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "bench" / "pmedcap"
+DEFAULT = Path(__file__).resolve().parents[1] / "data" / "bench" / "pmedcap"
 
 
 def main() -> None:

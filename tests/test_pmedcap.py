@@ -27,13 +27,13 @@ from herverdeling.mergers.pmedian import (
     solve_pmedian,
 )
 
-PMEDCAP = Path(__file__).resolve().parents[2] / "shared" / "bench" / "pmedcap"
+PMEDCAP = Path(__file__).resolve().parents[1] / "data" / "bench" / "pmedcap"
 
 
 def bench_file(number: str) -> Path:
     path = PMEDCAP / f"pmedcap1-{number}.txt"
     if not path.is_file():
-        pytest.fail(f"benchmark file not found: {path} (shared/ must sit beside the clone)")
+        pytest.fail(f"benchmark file not found: {path} (data/bench/pmedcap is part of the repository)")
     return path
 
 
