@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from herverdeling.cli import app
+from herverdeling.cpsat import load_solver_params
 from herverdeling.mergers.bounds import fix_by_reduced_cost, lagrangian_bound
-from herverdeling.mergers.core import load_solver_params
 from herverdeling.mergers.heuristics import (
     cost,
     local_search_incumbent,

@@ -188,7 +188,7 @@ def run_pmedcap(directory: Path, time_limit: float, highs: bool = True,
     if not files:
         return [], f"not run: no pmedcap files in {directory}"
     try:
-        from herverdeling.mergers.core import load_solver_params
+        from herverdeling.cpsat import load_solver_params
         from herverdeling.mergers.pmedian import read_pmedcap, solve_highs, solve_pmedian
     except ImportError as exc:
         return [], f"not run: the pmedcap runner is not available ({exc})"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
+from herverdeling.cpsat import worst_status
 from herverdeling.errors import ScenarioError
-from herverdeling.mergers.core import worst_status
 from herverdeling.mergers.model import Instance, build_instances, solve_instance
 from herverdeling.mergers.result import Location, Member, MergerResult, ScopeResult
 from herverdeling.mergers.settings import MergerSettings, load_merger_settings
