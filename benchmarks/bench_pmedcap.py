@@ -10,8 +10,8 @@ import os
 import statistics
 from pathlib import Path
 
+from herverdeling.bench.pmedian import read_pmedcap, solve_highs, solve_pmedian
 from herverdeling.cpsat import load_solver_params
-from herverdeling.mergers.pmedian import read_pmedcap, solve_highs, solve_pmedian
 
 DEFAULT = Path(__file__).resolve().parents[1] / "data" / "bench" / "pmedcap"
 
