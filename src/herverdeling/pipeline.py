@@ -12,6 +12,7 @@ from pathlib import Path
 
 from herverdeling import __version__
 from herverdeling.commitments import commitments_of
+from herverdeling.defaults import DEFAULT_POLICY
 from herverdeling.proposals import ProposalSet, SolveInfo
 from herverdeling.run import Progress, RunResult, RunSettings, StageTiming
 from herverdeling.run import quiet as _quiet
@@ -94,7 +95,7 @@ def propose(
     scenario_name: str | Path | Scenario,
     out: Path,
     *,
-    policy: str = "proportional",
+    policy: str = DEFAULT_POLICY,
     force: bool = False,
     progress: Progress = _quiet,
 ) -> Path:

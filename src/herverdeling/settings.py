@@ -11,6 +11,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from herverdeling.defaults import DEFAULT_NORMS
 from herverdeling.errors import SettingsError
 from herverdeling.resources import bundled_dir
 from herverdeling.scenario.model import Norms
@@ -69,5 +70,5 @@ def available(kind: str) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
 
-def load_norms(name_or_path: str = "coa-2024") -> Norms:
+def load_norms(name_or_path: str = DEFAULT_NORMS) -> Norms:
     return load_model(settings_file("norms", name_or_path), Norms)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from herverdeling.defaults import DEFAULT_POLICY
 from herverdeling.errors import ScenarioError
 from herverdeling.scenario.model import CATEGORIES, Assumption, Category, CategoryNorm, Scenario
 from herverdeling.surplus.policies import available_policies
@@ -45,7 +46,7 @@ class WhatIf(BaseModel):
 
     province: str
     category: Category
-    policy: str = "proportional"
+    policy: str = DEFAULT_POLICY
     norms: dict[Category, NormInput] = Field(default_factory=dict)
     not_hosting: tuple[str, ...] = ()
 

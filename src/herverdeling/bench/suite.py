@@ -29,6 +29,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from herverdeling.bench.sweep import MANIFEST, RESULTS_JSONL, CellResult, Grid, run_sweep
+from herverdeling.defaults import DEFAULT_POLICY
 from herverdeling.errors import SettingsError
 from herverdeling.resources import bundled_dir
 
@@ -53,7 +54,7 @@ class SuiteSpec(_Frozen):
     policies: tuple[str, ...] = ("proportional", "nearest", "small-first")
     sizes: tuple[int, ...] = ()  # synthetic countries for the run-time plot
     full_pipeline_up_to: int = 0  # largest size on which the merger and uitruil stages run too
-    scaling_policy: str = "proportional"
+    scaling_policy: str = DEFAULT_POLICY
     seed: int = 1
     pmedcap_time_limit: float | None = None  # None: the pmedcap table is not run
     pmedcap_highs: bool = True

@@ -36,6 +36,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from herverdeling.defaults import DEFAULT_SOLVER
 from herverdeling.errors import HerverdelingError, SettingsError
 from herverdeling.metrics import QualityMetrics, RowValue
 from herverdeling.scenario.model import CategoryNorm, Norms, Scenario
@@ -74,7 +75,7 @@ class Grid(_Frozen):
     policies: tuple[str, ...] = Field(min_length=1)
     norms: tuple[str | NormsOverride, ...] = ("scenario",)
     merger_objective: str = "mergers"
-    solver: str = "cpsat-deterministic"
+    solver: str = DEFAULT_SOLVER
     cross_border: bool = True
 
     def fingerprint(self) -> str:
@@ -94,7 +95,7 @@ class Cell(_Frozen):
     policy: str
     norms: str | NormsOverride
     merger_objective: str = "mergers"
-    solver: str = "cpsat-deterministic"
+    solver: str = DEFAULT_SOLVER
     cross_border: bool = True
 
     @property

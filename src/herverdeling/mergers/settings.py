@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from herverdeling.cpsat import SolverParams, load_solver_params
+from herverdeling.defaults import DEFAULT_MERGER_OBJECTIVE, DEFAULT_SOLVER
 from herverdeling.settings import load_model, settings_file
 
 Term = Literal["nonviable_places", "locations", "place_km"]
@@ -66,7 +67,7 @@ class MergerSettings(BaseModel):
 
 
 def load_merger_settings(
-    objective: str = "mergers", solver: str = "cpsat-deterministic", *, cross_border: bool = False,
+    objective: str = DEFAULT_MERGER_OBJECTIVE, solver: str = DEFAULT_SOLVER, *, cross_border: bool = False,
     require_viable: bool = False,
 ) -> MergerSettings:
     return MergerSettings(

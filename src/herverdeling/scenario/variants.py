@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from herverdeling.defaults import DEFAULT_SCENARIO
 from herverdeling.scenario.model import (
     CATEGORIES,
     Assumption,
@@ -36,7 +37,7 @@ from herverdeling.scenario.model import (
     Tasks,
 )
 
-BASE = "nl-2025"
+BASE = DEFAULT_SCENARIO
 SOURCE = "herverdeling.scenario.variants (scenario suite, issue 8)"
 SEED = 20250115
 # Each variant's assumption ends with the base scenario's content hash (first 16 hex digits), so a

@@ -10,11 +10,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from herverdeling.defaults import DEFAULT_POLICY
 from herverdeling.errors import SettingsError
 from herverdeling.settings import available, load_model, settings_file
 
 Allocation = Literal["proportional", "nearest", "small-first"]
-DEFAULT_POLICY = "proportional"
 _PARAMETERS = ("allocation", "distance_unit_m", "complete_arcs_up_to", "k_nearest", "candidate_provinces")
 
 
