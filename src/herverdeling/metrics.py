@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from herverdeling.checker.deal_rules import DealRules, MinRelief
+from herverdeling.commitments import commitments_of
 from herverdeling.cpsat import worst_status
 from herverdeling.proposals import ProposalSet, SolveInfo, SolveStatus, SurplusSwap
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
@@ -99,6 +101,27 @@ class AgreementMetrics(_Frozen):
     place_km_uitruil: float = Field(ge=0)
 
 
+class DealMetrics(_Frozen):
+    """Would a commissaris sign it (issue 14): size of the swap agreements and D1-D3 counts.
+
+    - swap parties: the parties each surplus-swap agreement names (max and median);
+    - tiny reliefs: a (municipality, category) relieved by fewer than min_relief places without
+      its task being cleared (D2); residues: relief leaves 0 < task < the norm's minimum (D2);
+    - split reliefs: relieved by more than one plusprovincie (D1); role conflicts: relieved and, in
+      the same category, a merger host or an uitruil realiser (D3);
+    - municipalities involved: party to at least one agreement of any kind.
+    """
+
+    swap_agreements: int = Field(ge=0)
+    swap_parties_max: int = Field(ge=0)
+    swap_parties_median: float = Field(ge=0)
+    tiny_reliefs: int = Field(ge=0)
+    residues: int = Field(ge=0)
+    split_reliefs: int = Field(ge=0)
+    role_conflicts: int = Field(ge=0)
+    municipalities_involved: int = Field(ge=0)
+
+
 class CheckMetrics(_Frozen):
     """The checker's verdict; `checked` is False when no report was given (pass rate unknown)."""
 
@@ -131,6 +154,7 @@ class QualityMetrics(_Frozen):
     municipalities: int = Field(ge=0)
     categories: tuple[CategoryMetrics, ...]
     agreements: AgreementMetrics
+    deals: DealMetrics
     check: CheckMetrics
     solvers: tuple[SolverMetrics, ...] = ()
     stage_seconds: tuple[tuple[str, float], ...] = ()
@@ -163,6 +187,7 @@ class QualityMetrics(_Frozen):
         out |= {"agreements": a.agreements, "surplus_swaps": a.surplus_swaps, "mergers": a.mergers,
                 "uitruil": a.uitruil, "parties_mean": round(a.parties_mean, 3), "parties_max": a.parties_max,
                 "place_km": round(a.place_km, 1)}
+        out |= self.deals.model_dump()
         for c in self.categories:
             out[f"fair_max_dev_{c.category}"] = round(c.fair_max_dev_municipality, 3)
             out[f"fair_max_dev_province_{c.category}"] = round(c.fair_max_dev_province, 3)
@@ -311,6 +336,33 @@ def _agreements(scenario: Scenario, proposals: ProposalSet) -> AgreementMetrics:
     )
 
 
+def _deals(scenario: Scenario, proposals: ProposalSet, min_relief: MinRelief) -> DealMetrics:
+    done = commitments_of(proposals.proposals)
+    sources: dict[tuple[str, Category], set[str]] = {}
+    for p in proposals.proposals:
+        if isinstance(p, SurplusSwap):
+            for t in p.transfers:
+                sources.setdefault((t.from_code, t.category), set()).add(p.source_province)
+    tiny = residues = conflicts = 0
+    for e in done.entries:
+        if e.relieved == 0 or not scenario.has_municipality(e.code):
+            continue
+        task = scenario.municipality(e.code).verdeelbesluit.get(e.category)
+        tiny += e.relieved != task and e.relieved < min_relief.get(e.category)
+        residues += 0 < task - e.relieved < scenario.norms.get(e.category).min_size
+        conflicts += e.takes_on
+    swaps = [_parties(p) for p in proposals.proposals if isinstance(p, SurplusSwap)]
+    involved = {x.code for p in proposals.proposals for x in p.parties if x.kind == "gemeente"}
+    involved |= {c for p in proposals.proposals for t in p.transfers for c in (t.from_code, t.to_code)}
+    return DealMetrics(
+        swap_agreements=len(swaps), swap_parties_max=max(swaps, default=0),
+        swap_parties_median=float(np.median(swaps)) if swaps else 0.0,
+        tiny_reliefs=tiny, residues=residues,
+        split_reliefs=sum(1 for v in sources.values() if len(v) > 1),
+        role_conflicts=conflicts, municipalities_involved=len(involved),
+    )
+
+
 def _check(proposals: ProposalSet, report: CheckReport | None) -> CheckMetrics:
     if report is None:
         return CheckMetrics(checked=False, proposals=len(proposals.proposals), passed=0)
@@ -339,6 +391,7 @@ def measure(
     proposals: ProposalSet,
     report: CheckReport | None = None,
     timings: Iterable[tuple[str, float]] = (),
+    deal_rules: DealRules | None = None,
 ) -> QualityMetrics:
     """All quality figures of one proposal set on its scenario (see the module docstring)."""
     from herverdeling.checker import ensure_matches
@@ -349,7 +402,9 @@ def measure(
     return QualityMetrics(
         scenario=scenario.name, municipalities=len(scenario.municipalities),
         categories=tuple(_category(scenario, proposals, c, after, rest_provinces) for c in CATEGORIES),
-        agreements=_agreements(scenario, proposals), check=_check(proposals, report),
+        agreements=_agreements(scenario, proposals),
+        deals=_deals(scenario, proposals, (deal_rules or DealRules()).min_relief),
+        check=_check(proposals, report),
         solvers=solver_metrics(proposals.solve_info), stage_seconds=tuple(timings),
     )
 
