@@ -397,9 +397,10 @@ def _amend_doc(proposal: Merger | Uitruil, scenario: Scenario, ledger: Ledger, c
         realiser = _join([gemeente_md(scenario, x) for x in realisers])
         requester = _join([gemeente_md(scenario, x) for x in givers])
         values.update(realiser=realiser, requester=requester, released=requester)
-        arts.add("object_uitruil", items=transfers, table="amend")
         third = [p for p in proposal.parties if p.kind == "gemeente"
                  and p.code not in realisers and p.code not in givers]
+        cycle = (c.articles["cycle"].fill(count=len(proposal.parties)),) if third else ()
+        arts.add("object_uitruil", paragraphs=cycle, items=transfers, table="amend")
         extra = tuple(c.articles["obligations_requester"].fill(
             requester=gemeente_md(scenario, p.code)) for p in third)
         arts.add("obligations_realiser", "obligations_requester", paragraphs=extra)

@@ -107,6 +107,7 @@ def _counter(c: Clauses, kind: CounterKind, by: str, to: str, amount: int, names
              ) -> CounterPerformance:
     text = c.counter_performance[kind].fill(by=names[by], amount=amount, to=names[to],
                                             period=c.settings.statushouders_period.value)
+    text = text[:1].upper() + text[1:]
     return CounterPerformance(kind=kind, description=text, by_code=by, to_code=to, amount=amount)
 
 
