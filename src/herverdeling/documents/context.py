@@ -472,7 +472,8 @@ def _swap_doc(proposal: SurplusSwap, scenario: Scenario, ledger: Ledger, c: Clau
     arts = _Articles(c, values)
     definitions = tuple(c.definitions[k].fill(**values) for k in DEFINITIONS["surplus_swap"])
     arts.add("definitions", items=definitions)
-    arts.add("object_swap", table="swap", after=arts.text("link_table"))
+    note = arts.text("swap_table_note") if any(r.other for r in rows) else ()
+    arts.add("object_swap", table="swap", after=(*note, *arts.text("link_table")))
     arts.add("obligations_swap_source_province", "obligations_swap_source_municipalities",
              "obligations_swap_sink_province", "obligations_swap_relieved")
     arts.add("counter_performance", items=tuple(common["counter_performance"]))  # type: ignore[arg-type]

@@ -90,7 +90,7 @@ PLACEHOLDERS: dict[str, dict[str, set[str]]] = {
                     "minister": set(), "koppeltabel": _SWAP},
     "considerations": {"uitruil": {"vb_date", "province"},
                        "merger": {"vb_date", "province", "category"}, "surplus_swap": _SWAP},
-    "articles": {"definitions": set(), "link_table": set(), "cycle": {"count"},
+    "articles": {"definitions": set(), "link_table": set(), "swap_table_note": set(), "cycle": {"count"},
                  "merger_basis": {"host", "vb_task", "size", "own", "merged"},
                  "merger_basis_relieved": {"references"},
                  "object_uitruil": {"realiser", "requester", "province"},
