@@ -28,7 +28,7 @@ from tests.factories import municipality, scenario
 
 VB_DATE = date(2024, 12, 20)
 DEADLINE = date(2025, 6, 1)
-IMMEDIATELY_DAYS = 7  # mirrors herverdeling.checker.rules.process.IMMEDIATELY_DAYS
+SIGNAL_DAYS = 7  # mirrors models/process/default.yaml, ministry_signal_days
 
 small = st.integers(min_value=0, max_value=40)
 
@@ -67,7 +67,7 @@ def _process(draw: st.DrawFn, s: Scenario, *, swap: bool) -> ProcessState:
     signed = draw(st.dates(min_value=VB_DATE, max_value=as_of))
     prt = draw(st.none() | st.dates(min_value=signed, max_value=as_of))
     if swap:  # P7: immediately after signing; always recorded when the week has passed
-        latest = min(as_of, signed + timedelta(days=IMMEDIATELY_DAYS))
+        latest = min(as_of, signed + timedelta(days=SIGNAL_DAYS))
         ministry = draw(st.dates(min_value=signed, max_value=latest))
     else:
         ministry = draw(st.none() | st.dates(min_value=signed, max_value=as_of))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import date
 from pathlib import Path
@@ -9,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from herverdeling.checker import CATALOGUE, RULE_IDS, check, rules
-from herverdeling.checker.rules.process import IMMEDIATELY_DAYS
+from herverdeling.checker.rules.process import process_settings
 from herverdeling.errors import ProposalInputError
 from herverdeling.proposals import CounterPerformance, Party, ProcessState, ProposalSet, Transfer, Uitruil
-from tests.strategies import IMMEDIATELY_DAYS as STRATEGY_DAYS
+from tests.strategies import SIGNAL_DAYS as STRATEGY_DAYS
 from tests.strategies import base_case
 
 SOURCE = (Path(__file__).resolve().parents[1] / "data" / "sources"
@@ -102,7 +103,8 @@ TRIGGERS = {
     "U1": ("U-1", lambda s, ps: edit(ps, "U-1", parties=(*get(ps, "U-1").parties, MINISTRY))),
     "U2": ("U-1", lambda s, ps: edit_process(ps, "U-1", signed_on=None)),
     "U3": ("U-1", lambda s, ps: edit_process(ps, "U-1", prt_informed_on=date(2025, 2, 1))),
-    "U4": ("U-1", lambda s, ps: edit_process(ps, "U-1", ministry_informed_on=date(2025, 6, 2))),
+    # a date after the as-of date is an error; a late notification is only a warning (U5)
+    "U4": ("U-1", lambda s, ps: edit_process(ps, "U-1", ministry_informed_on=date(2025, 3, 1))),
     "U5": ("U-1", lambda s, ps: edit_transfer(ps, "U-1", 0, to_code="GM0204")),
     "U6": ("U-1", lambda s, ps: edit_transfer(ps, "U-1", 0, to_code="GM0303")),
     "U7": ("U-1", lambda s, ps: edit(ps, "U-1", counter_performance=(
@@ -111,7 +113,7 @@ TRIGGERS = {
         CounterPerformance(kind="statushouders", by_code="GM0302", to_code="GM0301"),))),
     "S1": ("M-1", lambda s, ps: edit_transfer(ps, "M-1", 0, from_code="GM0302")),
     "S2": ("M-1", lambda s, ps: edit_transfer(ps, "M-1", 0, to_code="GM0201")),
-    "S3": ("M-1", lambda s, ps: edit_process(ps, "M-1", ministry_informed_on=date(2025, 6, 2))),
+    "S3": ("M-1", lambda s, ps: edit_process(ps, "M-1", ministry_informed_on=date(2025, 3, 1))),
     "S4": ("M-1", lambda s, ps: edit(ps, "M-1", location_size=91)),
     "P1": ("P-1", lambda s, ps: edit(ps, "P-1", source_province="NC")),
     "P2": ("P-1", lambda s, ps: edit_transfer(ps, "P-1", 0, places=31)),
@@ -119,8 +121,7 @@ TRIGGERS = {
     "P4": ("P-1", lambda s, ps: edit(ps, "P-1", parties=(*get(ps, "P-1").parties, MINISTRY))),
     "P5": ("P-1", lambda s, ps: edit(ps, "P-1", parties=get(ps, "P-1").parties[1:])),
     "P6": ("P-1", lambda s, ps: edit(ps, "P-1", coordinators=get(ps, "P-1").coordinators[:1])),
-    "P7": ("P-1", lambda s, ps: edit_process(ps, "P-1", signed_on=date(2025, 1, 2),
-                                              ministry_informed_on=None)),
+    "P7": ("P-1", lambda s, ps: edit_process(ps, "P-1", ministry_informed_on=date(2025, 3, 1))),
     "P8": ("P-1", lambda s, ps: edit_transfer(ps, "P-1", 0, to_code="GM0204")),
     "P9": ("P-1", lambda s, ps: edit(ps, "P-1", counter_performance=(
         CounterPerformance(kind="spuk", by_code="GM0201", to_code="GM0101"),))),
@@ -241,24 +242,36 @@ def test_fresh_draft_before_the_deadline_is_open_not_an_error():
     assert {"P4", "P7"} <= report.rule_ids("P-1", severity="open")
     u2 = next(f for f in report.open_steps_for("U-1") if f.rule_id == "U2")
     assert "2025-06-01" in u2.message_en
-    assert "2025-06-01" in u2.message_nl
+    # Dutch messages write Dutch dates and say "uiterlijk" (issue 15, point 6)
+    assert "uiterlijk 1 juni 2025" in u2.message_nl
+    assert "2025-06-01" not in u2.message_nl
 
 
-def test_deadline_passed_with_nothing_done_is_an_error():
+def test_deadline_passed_with_nothing_done_is_a_warning_not_an_error():
+    """Processing into the verdeelbesluit is a choice (note, "Kortom"): a late agreement still
+    binds the parties, so it is drafted, with IBT and SPUK staying where they are."""
     s, ps = base_case(as_of=date(2025, 6, 10))
     draft = edit(ps, "U-1", process=ProcessState())
     report = check(draft, s)
-    assert {"U2", "U3", "U4"} <= report.rule_ids("U-1", severity="error")
+    assert {"U2", "U3", "U4"} <= report.rule_ids("U-1", severity="warning")
+    assert not report.rule_ids("U-1", severity="error")
+    assert report.passed("U-1")
+    u4 = next(f for f in report.findings_for("U-1") if f.rule_id == "U4")
+    assert "IBT en SPUK blijven bij de gemeente uit het verdeelbesluit" in u4.message_nl
     merger_draft = edit(ps, "M-1", process=ProcessState())
-    assert "S3" in check(merger_draft, s).rule_ids("M-1", severity="error")
+    merger_report = check(merger_draft, s)
+    assert "S3" in merger_report.rule_ids("M-1", severity="warning")
+    assert merger_report.passed("M-1")
 
 
-def test_notification_on_the_deadline_is_in_time_and_a_day_later_is_not():
+def test_notification_on_the_deadline_is_in_time_and_a_day_later_is_a_warning():
     s, ps = base_case(as_of=date(2025, 6, 5))
     on_time = edit_process(ps, "U-1", ministry_informed_on=date(2025, 6, 1))
     assert "U4" not in check(on_time, s).rule_ids("U-1")
     late = edit_process(ps, "U-1", ministry_informed_on=date(2025, 6, 2))
-    assert "U4" in check(late, s).rule_ids("U-1", severity="error")
+    report = check(late, s)
+    assert "U4" in report.rule_ids("U-1", severity="warning")
+    assert report.passed("U-1")
 
 
 def test_dates_after_as_of_or_before_the_verdeelbesluit_are_errors():
@@ -269,17 +282,27 @@ def test_dates_after_as_of_or_before_the_verdeelbesluit_are_errors():
         "U-1", severity="error")
 
 
-def test_p7_immediately_means_within_a_week_of_signing():
-    assert STRATEGY_DAYS == IMMEDIATELY_DAYS
+def test_p7_per_ommegaande_is_a_labelled_signal_not_a_number_of_days_in_law():
+    """The note names no number of days: a long wait is a warning that names the setting."""
+    signal = process_settings().ministry_signal_days
+    assert signal.value == STRATEGY_DAYS
+    assert "geen wettelijke termijn" in signal.label
     s, ps = base_case(as_of=date(2025, 1, 15))
     signed = {"signed_on": date(2025, 1, 10), "ministry_informed_on": None}
     report = check(edit_process(ps, "P-1", **signed), s)
     assert "P7" in report.rule_ids("P-1", severity="open")
     assert report.passed("P-1")
+    open_step = next(f for f in report.findings_for("P-1") if f.rule_id == "P7")
+    assert "per ommegaande" in open_step.message_nl
+    assert not re.search(r"\d+ dagen", open_step.message_nl)  # no gloss as a number of days
     s2, ps2 = base_case(as_of=date(2025, 1, 30))
-    assert "P7" in check(edit_process(ps2, "P-1", **signed), s2).rule_ids("P-1", severity="error")
+    missing = check(edit_process(ps2, "P-1", **signed), s2)
+    assert "P7" in missing.rule_ids("P-1", severity="warning")
+    assert missing.passed("P-1")
     slow = edit_process(ps2, "P-1", signed_on=date(2025, 1, 10), ministry_informed_on=date(2025, 1, 18))
-    assert "P7" in check(slow, s2).rule_ids("P-1", severity="error")
+    late = next(f for f in check(slow, s2).findings_for("P-1") if f.rule_id == "P7")
+    assert late.severity == "warning"
+    assert "geen wettelijke termijn" in late.message_nl
     quick = edit_process(ps2, "P-1", signed_on=date(2025, 1, 10), ministry_informed_on=date(2025, 1, 17))
     assert "P7" not in check(quick, s2).rule_ids("P-1")
 
@@ -326,3 +349,19 @@ def test_nl2025_hand_made_swap_passes(nl2025):
     assert report.passed("NL-1")
     assert {f.severity for f in report.findings_for("NL-1")} == {"open"}
     assert "G5" in report.rule_ids("NL-2", severity="error")  # no places, no counter-performance
+
+
+def test_u8_outflow_places_are_a_way_to_meet_the_task_not_a_counter_performance():
+    """Note, "De verdeelbesluiten" 1: places for the outflow of statushouders are brought in at the
+    PRT to meet the task ("net zoals eerder"); taking over a statushouders task is a counter-
+    performance (section 1)."""
+    s, ps = base_case()
+    outflow = edit(ps, "U-1", counter_performance=(CounterPerformance(
+        kind="other", by_code="GM0302", to_code="GM0301",
+        description="GM0302 brengt 20 plekken in voor de uitstroom van statushouders"),))
+    report = check(outflow, s)
+    u8 = [f for f in report.findings_for("U-1") if f.rule_id == "U8"]
+    assert [f.severity for f in u8] == ["warning"]
+    assert "manier om aan de eigen taak te voldoen" in u8[0].message_nl
+    assert "U8" not in check(ps, s).rule_ids("U-1")  # the base case's takeover is fine
+    assert "huisvesting statushouders" in CATALOGUE["U8"].title_nl

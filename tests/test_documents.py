@@ -16,6 +16,7 @@ from herverdeling.cli import app
 from herverdeling.documents import writers
 from herverdeling.documents.context import slug
 from herverdeling.documents.docx import docx_text
+from herverdeling.documents.writers import file_stem
 from herverdeling.pipeline import propose
 from herverdeling.proposals import ProposalSet
 from herverdeling.scenario.io import load_scenario, write_scenario
@@ -83,7 +84,7 @@ def test_every_agreement_names_parties_and_numbers(small_run: Path):
     assert len(mds) == len(passed)
     assert len(list((small_run / "agreements").glob("*.docx"))) == len(passed)
     for p in passed:
-        md = next(m for m in mds if m.name.startswith(slug(p.id, 60)))
+        md = next(m for m in mds if m.stem == file_stem(p, scenario))
         md_text = md.read_text(encoding="utf-8")
         docx = docx_text(md.with_suffix(".docx"))
         for party in p.parties:
@@ -108,18 +109,19 @@ def test_every_agreement_names_parties_and_numbers(small_run: Path):
 def test_every_paper_states_the_required_parts(small_run: Path):
     """Parties, places, counter-performance, failure clause, IBT/SPUK, deadlines, signatures."""
     proposals = ProposalSet.model_validate_json((small_run / "proposals.json").read_text())
+    scenario = load_scenario(small_run.parent / "scenario")
     assert {p.kind for p in proposals.proposals} == {"surplus_swap", "merger", "uitruil"}
+    assert not (small_run / "addenda").exists()  # replaced by one wijzigingsoverzicht per province
     for p in proposals.proposals:
-        stem = slug(p.id, 60)
-        folders = ["agreements", "kennisgevingen"] + (["addenda"] if p.kind != "surplus_swap" else [])
-        for folder in folders:
-            md = next((small_run / folder).glob(f"{stem}*.md"))
+        stem = file_stem(p, scenario)
+        for folder in ["agreements", "kennisgevingen"]:
+            md = small_run / folder / f"{stem}.md"
             text = md.read_text(encoding="utf-8")
             for party in p.parties:
                 assert party.name in text, (md.name, party.name)
             for part in ("Tegenprestatie", "niet (tijdig)", "IBT", "SPUK", "Ondertekening"):
                 assert part.lower() in text.lower(), (md.name, part)
-            assert ("1 juni 2025" in text) or ("per ommegaande" in text), md.name
+            assert ("uiterlijk 1 juni 2025" in text) or ("per ommegaande" in text), md.name
             if p.kind == "uitruil":
                 cp = p.counter_performance[0]
                 assert str(int(cp.amount)) in numbers(text)
@@ -138,7 +140,7 @@ def test_proposal_with_error_gets_no_agreement(small_run: Path, tmp_path: Path):
     ledger = build_ledger(scenario, [p for p in mutated.proposals if report.passed(p.id)])
     written = writers.write_documents(tmp_path, mutated, scenario, ledger, report, "test")
     assert written
-    assert not any(p.name.startswith(slug(bad.id, 60)) for p in written)
+    assert not any(p.stem == file_stem(bad, scenario) for p in written)
     others = [p for p in mutated.proposals[1:] if report.passed(p.id)]
     assert len([p for p in written if p.parent.name == "agreements"]) == 2 * len(others)
 
@@ -146,12 +148,15 @@ def test_proposal_with_error_gets_no_agreement(small_run: Path, tmp_path: Path):
 def test_golden_small_run(small_run: Path):
     """The Dutch text of the small run, compared with the committed files (regenerate with
     HERVERDELING_REGOLD=1 after a deliberate change of a template)."""
-    files = [*sorted(p for p in (small_run / "agreements").glob("*.md")), small_run / "summary.md"]
+    files = [*sorted(p for p in (small_run / "agreements").glob("*.md")), small_run / "summary.md",
+             *sorted((small_run / "wijzigingsoverzichten").glob("*.md")),
+             *sorted((small_run / "kennisgevingen").glob("*.md"))]
     for path in files:
         text = path.read_text(encoding="utf-8")
         text = re.sub(r"herverdeling \d+\.\d+\.\d+\S*", "herverdeling X", text)
         text = re.sub(r"inhoud-hash [0-9a-f]+", "inhoud-hash X", text)
-        golden = GOLDEN / path.name
+        prefix = "kennisgeving-" if path.parent.name == "kennisgevingen" else ""
+        golden = GOLDEN / f"{prefix}{path.name}"
         if os.environ.get("HERVERDELING_REGOLD"):
             golden.write_text(text, encoding="utf-8")
         assert golden.is_file(), f"no golden file for {path.name}"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from herverdeling.drafting import load_clauses
+from herverdeling.drafting import load_clauses, reference_date
 from herverdeling.drafting.clauses import Clauses
 from herverdeling.errors import SettingsError
 from herverdeling.mergers import load_merger_settings, propose_mergers
@@ -69,9 +69,10 @@ def test_every_stage_uses_the_same_texts(nl2025):
     absorptions = mergers.surplus_swaps
     assert absorptions, "nl-2025 has cross-border absorptions; the test needs one"
     for p in (*swaps.proposals, *absorptions):  # one builder for both kinds of surplus swap
-        src = nl2025.province(p.source_province).name
-        snk = nl2025.province(p.sink_province).name
-        assert p.failure_clause == c.failure["surplus_swap"].fill(source=src, sink=snk)
+        src = f"de provincie {nl2025.province(p.source_province).name}"
+        snk = f"de provincie {nl2025.province(p.sink_province).name}"
+        assert p.failure_clause == c.failure["surplus_swap"].fill(
+            source=src, sink=snk, reference_date=reference_date(c))
         assert p.parties[0].role == source_role
     for m in mergers.mergers:
         assert m.failure_clause == c.failure["merger"].fill()

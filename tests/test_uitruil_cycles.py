@@ -128,7 +128,7 @@ def test_cycle_is_found_spelled_out_and_passes_the_checker():
         assert lo <= cp.amount <= hi
         assert str(cp.amount) in cp.description
     assert "B neemt de opvang van" in b_pays.description
-    assert "van C" in b_pays.description
+    assert "van de gemeente C" in b_pays.description
     assert "C neemt" in c_pays.description
     assert "statushouders" in c_pays.description
     assert "kringruil" in p.failure_clause
@@ -148,10 +148,12 @@ def test_cycle_agreement_names_every_party_and_counter_performance():
     texts = render_agreement(r.proposals[0], s, build_ledger(s, ps), check(ps, s), "X")
     agreement = texts["agreement"]
     for code in ("GM0001", "GM0002", "GM0003"):
-        assert agreement.count(f"gemeente {s.municipality(code).name} ({code})") == 2  # party, signature
+        name = s.municipality(code).name
+        assert f"wethouders van de gemeente {name} ({code}), ten deze vertegenwoordigd" in agreement
+        assert f"namens dezen de burgemeester van de gemeente {name}** ({code})" in agreement
     for cp in r.proposals[0].counter_performance:
         assert f"- {cp.description}" in agreement
-        assert f"- {cp.description}" in texts["addendum"]
+        assert f"- {cp.description}" in texts["kennisgeving"]
     assert "kringruil van 3 gemeenten" in agreement
 
 

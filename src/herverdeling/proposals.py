@@ -49,6 +49,9 @@ class Party(Contract):
     code: str  # GM#### for a gemeente, the two-letter code for a province, "AenM" for the ministry
     name: str
     role: str = ""
+    # who signs for it: the commissaris van de Koning for Gedeputeerde Staten (art. 176
+    # Provinciewet), the burgemeester for the college (art. 171 Gemeentewet); empty in old files
+    represented_by: str = ""
 
 
 class CounterPerformance(Contract):

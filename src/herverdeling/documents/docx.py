@@ -3,6 +3,10 @@
 The Markdown is parsed by markdown-it-py (CommonMark plus tables); this module only maps its
 tokens to python-docx: headings, paragraphs with bold and italic runs, bullet and numbered
 lists, tables and horizontal rules (as page-wide separators).
+
+The page is a Dutch document's: A4, language nl-NL (spelling check and hyphenation), page numbers
+in the footer, and table header rows repeated on every page. Text is carried literally: inline
+HTML and the text of links become plain runs, so nothing in a name disappears from the Word twin.
 """
 
 from __future__ import annotations
@@ -12,12 +16,74 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 _MD = MarkdownIt("commonmark").enable("table")
+LANGUAGE = "nl-NL"
+A4 = (Mm(210), Mm(297))
+MARGIN = Mm(25)
+
+
+def _set_language(doc: DocxDocument) -> None:
+    """nl-NL as the default language of every run (docDefaults) and of the Normal style."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, defaults)
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    if rpr_default is None:
+        rpr_default = OxmlElement("w:rPrDefault")
+        defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        rpr_default.append(rpr)
+    for holder in (rpr, doc.styles["Normal"].element.get_or_add_rPr()):
+        lang = holder.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            holder.append(lang)
+        for attr in ("w:val", "w:eastAsia", "w:bidi"):
+            lang.set(qn(attr), LANGUAGE)
+    doc.core_properties.language = LANGUAGE
+
+
+def _field(paragraph: Paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word fills in when it shows the page."""
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1"),
+                       ("end", None)):
+        if kind is not None:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif text == instruction:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = f" {instruction} "
+        else:
+            el = OxmlElement("w:t")
+            el.text = text
+        run._r.append(el)
+
+
+def _page_setup(doc: DocxDocument) -> None:
+    """A4 with 25 mm margins, and 'Pagina X van Y' centred in the footer."""
+    for section in doc.sections:
+        section.page_width, section.page_height = A4
+        section.left_margin = section.right_margin = MARGIN
+        section.top_margin = section.bottom_margin = MARGIN
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        footer.add_run("Pagina ")
+        _field(footer, "PAGE")
+        footer.add_run(" van ")
+        _field(footer, "NUMPAGES")
 
 
 def _runs(paragraph: Paragraph, inline: Token) -> None:
@@ -31,7 +97,7 @@ def _runs(paragraph: Paragraph, inline: Token) -> None:
             italic = True
         elif child.type == "em_close":
             italic = False
-        elif child.type in {"text", "code_inline"}:
+        elif child.type in {"text", "code_inline", "html_inline"}:
             run = paragraph.add_run(child.content)
             if bold:  # setting False would still write an element into every run
                 run.bold = True
@@ -49,6 +115,8 @@ def markdown_to_docx(markdown: str, path: Path, *, title: str = "") -> Path:
     style.font.size = Pt(11)
     if title:
         doc.core_properties.title = title
+    _set_language(doc)
+    _page_setup(doc)
     tokens = _MD.parse(markdown)
     # Style ids resolved once: python-docx scans every style on each `style=` assignment, which
     # made a run of a few hundred agreements take tens of seconds.
@@ -87,7 +155,7 @@ def markdown_to_docx(markdown: str, path: Path, *, title: str = "") -> Path:
             para = paragraph()
             para.add_run("_" * 40)
             para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        elif tok.type in {"fence", "code_block"}:
+        elif tok.type in {"fence", "code_block", "html_block"}:
             doc.add_paragraph(tok.content.rstrip("\n"))
         i += 1
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,6 +177,10 @@ def _table(doc: DocxDocument, tokens: list[Token], start: int) -> int:
         table.style = doc.styles["Table Grid"]
         for r, inlines in enumerate(rows):
             cells = table.add_row().cells  # one pass per row; table.cell(r, c) rescans the grid
+            if r == 0:  # the header row repeats at the top of every page the table runs onto
+                header = OxmlElement("w:tblHeader")
+                header.set(qn("w:val"), "true")
+                table.rows[0]._tr.get_or_add_trPr().append(header)
             for cell, inline in zip(cells, inlines, strict=False):
                 para = cell.paragraphs[0]
                 _runs(para, inline)

@@ -1,5 +1,7 @@
-"""Write a run's papers: proposals, findings, ledger, agreements (.docx + .md), summary, Excel,
-map and manifest. Only proposals without a checker error get an agreement (issue 5, point 3).
+"""Write a run's papers: proposals, findings, ledger, agreements (.docx + .md), kennisgevingen,
+toetredingsverklaringen, one wijzigingsoverzicht per province, summary, Excel, map and manifest.
+Only proposals without a checker error get an agreement (issue 5, point 3). File names and
+references in the papers are Dutch (`ruil-overschot-gr-zh.md`); proposal ids stay as they are.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,78 +20,97 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from herverdeling.checker.findings import CheckReport
 from herverdeling.checker.ledger import Ledger, build_ledger
-from herverdeling.documents.context import TEMPLATES, build_doc, plekken, slug
+from herverdeling.documents.context import (
+    TEMPLATES,
+    accession_docs,
+    build_doc,
+    reference,
+    slug,
+)
 from herverdeling.documents.docx import markdown_to_docx
-from herverdeling.proposals import Merger, ProposalSet, SurplusSwap, Uitruil
+from herverdeling.documents.overview import build_overviews
+from herverdeling.drafting.clauses import Clauses, load_clauses
+from herverdeling.dutch import datum, decimaal, plaatsen
+from herverdeling.proposals import AnyProposal, Merger, ProposalSet, SurplusSwap, Uitruil
 from herverdeling.scenario.model import CATEGORIES, Scenario
 
 if TYPE_CHECKING:
     from herverdeling.run import RunResult, StageTiming
 
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-          "september", "oktober", "november", "december"]
-
-
-def datum(d: date | str) -> str:
-    """Dutch long date: 1 juni 2025."""
-    if isinstance(d, str):
-        d = date.fromisoformat(d)
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+__all__ = ["datum", "environment", "file_stem", "render_agreement", "write_documents", "write_run"]
 
 
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("herverdeling.documents", "templates"),
                       undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.filters["datum"] = datum
-    env.filters["plekken"] = plekken
+    env.filters["plaatsen"] = plaatsen
+    env.filters["decimaal"] = decimaal
     return env
 
 
-def render_agreement(proposal: SurplusSwap | Merger | Uitruil, scenario: Scenario, ledger: Ledger,
-                     report: CheckReport, version: str, env: Environment | None = None) -> dict[str, str]:
-    """Markdown of the agreement, the notification and (for amendments) the addendum."""
+def render_agreement(proposal: AnyProposal, scenario: Scenario, ledger: Ledger,
+                     report: CheckReport, version: str, env: Environment | None = None,
+                     clauses: Clauses | None = None) -> dict[str, str]:
+    """Markdown of the agreement, its kennisgeving and, for a framework swap, one
+    toetredingsverklaring per municipality (keys `toetreding:<code>`)."""
     env = env or environment()
-    doc = build_doc(proposal, scenario, ledger, report, version)
+    c = clauses or load_clauses()
+    doc = build_doc(proposal, scenario, ledger, report, version, c)
     out = {
-        "agreement": env.get_template(TEMPLATES[proposal.kind]).render(doc=doc),
-        "kennisgeving": env.get_template("kennisgeving.md.j2").render(doc=doc),
+        "agreement": env.get_template(TEMPLATES["agreement"]).render(doc=doc),
+        "kennisgeving": env.get_template(TEMPLATES["kennisgeving"]).render(doc=doc),
     }
-    if proposal.kind in {"merger", "uitruil"}:  # P8: a surplus swap amends no verdeelbesluit
-        out["addendum"] = env.get_template("addendum.md.j2").render(doc=doc)
+    if isinstance(proposal, SurplusSwap) and doc.framework:
+        for code, context in accession_docs(proposal, doc, scenario, c):
+            out[f"toetreding:{code}"] = env.get_template(TEMPLATES["toetreding"]).render(**context)
     return out
 
 
-def file_stem(proposal: SurplusSwap | Merger | Uitruil, scenario: Scenario) -> str:
+def file_stem(proposal: AnyProposal, scenario: Scenario) -> str:
+    """Dutch file name: ruil-overschot-gr-zh, samenvoeging-nb-regulier-gm0772-eindhoven, uitruil-ge-001."""
+    ref = reference(proposal.id)
     if isinstance(proposal, Merger):
-        label = scenario.municipality(proposal.host_code).name
-    elif isinstance(proposal, SurplusSwap):
-        label = f"{proposal.source_province}-{proposal.sink_province}"
-    else:
-        label = proposal.province
-    return f"{slug(proposal.id, 60)}-{slug(label, 40)}"
+        return f"{ref}-{slug(scenario.municipality(proposal.host_code).name, 40)}"
+    return ref
+
+
+def _write(folder: Path, sub: str, stem: str, text: str) -> list[Path]:
+    md = folder / sub / f"{stem}.md"
+    md.parent.mkdir(parents=True, exist_ok=True)
+    md.write_text(text, encoding="utf-8")
+    title = text.splitlines()[0].lstrip("# ").strip()
+    return [md, markdown_to_docx(text, md.with_suffix(".docx"), title=title)]
 
 
 def write_documents(folder: Path, proposals: ProposalSet, scenario: Scenario, ledger: Ledger,
                     report: CheckReport, version: str,
-                    progress: Callable[[str], None] | None = None) -> list[Path]:
-    """agreements/, kennisgevingen/, addenda/: one .md and one .docx each, passed proposals only."""
+                    progress: Callable[[str], None] | None = None,
+                    clauses: Clauses | None = None) -> list[Path]:
+    """agreements/, kennisgevingen/, toetredingsverklaringen/ (passed proposals only) and one
+    wijzigingsoverzicht per province with amendments; each as .md and .docx."""
     env = environment()
+    c = clauses or load_clauses()
     written: list[Path] = []
     passed = [p for p in proposals.proposals if report.passed(p.id)]
     for n, proposal in enumerate(passed, 1):
-        texts = render_agreement(proposal, scenario, ledger, report, version, env)
+        texts = render_agreement(proposal, scenario, ledger, report, version, env, c)
         stem = file_stem(proposal, scenario)
-        for key, sub in (("agreement", "agreements"), ("kennisgeving", "kennisgevingen"),
-                         ("addendum", "addenda")):
-            if key not in texts:
-                continue
-            md = folder / sub / f"{stem}.md"
-            md.parent.mkdir(parents=True, exist_ok=True)
-            md.write_text(texts[key], encoding="utf-8")
-            title = texts[key].splitlines()[0].lstrip("# ").strip()
-            written += [md, markdown_to_docx(texts[key], md.with_suffix(".docx"), title=title)]
+        written += _write(folder, "agreements", stem, texts["agreement"])
+        written += _write(folder, "kennisgevingen", stem, texts["kennisgeving"])
+        for key, text in texts.items():
+            if key.startswith("toetreding:"):
+                code = key.split(":", 1)[1]
+                muni = slug(scenario.municipality(code).name, 40)
+                written += _write(folder, "toetredingsverklaringen",
+                                  f"{stem}-{code.lower()}-{muni}", text)
         if progress and (n % 25 == 0 or n == len(passed)):
             progress(f"      documents {n}/{len(passed)}")
+    template = env.get_template(TEMPLATES["wijzigingsoverzicht"])
+    for overview in build_overviews(proposals, scenario, ledger, report, version, c):
+        name = slug(scenario.province(overview.province_code).name, 40)
+        written += _write(folder, "wijzigingsoverzichten", f"wijzigingsoverzicht-{name}",
+                          template.render(o=overview))
     return written
 
 

@@ -1,7 +1,9 @@
 """The one rule catalogue: G1-G6, U1-U8, S1-S4, P1-P11, each a small function in its family's module.
 
 Importing this package registers every rule in `CATALOGUE` (id -> Rule) in the order of DOMAIN.md.
-All rules are errors except G6 (a warning); process rules report a step not yet due as `open`.
+All rules are errors except G6 (a warning); process rules report a step not yet due as `open`,
+and a step missed after the round's notification deadline as a `warning` (processing into the
+verdeelbesluit is a choice, U5: a late agreement still binds the parties).
 
 What each rule can check on the typed proposal (choices made where the note leaves room):
 - G1 every transfer, counter-performance amount, host_own_places and location_size is whole >= 0
@@ -23,7 +25,12 @@ What each rule can check on the typed proposal (choices made where the note leav
 - S4 host_own_places equals the host's own places in the ledger (verdeelbesluit task minus all it
   hands over or is relieved of across the set), location_size equals host_own_places plus the
   members' places, and the host is not its own member.
-- P7 "per ommegaande" = within IMMEDIATELY_DAYS (7) calendar days of signing (process.py).
+- P7 "per ommegaande": the note gives no number of days. The checker warns after a labelled
+  setting (models/process/default.yaml, `ministry_signal_days`), never as an error.
+- U8 a counter-performance may be taking over (part of) the statushouders task or Ukrainian
+  reception of the other party, or anything agreed. Places for the outflow of statushouders that a
+  municipality brings in at the PRT are a way to meet its own task, not a counter-performance:
+  a counter-performance described that way is a warning.
 - P8 a surplus swap crosses a provincial border; within one province it would be uitruil.
 - P10 the ministry neither gives nor receives the counter-performance.
 - P11 relief per municipality and category, across all swaps, <= Scenario.relief_cap().

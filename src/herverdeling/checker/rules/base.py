@@ -15,6 +15,7 @@ from datetime import date
 from functools import cached_property
 
 from herverdeling.checker.findings import Finding, Severity
+from herverdeling.dutch import datum
 from herverdeling.proposals import AnyProposal, Merger, ProposalKind, ProposalSet, SurplusSwap
 from herverdeling.scenario.model import Category, Municipality, Scenario
 
@@ -61,11 +62,12 @@ class Rule:
         for hit in self.func(ctx, proposal):
             nl, en = self.messages[hit.variant]
             values = {k: ctx.fmt(v) for k, v in hit.values.items()}
+            values_nl = {k: ctx.fmt(v, "nl") for k, v in hit.values.items()}
             numbers = {k: v for k, v in hit.values.items()
                        if isinstance(v, int | float | str) and not isinstance(v, bool)}
             out.append(Finding(
                 rule_id=self.id, severity=hit.severity or self.severity, proposal_id=proposal.id,
-                message_nl=nl.format(**values), message_en=en.format(**values),
+                message_nl=nl.format(**values_nl), message_en=en.format(**values),
                 section=self.section, municipalities=tuple(dict.fromkeys(hit.municipalities)),
                 provinces=tuple(dict.fromkeys(hit.provinces)), numbers=numbers,
             ))
@@ -130,7 +132,10 @@ class Context:
         m = self.muni(code)
         return m.province if m else None
 
-    def fmt(self, value: object) -> str:
+    def fmt(self, value: object, lang: str = "en") -> str:
+        """A value as a message shows it; a Dutch message writes dates as '1 juni 2025'."""
+        if isinstance(value, date) and lang == "nl":
+            return datum(value)
         if isinstance(value, Muni):
             m = self.muni(value)
             return f"{m.name} ({value})" if m else str(value)
@@ -141,7 +146,7 @@ class Context:
         if isinstance(value, float) and math.isfinite(value) and value == int(value):
             return str(int(value))
         if isinstance(value, list | tuple):
-            return ", ".join(self.fmt(v) for v in value)
+            return ", ".join(self.fmt(v, lang) for v in value)
         return str(value)
 
     # ---- set-level aggregates (all proposals, every kind) -----------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -20,6 +21,8 @@ from herverdeling.checker.rules.base import (
 from herverdeling.proposals import Merger, Uitruil
 
 U = ("uitruil",)
+# "plekken ten behoeve van de uitstroom van statushouders inbrengen" (note, "De verdeelbesluiten" 1)
+OUTFLOW = re.compile(r"uitstroom", re.IGNORECASE)
 
 SPUK_MESSAGES: dict[str, tuple[str, str]] = {
     "spuk_not_entitled": (
@@ -151,9 +154,17 @@ def u7_spuk(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
 
 @rule(
     "U8", kinds=U, section=SEC_1,
-    title_nl="Tegenprestatie: statushouders, Oekraïners of anders afgesproken",
-    title_en="Counter-performance: statushouders, Ukrainians or anything agreed",
+    title_nl="Tegenprestatie: overname van (een deel van) de taak huisvesting statushouders of de "
+             "opvang van Oekraïners, of anders afgesproken",
+    title_en="Counter-performance: taking over (part of) the statushouders housing task or Ukrainian "
+             "reception, or anything agreed",
     messages={
+        "outflow": ("Tegenprestatie {kind} beschrijft het inbrengen van plaatsen voor de uitstroom van "
+                    "statushouders. Dat is een manier om aan de eigen taak te voldoen (aan de PRT, "
+                    "'net zoals eerder'), geen tegenprestatie.",
+                    "Counter-performance {kind} describes bringing in places for the outflow of "
+                    "statushouders. That is a way to meet one's own task (at the PRT, 'net zoals "
+                    "eerder'), not a counter-performance."),
         "who": ("Tegenprestatie {kind}: noem welke gemeente van deze uitruil de taak overneemt en van "
                 "wie (nu: {by} -> {to}).",
                 "Counter-performance {kind}: name which municipality of this uitruil takes the task "
@@ -163,10 +174,14 @@ def u7_spuk(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
     },
 )
 def u8_counter_performance(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
+    """U8: what stands against the places. Taking over (part of) the other's statushouders task is
+    a counter-performance; places for the outflow of statushouders are a way to meet the task."""
     # A municipality named as a party also belongs to the uitruil: the third municipality of a
     # three-cycle moves no places, it only gives and receives a counter-performance.
     codes = set(involved_codes(p)) | {x.code for x in p.parties if x.kind == "gemeente"}
     for cp in p.counter_performance:
+        if OUTFLOW.search(cp.description):
+            yield Hit("outflow", {"kind": cp.kind}, severity="warning")
         if cp.kind not in ("statushouders", "oekrainers"):
             continue  # 'none', 'spuk', 'other' and 'to_agree' are free (G5 handles 'to_agree')
         if cp.by_code not in codes or cp.to_code not in codes or cp.by_code == cp.to_code:
