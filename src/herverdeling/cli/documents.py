@@ -1,0 +1,21 @@
+"""`herverdeling propose`: scenario to papers in one command."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from herverdeling.cli.common import ScenarioOpt
+
+
+def propose(
+    scenario: ScenarioOpt = "nl-2025",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    policy: Annotated[str, typer.Option(help="Surplus allocation policy: proportional, "
+                                        "nearest or small-first.")] = "proportional",
+    force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
+) -> None:
+    """Surplus swaps, mergers and uitruil; check every proposal; write agreements and overviews."""
+    from herverdeling.pipeline import propose as run  # the writers load only when run (fast --help)
+
+    run(scenario, out, policy=policy, force=force, progress=lambda line: typer.echo(line, err=True))
