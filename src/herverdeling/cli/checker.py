@@ -15,6 +15,7 @@ from herverdeling.checker.io import read_proposals
 from herverdeling.checker.ledger import build_ledger
 from herverdeling.checker.render import render_report
 from herverdeling.cli.common import JsonOpt
+from herverdeling.defaults import DEFAULT_SCENARIO
 from herverdeling.proposals import ProposalSet
 from herverdeling.scenario.io import atomic_write_text, load_scenario
 from herverdeling.scenario.model import Scenario
@@ -30,7 +31,7 @@ LangOpt = Annotated[str, typer.Option("--lang", help="Language of the messages: 
 def _scenario_for(name: str | None, proposals: ProposalSet | None) -> Scenario:
     """The scenario asked for, else the one the proposals were made for, else the bundled default."""
     if name is None:
-        name = proposals.scenario if proposals is not None else "nl-2025"
+        name = proposals.scenario if proposals is not None else DEFAULT_SCENARIO
     return load_scenario(name)
 
 

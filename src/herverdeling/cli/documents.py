@@ -6,13 +6,14 @@ from typing import Annotated
 import typer
 
 from herverdeling.cli.common import ScenarioOpt
+from herverdeling.defaults import DEFAULT_POLICY, DEFAULT_SCENARIO
 
 
 def propose(
-    scenario: ScenarioOpt = "nl-2025",
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     policy: Annotated[str, typer.Option(help="Surplus allocation policy: proportional, "
-                                        "nearest or small-first.")] = "proportional",
+                                        "nearest or small-first.")] = DEFAULT_POLICY,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
 ) -> None:
     """Surplus swaps, mergers and uitruil; check every proposal; write agreements and overviews."""

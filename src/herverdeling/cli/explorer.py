@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from herverdeling.cli.common import ScenarioOpt
+from herverdeling.defaults import DEFAULT_SCENARIO
 from herverdeling.scenario.io import load_scenario
 
 
@@ -23,7 +24,7 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def app_command(
-    scenario: ScenarioOpt = "nl-2025",
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
     port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535,
                                       help="Port on 127.0.0.1.")] = 8765,
 ) -> None:

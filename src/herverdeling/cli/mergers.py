@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from herverdeling.cli.common import JsonOpt, ScenarioOpt, emit
+from herverdeling.defaults import DEFAULT_SCENARIO
 from herverdeling.mergers import load_merger_settings, propose_mergers
 from herverdeling.scenario.io import load_scenario
 
@@ -16,7 +17,7 @@ STANDALONE_NOTE = ("note: this stage alone; `herverdeling propose` runs it after
 
 
 def mergers(
-    scenario: ScenarioOpt = "nl-2025",
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
     province: Annotated[str | None, typer.Option("--province", "-p",
                                                  help="Only this province (two-letter code).")] = None,
     as_json: JsonOpt = False,

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from herverdeling.cli.common import JsonOpt, ScenarioOpt
+from herverdeling.defaults import DEFAULT_SCENARIO
 from herverdeling.errors import HerverdelingError
 from herverdeling.scenario.io import bundled_scenarios, load_scenario, write_scenario
 from herverdeling.scenario.tables import import_verdeelbesluit, parse_mapping
@@ -23,7 +24,7 @@ def scenarios() -> None:
         typer.echo(f"{name}\t{title}")
 
 
-def show(scenario: ScenarioOpt = "nl-2025", as_json: JsonOpt = False) -> None:
+def show(scenario: ScenarioOpt = DEFAULT_SCENARIO, as_json: JsonOpt = False) -> None:
     """Per province: opgave, verdeelbesluit, surplus, restopgave and small tasks, per category."""
     s = load_scenario(scenario)
     rows = province_overview(s)
@@ -36,7 +37,7 @@ def show(scenario: ScenarioOpt = "nl-2025", as_json: JsonOpt = False) -> None:
 def import_table(
     table: Annotated[Path, typer.Argument(help="Excel (.xlsx) or CSV verdeelbesluit table.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the new scenario.")],
-    scenario: ScenarioOpt = "nl-2025",
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
     mapping: Annotated[
         list[str] | None,
         typer.Option("--map", "-m", help="FIELD=COLUMN, e.g. cbs_code=Gemeentecode. Fields: "

@@ -6,16 +6,17 @@ from typing import Annotated
 import typer
 
 from herverdeling.cli.common import JsonOpt, ScenarioOpt, emit
+from herverdeling.defaults import DEFAULT_POLICY, DEFAULT_SCENARIO
 from herverdeling.scenario.io import load_scenario
 from herverdeling.surplus import propose_surplus_swaps
 from herverdeling.surplus.render import render_table
 
 
 def swaps(
-    scenario: ScenarioOpt = "nl-2025",
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
     policy: Annotated[str, typer.Option(
         "--policy", "-p", help="proportional (default), nearest, small-first, or a policy YAML file.",
-    )] = "proportional",
+    )] = DEFAULT_POLICY,
     as_json: JsonOpt = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
 ) -> None:

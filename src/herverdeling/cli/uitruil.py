@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from herverdeling.cli.common import JsonOpt, ScenarioOpt
+from herverdeling.defaults import DEFAULT_SCENARIO, DEFAULT_UITRUIL_SETTINGS
 from herverdeling.scenario.io import load_scenario
 from herverdeling.uitruil import load_uitruil_settings, propose_uitruil
 
@@ -15,13 +16,13 @@ STANDALONE_NOTE = ("note: this stage alone; `herverdeling propose` runs it after
 
 
 def uitruil(
-    scenario: ScenarioOpt = "nl-2025",
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
     province: Annotated[
         str | None, typer.Option("--province", "-p", help="Only this province (e.g. NH).")
     ] = None,
     settings: Annotated[
         str, typer.Option("--settings", help="A name under models/uitruil/ or a YAML file.")
-    ] = "default",
+    ] = DEFAULT_UITRUIL_SETTINGS,
     max_cycle_length: Annotated[
         int | None, typer.Option("--max-cycle-length", min=2, max=3,
                                  help="2: pairs only; 3: also three-municipality cycles "
