@@ -8,7 +8,6 @@ and the error's exit code, for the console script and for typer's test runner al
 
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -30,7 +29,8 @@ __all__ = ["app", "main"]
 class _Root(TyperGroup):
     """The root group: every command and subgroup runs inside its `invoke`."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    # ctx is typer's click Context: click itself, or the copy newer typers vendor (typer._click)
+    def invoke(self, ctx: Any) -> Any:
         """The one place a `HerverdelingError` becomes `error: <message>` and its exit code."""
         try:
             return super().invoke(ctx)

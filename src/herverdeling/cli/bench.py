@@ -3,7 +3,7 @@
 import json
 import statistics
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -45,11 +45,11 @@ def pmedcap(
     from herverdeling.cpsat import load_solver_params
 
     params = load_solver_params("cpsat-bench").with_time_limit(time_limit)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for f in files:
         inst = read_pmedcap(f)
         ours = solve_pmedian(inst, params)
-        row = {"name": inst.name, "known_optimum": inst.optimum, "objective": ours.objective,
+        row: dict[str, Any] = {"name": inst.name, "known_optimum": inst.optimum, "objective": ours.objective,
                "best_bound": ours.best_bound, "status": ours.status,
                "seconds": round(ours.seconds, 3),
                "at_known_optimum": ours.objective == inst.optimum and ours.status == "OPTIMAL"}
@@ -62,8 +62,9 @@ def pmedcap(
         if not as_json:
             typer.echo(_line(row))
     ratios = [r["ratio"] for r in rows if r.get("ratio") is not None]
-    summary = {"instances": len(rows), "proven_at_optimum": sum(r["at_known_optimum"] for r in rows),
-               "median_ratio": round(statistics.median(ratios), 3) if ratios else None}
+    summary: dict[str, Any] = {
+        "instances": len(rows), "proven_at_optimum": sum(r["at_known_optimum"] for r in rows),
+        "median_ratio": round(statistics.median(ratios), 3) if ratios else None}
     if as_json:
         typer.echo(json.dumps({"results": rows, "summary": summary}, indent=2))
     else:
@@ -73,7 +74,7 @@ def pmedcap(
         raise typer.Exit(code=1)
 
 
-def _line(r: dict) -> str:
+def _line(r: dict[str, Any]) -> str:
     text = (f"{r['name']}: known {r['known_optimum']} ours {r['objective']} bound {r['best_bound']} "
             f"{r['status']} {r['seconds']:.2f}s")
     if "highs_seconds" in r:
