@@ -85,3 +85,32 @@ def test_real_subprocess(tmp_path):
     assert bad.returncode == 2
     assert "has no scenario.yaml" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_errors_become_exit_codes_in_one_place():
+    """Commands let a HerverdelingError rise; only the root group catches it to exit (scenarios catches
+    it to list a broken scenario beside the good ones)."""
+    import ast
+    from pathlib import Path
+
+    import herverdeling.cli
+
+    catchers = []
+    for path in sorted(Path(herverdeling.cli.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ExceptHandler) and "HerverdelingError" in ast.unparse(node.type or node):
+                catchers.append(path.name)
+    assert sorted(catchers) == ["__init__.py", "scenario.py"]
+
+
+def test_an_error_in_a_subgroup_is_one_line_and_its_exit_code(tmp_path):
+    result = runner.invoke(app, ["bench", "pmedcap", str(tmp_path / "missing.txt"), "--no-highs"])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: {tmp_path / 'missing.txt'}: cannot read pmedcap file")
+    assert len(result.output.splitlines()) == 1
+
+
+def test_python_m_herverdeling(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "herverdeling", "--version"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stdout.strip()) == (0, f"herverdeling {__version__}")

@@ -218,7 +218,7 @@ def test_cli_mergers(tmp_path):
 
 
 def test_cli_mergers_text_says_it_is_the_stage_alone_json_does_not(tmp_path):
-    from herverdeling.mergers.commands import STANDALONE_NOTE
+    from herverdeling.cli.mergers import STANDALONE_NOTE
 
     runner = CliRunner()
     text = runner.invoke(app, ["mergers", "--province", "NB"])

@@ -73,7 +73,7 @@ def test_bundled_scenario_shows_proposals():
 
 
 def test_text_says_it_is_the_stage_alone_json_does_not(tmp_path: Path):
-    from herverdeling.uitruil.commands import STANDALONE_NOTE
+    from herverdeling.cli.uitruil import STANDALONE_NOTE
 
     folder = tiny(tmp_path)
     text = runner.invoke(app, ["uitruil", "--scenario", str(folder)])

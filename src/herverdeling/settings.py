@@ -8,39 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from herverdeling.datafile import read_yaml, validation_message
 from herverdeling.defaults import DEFAULT_NORMS
 from herverdeling.errors import SettingsError
 from herverdeling.resources import bundled_dir
 from herverdeling.scenario.model import Norms
 
+__all__ = [
+    "available", "load_model", "load_norms", "read_yaml", "settings_file", "validation_message",
+]
+
 M = TypeVar("M", bound=BaseModel)
-
-
-def read_yaml(path: Path) -> object:
-    """Safe YAML only: scenario and settings files are data, never code."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SettingsError("file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"cannot read file: {exc}", file=path) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise SettingsError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path,
-                            row=row) from None
-
-
-def validation_message(exc: ValidationError) -> tuple[str, str]:
-    """The first error of a pydantic ValidationError as (field path, message)."""
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    return loc, err["msg"]
 
 
 def load_model(path: Path, model: type[M]) -> M:

@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
+from herverdeling.datafile import read_yaml, validation_message
 from herverdeling.errors import OutputError, OutputExistsError, ScenarioError, output_error
 from herverdeling.resources import bundled_dir
 from herverdeling.scenario.model import (
@@ -39,7 +40,6 @@ from herverdeling.scenario.model import (
     Tasks,
     UitruilInputs,
 )
-from herverdeling.settings import read_yaml, validation_message
 
 SCENARIO_FILE = "scenario.yaml"
 PROVINCES_FILE = "provinces.csv"

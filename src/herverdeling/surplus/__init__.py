@@ -6,7 +6,7 @@ Public entry point: `propose_surplus_swaps(scenario, policy) -> SurplusResult`.
 - network.py: the flow network of one category (see its docstring for layers and costs);
 - solve.py: one min-cost-flow adapter, OR-Tools (default) and networkx network_simplex;
 - result.py: the flow read back as SurplusSwap proposals, SolveInfo and totals;
-- commands.py: `herverdeling swaps`.
+- render.py: the table `herverdeling swaps` prints (the command is in herverdeling.cli.surplus).
 
 Optimality: with at most `complete_arcs_up_to` (source, relieved) pairs (nl-2025 and anything of
 that size) every pair has an arc, so the result is optimal for the policy. Above it, the network

@@ -1,9 +1,4 @@
-"""`herverdeling swaps`: cross-province surplus swaps as a table or JSON."""
-
-from pathlib import Path
-from typing import Annotated
-
-import typer
+"""The surplus swaps as a readable table (what `herverdeling swaps` prints without --json)."""
 
 from herverdeling.scenario.model import CATEGORIES, Scenario
 from herverdeling.surplus.result import SurplusResult
@@ -33,28 +28,3 @@ def render_table(scenario: Scenario, result: SurplusResult) -> str:
               "Per swap: the relieved municipalities realise fewer places (P5), backed by the extra "
               "places of the source municipalities; coordinated by both commissarissen van de Koning (P6)."]
     return "\n".join(lines)
-
-
-def register(app: typer.Typer) -> None:
-    from herverdeling.cli import JsonOpt, ScenarioOpt, emit, fail
-
-    @app.command()
-    def swaps(
-        scenario: ScenarioOpt = "nl-2025",
-        policy: Annotated[str, typer.Option(
-            "--policy", "-p", help="proportional (default), nearest, small-first, or a policy YAML file.",
-        )] = "proportional",
-        as_json: JsonOpt = False,
-        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
-    ) -> None:
-        """Cross-province surplus swaps: plusprovincies relieve municipalities with a restopgave."""
-        from herverdeling.errors import HerverdelingError
-        from herverdeling.scenario.io import load_scenario
-        from herverdeling.surplus import propose_surplus_swaps
-
-        try:
-            s = load_scenario(scenario)
-            result = propose_surplus_swaps(s, policy)
-        except HerverdelingError as exc:
-            raise fail(exc) from None
-        emit(result.model_dump_json(indent=2) if as_json else render_table(s, result), out)

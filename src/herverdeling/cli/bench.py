@@ -1,9 +1,9 @@
-"""CLI: `herverdeling bench ...`, a command group; `bench pmedcap` runs the p-median benchmark."""
+"""`herverdeling bench ...`, a command group; `bench pmedcap` runs the p-median benchmark."""
 
 import json
 import statistics
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,17 +24,12 @@ def suite(
     """Without a subcommand: the quality suite (report.md, results.csv, PNG plots, pmedcap table)."""
     if ctx.invoked_subcommand is not None:
         return
-    from herverdeling.bench.suite import get_suite, run_suite
-    from herverdeling.cli import fail
-    from herverdeling.errors import HerverdelingError
+    from herverdeling.bench.suite import get_suite, run_suite  # loads only when run (fast --help)
 
-    try:
-        spec = get_suite(name)
-        # run_suite's last progress line is "wrote .../report.md" (on stderr, like `emit`): not again here
-        run_suite(spec, out or Path(f"bench-{spec.name}"), workers=workers,
-                  progress=lambda line: typer.echo(line, err=True))
-    except HerverdelingError as exc:
-        raise fail(exc) from None
+    spec = get_suite(name)
+    # run_suite's last progress line is "wrote .../report.md" (on stderr, like `emit`): not again here
+    run_suite(spec, out or Path(f"bench-{spec.name}"), workers=workers,
+              progress=lambda line: typer.echo(line, err=True))
 
 
 @bench_app.command()
@@ -47,19 +42,14 @@ def pmedcap(
 ) -> None:
     """Capacitated p-median: ours (heuristic, Lagrangian bound, clusters, CP-SAT) against a HiGHS MIP."""
     from herverdeling.bench.pmedian import read_pmedcap, solve_highs, solve_pmedian
-    from herverdeling.cli import fail
     from herverdeling.cpsat import load_solver_params
-    from herverdeling.errors import HerverdelingError
 
     params = load_solver_params("cpsat-bench").with_time_limit(time_limit)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for f in files:
-        try:
-            inst = read_pmedcap(f)
-        except HerverdelingError as exc:
-            raise fail(exc) from None
+        inst = read_pmedcap(f)
         ours = solve_pmedian(inst, params)
-        row = {"name": inst.name, "known_optimum": inst.optimum, "objective": ours.objective,
+        row: dict[str, Any] = {"name": inst.name, "known_optimum": inst.optimum, "objective": ours.objective,
                "best_bound": ours.best_bound, "status": ours.status,
                "seconds": round(ours.seconds, 3),
                "at_known_optimum": ours.objective == inst.optimum and ours.status == "OPTIMAL"}
@@ -72,8 +62,9 @@ def pmedcap(
         if not as_json:
             typer.echo(_line(row))
     ratios = [r["ratio"] for r in rows if r.get("ratio") is not None]
-    summary = {"instances": len(rows), "proven_at_optimum": sum(r["at_known_optimum"] for r in rows),
-               "median_ratio": round(statistics.median(ratios), 3) if ratios else None}
+    summary: dict[str, Any] = {
+        "instances": len(rows), "proven_at_optimum": sum(r["at_known_optimum"] for r in rows),
+        "median_ratio": round(statistics.median(ratios), 3) if ratios else None}
     if as_json:
         typer.echo(json.dumps({"results": rows, "summary": summary}, indent=2))
     else:
@@ -83,14 +74,10 @@ def pmedcap(
         raise typer.Exit(code=1)
 
 
-def _line(r: dict) -> str:
+def _line(r: dict[str, Any]) -> str:
     text = (f"{r['name']}: known {r['known_optimum']} ours {r['objective']} bound {r['best_bound']} "
             f"{r['status']} {r['seconds']:.2f}s")
     if "highs_seconds" in r:
         text += f" | HiGHS {r['highs_status']} {r['highs_objective']} {r['highs_seconds']:.2f}s " \
                 f"ratio {r['ratio']}"
     return text
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(bench_app, name="bench")

@@ -1,0 +1,83 @@
+"""`herverdeling check` and `herverdeling ledger`: thin commands over the checker and the ledger.
+
+check exits 0 when no proposal has an error, 1 when any has, 2 when the input cannot be read
+(truncated JSON, wrong types, proposals made for another scenario) - always with one line saying why.
+"""
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from herverdeling.checker.check import check
+from herverdeling.checker.io import read_proposals
+from herverdeling.checker.ledger import build_ledger
+from herverdeling.checker.render import render_report
+from herverdeling.cli.common import JsonOpt
+from herverdeling.defaults import DEFAULT_SCENARIO
+from herverdeling.proposals import ProposalSet
+from herverdeling.scenario.io import atomic_write_text, load_scenario
+from herverdeling.scenario.model import Scenario
+
+OptionalScenarioOpt = Annotated[
+    str | None,
+    typer.Option("--scenario", "-s",
+                 help="A bundled scenario name or a folder (default: the one the proposals name)."),
+]
+LangOpt = Annotated[str, typer.Option("--lang", help="Language of the messages: en or nl.")]
+
+
+def _scenario_for(name: str | None, proposals: ProposalSet | None) -> Scenario:
+    """The scenario asked for, else the one the proposals were made for, else the bundled default."""
+    if name is None:
+        name = proposals.scenario if proposals is not None else DEFAULT_SCENARIO
+    return load_scenario(name)
+
+
+def check_cmd(
+    proposals_file: Annotated[Path, typer.Argument(metavar="PROPOSALS.json",
+                                                   help="A proposals file (JSON).")],
+    scenario: OptionalScenarioOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = "en",
+) -> None:
+    """Check every proposal against rules G1-G6, U1-U8, S1-S4, P1-P11 (exit 1 on any error)."""
+    if lang not in ("en", "nl"):
+        typer.echo(f"error: --lang must be en or nl, got {lang!r}", err=True)
+        raise typer.Exit(code=2)
+    proposals = read_proposals(proposals_file)
+    report = check(proposals, _scenario_for(scenario, proposals))
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        typer.echo(render_report(report, proposals, "nl" if lang == "nl" else "en"))
+    raise typer.Exit(code=1 if report.has_errors else 0)
+
+
+def ledger_cmd(
+    scenario: OptionalScenarioOpt = None,
+    proposals_file: Annotated[Path | None, typer.Option(
+        "--proposals", "-p", help="Book these proposals (only those that pass the check).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the ledger as CSV.")] = None,
+    all_rows: Annotated[bool, typer.Option("--all", help="Print every municipality.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The IBT ledger: per municipality and category, the task IBT holds it to, and for whom."""
+    proposals = read_proposals(proposals_file) if proposals_file is not None else None
+    s = _scenario_for(scenario, proposals)
+    booked = []
+    if proposals is not None:
+        report = check(proposals, s)
+        booked = [p for p in proposals.proposals if report.passed(p.id)]
+        if report.failed_ids():
+            typer.echo(f"not booked (errors, see `herverdeling check`): "
+                       f"{', '.join(report.failed_ids())}", err=True)
+    ledger = build_ledger(s, booked)
+    if out is not None:
+        atomic_write_text(out, ledger.to_csv())
+        typer.echo(f"wrote {out}", err=True)
+    if as_json:
+        typer.echo(json.dumps(ledger.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(ledger.render(all_rows=all_rows))

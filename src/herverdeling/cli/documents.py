@@ -1,0 +1,22 @@
+"""`herverdeling propose`: scenario to papers in one command."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from herverdeling.cli.common import ScenarioOpt
+from herverdeling.defaults import DEFAULT_POLICY, DEFAULT_SCENARIO
+
+
+def propose(
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    policy: Annotated[str, typer.Option(help="Surplus allocation policy: proportional, "
+                                        "nearest or small-first.")] = DEFAULT_POLICY,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
+) -> None:
+    """Surplus swaps, mergers and uitruil; check every proposal; write agreements and overviews."""
+    from herverdeling.pipeline import propose as run  # the writers load only when run (fast --help)
+
+    run(scenario, out, policy=policy, force=force, progress=lambda line: typer.echo(line, err=True))

@@ -1,0 +1,39 @@
+"""`herverdeling app`: start the explorer on 127.0.0.1.
+
+Named explorer, not app: `herverdeling.cli.app` is the typer application.
+"""
+
+import socket
+from typing import Annotated
+
+import typer
+
+from herverdeling.cli.common import ScenarioOpt
+from herverdeling.defaults import DEFAULT_SCENARIO
+from herverdeling.scenario.io import load_scenario
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether the port can be bound now: a clear message beats the server's traceback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def app_command(
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535,
+                                      help="Port on 127.0.0.1.")] = 8765,
+) -> None:
+    """Start the explorer (a local web page) for a provinciale regietafel: what-if on a map."""
+    from herverdeling.app.server import HOST, serve  # the web stack loads only when run
+
+    s = load_scenario(scenario)
+    if not port_free(port, HOST):
+        typer.echo(f"error: port {port} on {HOST} is in use; choose another with --port", err=True)
+        raise typer.Exit(code=2)
+    typer.echo(f"explorer for scenario {s.name}: http://{HOST}:{port}/  (Ctrl+C stops it)")
+    serve(s, port)

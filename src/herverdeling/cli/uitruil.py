@@ -1,0 +1,39 @@
+"""`herverdeling uitruil`: the uitruil proposals of a scenario, alone."""
+
+from typing import Annotated
+
+import typer
+
+from herverdeling.cli.common import JsonOpt, ScenarioOpt
+from herverdeling.defaults import DEFAULT_SCENARIO, DEFAULT_UITRUIL_SETTINGS
+from herverdeling.scenario.io import load_scenario
+from herverdeling.uitruil import load_uitruil_settings, propose_uitruil
+
+# Standalone the stage may use every place; inside `propose` it runs after the surplus swaps and the
+# mergers and gets only what they left (G3: no place counted twice), so the counts differ.
+STANDALONE_NOTE = ("note: this stage alone; `herverdeling propose` runs it after the surplus swaps "
+                   "and mergers (G3: no place counted twice), so it may propose fewer.")
+
+
+def uitruil(
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
+    province: Annotated[
+        str | None, typer.Option("--province", "-p", help="Only this province (e.g. NH).")
+    ] = None,
+    settings: Annotated[
+        str, typer.Option("--settings", help="A name under models/uitruil/ or a YAML file.")
+    ] = DEFAULT_UITRUIL_SETTINGS,
+    max_cycle_length: Annotated[
+        int | None, typer.Option("--max-cycle-length", min=2, max=3,
+                                 help="2: pairs only; 3: also three-municipality cycles "
+                                      "(default: from the settings).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Uitruil within a province: match requests to hand over places with offers to realise."""
+    s = load_scenario(scenario)
+    cfg = load_uitruil_settings(settings)
+    if max_cycle_length is not None:
+        cfg = cfg.model_validate({**cfg.model_dump(), "max_cycle_length": max_cycle_length})
+    result = propose_uitruil(s, cfg, province=s.resolve_province(province) if province else None)
+    typer.echo(result.model_dump_json(indent=2) if as_json else f"{result.summary()}\n{STANDALONE_NOTE}")
