@@ -322,10 +322,10 @@ class Scenario(Frozen):
 
     def content_hash(self) -> str:
         """sha256 of the canonical JSON: a run's manifest names exactly the data it used."""
-        # register and extensions say how the tables were checked, not what they hold; left out
-        # when unset, so a scenario that declares neither keeps the hash it always had
-        unset = {k for k in ("municipal_register", "extensions") if not getattr(self, k)}
-        payload = self.model_dump_json(exclude_none=False, exclude=unset).encode()
+        # the register and the extensions say how the tables were checked, not what they hold:
+        # left out, so declaring them does not change the hash of the same data
+        payload = self.model_dump_json(exclude_none=False,
+                                       exclude={"municipal_register", "extensions"}).encode()
         return hashlib.sha256(payload).hexdigest()
 
     # ---- consistency ---------------------------------------------------------------------
