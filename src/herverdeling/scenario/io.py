@@ -11,7 +11,9 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -373,36 +375,131 @@ def _parents_are_folders(path: Path) -> None:
             return
 
 
-@contextmanager
-def atomic_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary sibling folder; move it onto `target` only if the block succeeds."""
-    target = Path(target)
-    if target.exists() and not target.is_dir():
+# Inside every temporary output folder while it is written: an empty folder named with the pid
+# of the writer (a folder, so that a writer listing the files it wrote does not list it).
+TEMP_MARKER = ".herverdeling-partial-"
+
+
+def _refuse_unsafe_target(target: Path, *, force: bool, marker: str) -> None:
+    """Before any work: never replace the current folder, a parent of it, or unrelated files."""
+    resolved = target.resolve()
+    here = Path.cwd().resolve()
+    if resolved == here or resolved in here.parents:
+        raise OutputError(f"{target}: is the current folder or a parent of it; give a new folder "
+                          "for the output (e.g. --out out)")
+    if not target.exists():
+        return
+    if not target.is_dir():
         raise OutputError(f"{target}: is a file, not a folder; give a folder path")
-    if target.exists() and not force:
+    if not force:
         raise OutputExistsError(f"{target} exists; use --force to replace it")
-    _parents_are_folders(target)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        empty = not any(target.iterdir())
     except OSError as exc:
         raise output_error(target, exc) from None
+    if not empty and not (target / marker).is_file():
+        raise OutputExistsError(f"{target} holds files but no earlier output ({marker}): --force "
+                                "only replaces an earlier output or an empty folder; give another "
+                                "folder")
+
+
+def _pid_alive(pid: int) -> bool:
     try:
-        yield tmp
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except OSError as exc:  # disk full, permissions changed under us: nothing half written
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise output_error(target, exc) from None
-    except BaseException:  # any other failure or Ctrl-C: nothing half written
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    except OSError:
+        return False
+    return True
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove `.NAME.XXXX` folders a killed run left beside `target`: only ours, only if dead.
+
+    Ours means: it holds a TEMP_MARKER folder, which names the process that wrote it; a folder
+    whose process still runs (a parallel run) or that has no marker is left alone.
+    """
+    removed: list[Path] = []
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        candidates = [p for p in parent.glob(f".{target.name}.*") if p.is_dir()]
+    except OSError:
+        return removed
+    for folder in candidates:
+        try:
+            marks = [p.name for p in folder.iterdir() if p.name.startswith(TEMP_MARKER)]
+            pid = int(marks[0][len(TEMP_MARKER):])
+        except (OSError, ValueError, IndexError):
+            continue
+        if pid != os.getpid() and not _pid_alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled like Ctrl-C, so the temporary output is removed."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(f"stopped by {signal.Signals(signum).name}")
+
+
+@contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise like SIGINT while the block runs (main thread only)."""
+    wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, _raise_terminated) for s in wanted}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+@contextmanager
+def atomic_folder(target: Path, *, force: bool = False,
+                  marker: str = "manifest.json") -> Iterator[Path]:
+    """Yield a temporary sibling folder; move it onto `target` only if the block succeeds.
+
+    Refused before the block runs: the current folder or a parent of it, and (with `force`) a
+    folder that is neither empty nor an earlier output (it holds `marker`). Temporaries left by a
+    killed run are removed first; SIGTERM and SIGHUP clean up like Ctrl-C.
+    """
+    target = Path(target)
+    _refuse_unsafe_target(target, force=force, marker=marker)
+    _parents_are_folders(target)
+    with _terminate_like_interrupt():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(target)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        except OSError as exc:
+            raise output_error(target, exc) from None
+        try:
+            mark = tmp / f"{TEMP_MARKER}{os.getpid()}"
+            mark.mkdir()
+            yield tmp
+            mark.rmdir()
+            if target.exists():
+                old = target.with_name(f".{target.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(target, old)
+                os.replace(tmp, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, target)
+        except OSError as exc:  # disk full, permissions changed under us: nothing half written
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise output_error(target, exc) from None
+        except BaseException:  # any other failure, Ctrl-C, SIGTERM, SIGHUP: nothing half written
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
@@ -425,7 +522,7 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 def write_scenario(scenario: Scenario, folder: str | Path, *, force: bool = False) -> Path:
     folder = Path(folder)
-    with atomic_folder(folder, force=force) as tmp:
+    with atomic_folder(folder, force=force, marker=SCENARIO_FILE) as tmp:
         (tmp / SCENARIO_FILE).write_text(
             yaml.safe_dump(scenario_metadata(scenario), sort_keys=False, allow_unicode=True,
                            width=100),
