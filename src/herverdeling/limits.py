@@ -59,17 +59,19 @@ def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB" if n >= 1000 else f"{n} bytes"
 
 
-def check_file_size(path: Path, max_bytes: int, *, setting: str) -> int:
-    """Refuse a file above `max_bytes` before reading it; returns its size."""
+def check_file_size(path: Path, max_bytes: int, *, setting: str,
+                    file: str | Path | None = None) -> int:
+    """Refuse a file above `max_bytes` before reading it; returns its size. `file`: its name in messages."""
+    file = file or path
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise ScenarioError("file not found", file=path) from None
+        raise ScenarioError("file not found", file=file) from None
     except OSError as exc:
-        raise ScenarioError(f"cannot read file: {exc.strerror or exc}", file=path) from None
+        raise ScenarioError(f"cannot read file: {exc.strerror or exc}", file=file) from None
     if size > max_bytes:
         raise ScenarioError(f"file too large: {_size(size)}, the limit is {_size(max_bytes)} "
-                            f"({setting} in models/limits/default.yaml)", file=path)
+                            f"({setting} in models/limits/default.yaml)", file=file)
     return size
 
 

@@ -41,7 +41,8 @@ def validation_message(exc: ValidationError) -> tuple[str, str]:
     """The first error of a pydantic ValidationError as (field path, message)."""
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"])
-    return loc, err["msg"]
+    msg = err["msg"].removeprefix("Value error, ")  # pydantic's wrapper of our own ValueError
+    return loc, msg
 
 
 def load_model(path: Path, model: type[M]) -> M:

@@ -284,11 +284,11 @@ def _in_register(register: Register, code: str, get: Cells, row: int) -> None:
                             field="cbs_code")
     lat, lon, box = get("lat", "float"), get("lon", "float"), register.box
     if not box.contains(lat, lon):
-        swapped = " (are lat and lon swapped?)" if box.contains(lon, lat) else ""
+        swapped = "; are lat and lon swapped?" if box.contains(lon, lat) else ""
         field = "lat" if not box.lat_min <= lat <= box.lat_max else "lon"
         raise ScenarioError(f"point lat {lat}, lon {lon} lies outside the box of register "
-                            f"{register.id} (lat {box.lat_min}-{box.lat_max}, lon "
-                            f"{box.lon_min}-{box.lon_max}){swapped}", file=MUNICIPALITIES_FILE,
+                            f"{register.id} (lat {box.lat_min} to {box.lat_max}, lon "
+                            f"{box.lon_min} to {box.lon_max}){swapped}", file=MUNICIPALITIES_FILE,
                             row=row, field=field)
 
 

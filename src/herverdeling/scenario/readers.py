@@ -104,7 +104,7 @@ def read_table(path: Path, sheet: str | None = None, *, sniff: bool = False,
     if not path.is_file():
         raise ScenarioError("file not found", file=file)
     lim = limits()
-    check_file_size(path, lim.table_max_bytes, setting="table_max_bytes")
+    check_file_size(path, lim.table_max_bytes, setting="table_max_bytes", file=file)
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise ScenarioError("the old Excel format .xls is not read: save it as .xlsx or as "
