@@ -172,6 +172,16 @@ def test_existing_folder_needs_force(tmp_path: Path):
     assert result.exit_code == 2
     assert "--force" in result.output
     assert (out / "mine.txt").exists()
+    # issue 18: --force replaces only an earlier output (its manifest.json) or an empty folder
+    result = runner.invoke(app, ["propose", "--scenario", str(scen), "--out", str(out), "--force"])
+    assert result.exit_code == 2, result.output
+    assert "no earlier output" in result.output
+    assert (out / "mine.txt").read_text() == "keep"
+    (out / "mine.txt").unlink()
+    result = runner.invoke(app, ["propose", "--scenario", str(scen), "--out", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    assert (out / "summary.md").exists()
+    (out / "mine.txt").write_text("part of the earlier output")
     result = runner.invoke(app, ["propose", "--scenario", str(scen), "--out", str(out), "--force"])
     assert result.exit_code == 0, result.output
     assert not (out / "mine.txt").exists()

@@ -15,7 +15,7 @@ from herverdeling.scenario.tables import import_verdeelbesluit, parse_mapping
 
 runner = CliRunner()
 MAP = ["cbs_code=Gemeentecode", "province=Provincie", "verdeelbesluit_regulier=Taak regulier",
-       "verdeelbesluit_amv=Taak amv"]
+       "verdeelbesluit_amv=Taak amv", "ignore=Gemeente"]
 MAP_ARGS = [arg for m in MAP for arg in ("--map", m)]
 
 

@@ -126,12 +126,13 @@ def test_bad_number_cells_name_row_and_field(tmp_path: Path, column: str, value:
     one_line_error(result, "municipalities.csv, row 3", f"field '{column}'", fragment)
 
 
-def test_thousands_separator_still_reads(tmp_path: Path, nl2025):
-    from herverdeling.scenario.io import load_scenario
-
+def test_thousands_separator_is_refused_with_a_hint(tmp_path: Path, nl2025):
+    """Issue 18: `1,250` was read as 1250; in a Dutch file it may mean 1.25. Nothing is guessed."""
     almere = nl2025.municipality("GM0034")
     folder = _scenario_with_cell(tmp_path, "population", f"{almere.population:,}")
-    assert load_scenario(folder).municipality("GM0034").population == almere.population
+    result = runner.invoke(app, ["show", "--scenario", str(folder)])
+    one_line_error(result, "municipalities.csv, row 3", "field 'population'", "thousands separator",
+                   f"write {almere.population}")
 
 
 def _nb_rows(nl2025, province_name: str = "Noord-Brabant") -> list[dict]:
@@ -141,7 +142,8 @@ def _nb_rows(nl2025, province_name: str = "Noord-Brabant") -> list[dict]:
 
 
 IMPORT_MAP = ["--map", "cbs_code=Gemeentecode", "--map", "verdeelbesluit_regulier=Taak regulier",
-              "--map", "verdeelbesluit_amv=Taak amv"]
+              "--map", "verdeelbesluit_amv=Taak amv", "--map", "province=Provincie",
+              "--map", "ignore=Gemeente"]
 
 
 def test_import_missing_sheet_lists_the_sheets(tmp_path: Path, nl2025):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -23,12 +24,38 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of [ and { outside strings; linear, no recursion (json.loads recurses)."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    depth = deepest = 0
+    for ch in brackets:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
 def parse_proposals(text: str, *, source: str = "proposals") -> ProposalSet:
     """Parse and validate JSON text; the message names the line/column or the field path."""
+    from herverdeling.limits import limits
+
     if not text.strip():
         raise ProposalInputError(f"{source}: the file is empty")
+    max_depth = limits().json_max_depth
+    if nesting_depth(text) > max_depth:
+        raise ProposalInputError(f"{source}: nested more than {max_depth} levels deep "
+                                 "(json_max_depth in models/limits/default.yaml); a proposals "
+                                 "file nests about 6")
     try:
         data = json.loads(text)
+    except RecursionError:  # defence in depth: the depth check should have stopped it
+        raise ProposalInputError(f"{source}: nested too deeply to read") from None
     except json.JSONDecodeError as exc:
         hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) - 1 else ""
         raise ProposalInputError(
@@ -55,8 +82,14 @@ def parse_proposals(text: str, *, source: str = "proposals") -> ProposalSet:
 
 def read_proposals(path: str | Path) -> ProposalSet:
     """Read a proposals file written by a solver (or edited by hand)."""
+    from herverdeling.limits import limits
+
     path = Path(path)
+    max_bytes = limits().json_max_bytes
     try:
+        if path.stat().st_size > max_bytes:
+            raise ProposalInputError(f"{path}: file too large: more than {max_bytes / 1e6:.0f} MB "
+                                     "(json_max_bytes in models/limits/default.yaml)")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ProposalInputError(f"{path}: file not found") from None

@@ -43,9 +43,11 @@ def import_table(
         typer.Option("--map", "-m", help="FIELD=COLUMN, e.g. cbs_code=Gemeentecode. Fields: "
                      "cbs_code, name, province, verdeelbesluit_regulier, verdeelbesluit_amv, "
                      "restopgave_regulier, restopgave_amv, own_plan_regulier, own_plan_amv, "
-                     "may_host. Unmapped fields use their own name if the table has it."),
+                     "may_host. Unmapped fields use their own name if the table has it; "
+                     "ignore=COLUMN skips a column (any other column is an error)."),
     ] = None,
-    sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: first).")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the only visible "
+                                              "sheet).")] = None,
     name: Annotated[str | None, typer.Option(help="Name of the new scenario.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
 ) -> None:

@@ -261,6 +261,7 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
         description="The 2025 round after the verdeelbesluiten of 20 Dec 2024, replayed as of "
                     "15 Jan 2025. Public facts where they exist; every other figure is a "
                     "labelled, seeded assumption (see assumptions).",
+        municipal_register="cbs-2024",  # codes and points are checked against CBS 2024 at load
         round=Round(
             name="2025", verdeelbesluit_date=date(2024, 12, 20),
             notification_deadline=date(2025, 6, 1), amendment_deadline=date(2025, 7, 1),

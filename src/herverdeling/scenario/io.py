@@ -8,11 +8,12 @@ into place only when complete, so a failure never leaves half a scenario.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ from herverdeling.scenario.model import (
     CBS_PATTERN,
     OFFERS_IN_RETURN,
     Assumption,
+    Extension,
     Municipality,
     Norms,
     Point,
@@ -40,6 +42,8 @@ from herverdeling.scenario.model import (
     Tasks,
     UitruilInputs,
 )
+from herverdeling.scenario.readers import Cells, Rows, TableSpec, check_columns, read_table
+from herverdeling.scenario.registers import Register, load_register
 
 SCENARIO_FILE = "scenario.yaml"
 PROVINCES_FILE = "provinces.csv"
@@ -67,136 +71,17 @@ MUNICIPALITY_REQUIRED = [
 ]
 
 
-_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")
+# Every table the tool reads, with its known columns (issue 18): any other column is an error
+# unless scenario.yaml declares it under `extensions:`. A new table (preferences.csv,
+# partners.csv) adds its entry here.
+TABLES: dict[str, TableSpec] = {
+    PROVINCES_FILE: TableSpec(PROVINCES_FILE, tuple(PROVINCE_COLUMNS), tuple(PROVINCE_REQUIRED)),
+    MUNICIPALITIES_FILE: TableSpec(MUNICIPALITIES_FILE, tuple(MUNICIPALITY_COLUMNS),
+                                   tuple(MUNICIPALITY_REQUIRED)),
+}
 
-# ---- cell parsing ------------------------------------------------------------------------------
-class _Rows:
-    """Cell access with the file, row and field named in every error."""
-
-    def __init__(self, frame: pd.DataFrame, file: str, header_row: int = 1) -> None:
-        self.frame = frame
-        self.file = file
-        self.header_row = header_row
-
-    def row_number(self, index: int) -> int:
-        return self.header_row + 1 + index
-
-    def require(self, columns: list[str]) -> None:
-        present = set(self.frame.columns)
-        for col in columns:
-            if col not in present:
-                raise ScenarioError(
-                    f"missing column '{col}' (columns found: {', '.join(map(str, self.frame.columns))})",
-                    file=self.file, row=self.header_row, field=col,
-                )
-
-    def cells(self) -> Iterator[tuple[int, _Cells]]:
-        for i, record in enumerate(self.frame.to_dict("records")):
-            if all(str(v).strip() == "" for v in record.values()):
-                continue  # an empty spreadsheet row (";;;;" below the table) is no municipality
-            row = self.row_number(i)
-            yield row, _Cells(record, self.file, row)
-
-
-class _Cells:
-    """One row's cells; `get(col, kind, default)` parses and names file, row and field on error."""
-
-    def __init__(self, record: dict[str, Any], file: str, row: int) -> None:
-        self.record, self.file, self.row = record, file, row
-
-    def __call__(self, col: str, kind: str = "str", default: Any = None) -> Any:
-        raw = self.record.get(col, "")
-        raw = "" if raw is None else str(raw).strip()
-        if raw == "":
-            if default is not None:
-                return default
-            if kind == "optional_int":
-                return None
-            raise ScenarioError("empty cell", file=self.file, row=self.row, field=col)
-        return _parse(raw, kind, self.file, self.row, col)
-
-
-def _parse(raw: str, kind: str, file: str, row: int, col: str) -> Any:
-    if kind == "str":
-        return raw
-    if kind in {"places", "optional_int", "int"}:
-        # "1,250" is a thousands separator; "12,5" is a Dutch decimal comma, never 125.
-        text = raw.replace(",", "") if _THOUSANDS.fullmatch(raw) else raw
-        try:
-            value = float(text)
-        except ValueError:
-            hint = " (a decimal comma: places are whole numbers)" if "," in raw else ""
-            raise ScenarioError(f"expected a whole number, got {raw!r}{hint}", file=file, row=row,
-                                field=col) from None
-        if not math.isfinite(value):
-            raise ScenarioError(f"expected a whole number, got {raw!r}", file=file, row=row,
-                                field=col)
-        if value != int(value):
-            hint = (" (write whole numbers without a thousands separator)"
-                    if re.fullmatch(r"\d{1,3}(\.\d{3})+", raw) else "")
-            raise ScenarioError(f"places must be whole numbers, got {raw}{hint}", file=file, row=row,
-                                field=col)
-        if value < 0:
-            raise ScenarioError(f"must be >= 0, got {raw}", file=file, row=row, field=col)
-        return int(text) if re.fullmatch(r"[+-]?\d+", text) else int(value)
-    if kind == "float":
-        try:
-            value = float(raw)
-        except ValueError:
-            hint = " (use a decimal point, not a comma)" if re.fullmatch(r"-?\d+,\d+", raw) else ""
-            raise ScenarioError(f"expected a number, got {raw!r}{hint}", file=file, row=row,
-                                field=col) from None
-        if not math.isfinite(value):
-            raise ScenarioError(f"expected a number, got {raw!r}", file=file, row=row, field=col)
-        return value
-    if kind == "bool":
-        low = raw.lower()
-        if low in {"true", "1", "yes", "ja", "waar"}:
-            return True
-        if low in {"false", "0", "no", "nee", "onwaar"}:
-            return False
-        raise ScenarioError(f"expected true or false, got {raw!r}", file=file, row=row, field=col)
-    raise AssertionError(kind)
-
-
-def read_table(path: Path, sheet: str | None = None, *, sniff: bool = False) -> pd.DataFrame:
-    """CSV or Excel as text cells; any read failure becomes a ScenarioError naming the file."""
-    if not path.is_file():
-        raise ScenarioError("file not found", file=path)
-    try:
-        if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
-            with pd.ExcelFile(path) as book:
-                if sheet is not None and sheet not in book.sheet_names:
-                    raise ScenarioError(f"no sheet named {sheet!r} (sheets: "
-                                        f"{', '.join(map(str, book.sheet_names))})", file=path)
-                frame = pd.read_excel(book, sheet_name=sheet or 0, dtype=str)
-            frame = frame.fillna("")
-        else:
-            # Dutch Excel exports often use ';': imported tables are sniffed, our own are ','.
-            frame = _read_csv(path, sniff)
-    except ScenarioError:
-        raise
-    except UnicodeDecodeError:
-        raise ScenarioError("cannot read file: not UTF-8 text; save it as 'CSV UTF-8'",
-                            file=path) from None
-    except Exception as exc:  # pandas raises many kinds; all mean 'unreadable'
-        raise ScenarioError(f"cannot read file: {exc}", file=path) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
-def _read_csv(path: Path, sniff: bool) -> pd.DataFrame:
-    """Our own files are UTF-8 with ','; an imported table may be Excel's Windows-1252 with ';'."""
-    # Blank lines are kept (as empty rows, skipped later) so that row numbers in messages stay
-    # the line numbers a spreadsheet or editor shows.
-    options: dict[str, Any] = {"dtype": str, "keep_default_na": False, "engine": "python",
-                               "sep": None if sniff else ",", "skip_blank_lines": False}
-    try:
-        return pd.read_csv(path, encoding="utf-8-sig", **options).fillna("")
-    except UnicodeDecodeError:
-        if not sniff:
-            raise
-        return pd.read_csv(path, encoding="cp1252", **options).fillna("")
+# Kept for modules that imported the old private names.
+_Rows, _Cells = Rows, Cells
 
 
 # ---- loading -----------------------------------------------------------------------------------
@@ -227,9 +112,51 @@ def load_scenario(name_or_path: str | Path = "nl-2025") -> Scenario:
     meta = read_yaml(meta_path)
     if not isinstance(meta, dict):
         raise ScenarioError("expected a mapping at the top level", file=meta_path)
-    provinces = _read_provinces(folder / PROVINCES_FILE)
-    municipalities = _read_municipalities(folder / MUNICIPALITIES_FILE)
+    extensions = _extensions(meta, meta_path)
+    register = _register(meta, meta_path)
+    columns = {e.file: e.columns for e in extensions}
+    provinces = _read_provinces(folder / PROVINCES_FILE, columns.get(PROVINCES_FILE, ()))
+    municipalities = _read_municipalities(folder / MUNICIPALITIES_FILE,
+                                          columns.get(MUNICIPALITIES_FILE, ()), register)
     return assemble(meta, provinces, municipalities, meta_path=meta_path)
+
+
+def _extensions(meta: Mapping[str, Any], meta_path: Path | str) -> tuple[Extension, ...]:
+    """`extensions: {municipalities.csv: [notes]}`: columns a table may carry beyond the known ones."""
+    raw = meta.get("extensions") or {}
+    if not isinstance(raw, dict):
+        raise ScenarioError("expected a mapping of table file to a list of column names, e.g. "
+                            "{municipalities.csv: [notes]}", file=meta_path, field="extensions")
+    out = []
+    for file, columns in raw.items():
+        where = f"extensions.{file}"
+        if file not in TABLES:
+            raise ScenarioError(f"unknown table {file!r} (tables: {', '.join(TABLES)})",
+                                file=meta_path, field=where)
+        if not isinstance(columns, list) or not all(isinstance(c, str) and c for c in columns):
+            raise ScenarioError("expected a list of column names", file=meta_path, field=where)
+        known = [c for c in columns if c in TABLES[file].known]
+        if known:
+            raise ScenarioError(f"'{known[0]}' is a known column of {file}, not an extension",
+                                file=meta_path, field=where)
+        try:
+            out.append(Extension(file=file, columns=tuple(columns)))
+        except ValidationError as exc:
+            raise ScenarioError(validation_message(exc)[1], file=meta_path, field=where) from None
+    return tuple(out)
+
+
+def _register(meta: Mapping[str, Any], meta_path: Path | str) -> Register | None:
+    name = meta.get("register")
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise ScenarioError("expected the id of a register, e.g. cbs-2024", file=meta_path,
+                            field="register")
+    try:
+        return load_register(name)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.reason, file=meta_path, field="register") from None
 
 
 def assemble(
@@ -258,29 +185,41 @@ def assemble(
         except ValidationError as exc:
             loc, msg = validation_message(exc)
             raise ScenarioError(msg, file=meta_path, field=f"assumptions[{i}].{loc}") from None
-    unknown = set(meta) - {"name", "title", "description", "round", "norms", "options",
-                           "assumptions"}
+    unknown = set(meta) - {"name", "title", "description", "register", "extensions", "round",
+                           "norms", "options", "assumptions"}
     if unknown:
         raise ScenarioError(f"unknown key(s) {', '.join(sorted(unknown))}", file=meta_path,
                             field=sorted(unknown)[0])
     if not meta.get("name"):
         raise ScenarioError("missing scenario name", file=meta_path, field="name")
-    scenario = Scenario(
-        name=str(meta["name"]),
-        title=str(meta.get("title") or ""),
-        description=str(meta.get("description") or ""),
-        assumptions=tuple(assumptions),
-        provinces=tuple(provinces),
-        municipalities=tuple(municipalities),
-        **parts,
-    )
+    for key in ("name", "title", "description"):
+        if not isinstance(meta.get(key) or "", str):
+            raise ScenarioError(f"expected text, got {type(meta[key]).__name__}", file=meta_path,
+                                field=key)
+    register = _register(meta, meta_path)
+    try:
+        scenario = Scenario(
+            name=str(meta["name"]),
+            title=str(meta.get("title") or ""),
+            description=str(meta.get("description") or ""),
+            municipal_register=register.id if register else None,
+            extensions=_extensions(meta, meta_path),
+            assumptions=tuple(assumptions),
+            provinces=tuple(provinces),
+            municipalities=tuple(municipalities),
+            **parts,
+        )
+    except ValidationError as exc:
+        loc, msg = validation_message(exc)
+        raise ScenarioError(msg, file=meta_path, field=loc or None) from None
     scenario.check_consistency()
     return scenario
 
 
-def _read_provinces(path: Path) -> list[Province]:
-    rows = _Rows(read_table(path), PROVINCES_FILE)
-    rows.require(PROVINCE_REQUIRED)
+def _read_provinces(path: Path, extensions: tuple[str, ...] = ()) -> list[Province]:
+    frame = read_table(path, file=PROVINCES_FILE)
+    check_columns(frame.columns, TABLES[PROVINCES_FILE], extensions=extensions)
+    rows = Rows(frame, PROVINCES_FILE)
     out = []
     for row, get in rows.cells():
         code = get("code")
@@ -300,16 +239,20 @@ def _read_provinces(path: Path) -> list[Province]:
     return out
 
 
-def _read_municipalities(path: Path) -> list[Municipality]:
-    rows = _Rows(read_table(path), MUNICIPALITIES_FILE)
-    rows.require(MUNICIPALITY_REQUIRED)
+def _read_municipalities(path: Path, extensions: tuple[str, ...] = (),
+                         register: Register | None = None) -> list[Municipality]:
+    frame = read_table(path, file=MUNICIPALITIES_FILE)
+    check_columns(frame.columns, TABLES[MUNICIPALITIES_FILE], extensions=extensions)
+    rows = Rows(frame, MUNICIPALITIES_FILE)
     out = []
-    pattern = re.compile(CBS_PATTERN)
+    pattern = re.compile(CBS_PATTERN, re.ASCII)
     for row, get in rows.cells():
         code = get("cbs_code")
         if not pattern.match(code):
             raise ScenarioError(f"unknown CBS code {code!r}: expected GM followed by four digits",
                                 file=MUNICIPALITIES_FILE, row=row, field="cbs_code")
+        if register is not None:
+            _in_register(register, code, get, row)
         tasks = {
             f: Tasks(regulier=get(f"{f}_regulier", "places", 0), amv=get(f"{f}_amv", "places", 0))
             for f in TASK_FIELDS if f != "verdeelbesluit"
@@ -333,7 +276,23 @@ def _read_municipalities(path: Path) -> list[Municipality]:
     return out
 
 
-def _uitruil_inputs(get: _Cells) -> UitruilInputs:
+def _in_register(register: Register, code: str, get: Cells, row: int) -> None:
+    """A declared register: the code exists in it and the point lies in its box."""
+    if code not in register.codes:
+        raise ScenarioError(f"unknown CBS code {code!r}: not a municipality in register "
+                            f"{register.id} ({register.title})", file=MUNICIPALITIES_FILE, row=row,
+                            field="cbs_code")
+    lat, lon, box = get("lat", "float"), get("lon", "float"), register.box
+    if not box.contains(lat, lon):
+        swapped = "; are lat and lon swapped?" if box.contains(lon, lat) else ""
+        field = "lat" if not box.lat_min <= lat <= box.lat_max else "lon"
+        raise ScenarioError(f"point lat {lat}, lon {lon} lies outside the box of register "
+                            f"{register.id} (lat {box.lat_min} to {box.lat_max}, lon "
+                            f"{box.lon_min} to {box.lon_max}){swapped}", file=MUNICIPALITIES_FILE,
+                            row=row, field=field)
+
+
+def _uitruil_inputs(get: Cells) -> UitruilInputs:
     """The optional uitruil columns of one row; absent or empty cells mean zero / "none"."""
     in_return = get("offers_in_return", "str", "none").lower()
     if in_return not in OFFERS_IN_RETURN:
@@ -353,10 +312,16 @@ def _uitruil_inputs(get: _Cells) -> UitruilInputs:
 
 # ---- writing -----------------------------------------------------------------------------------
 def scenario_metadata(scenario: Scenario) -> dict[str, Any]:
+    declared: dict[str, Any] = {}
+    if scenario.municipal_register:
+        declared["register"] = scenario.municipal_register
+    if scenario.extensions:
+        declared["extensions"] = {e.file: list(e.columns) for e in scenario.extensions}
     return {
         "name": scenario.name,
         "title": scenario.title,
         "description": scenario.description,
+        **declared,
         "round": scenario.round.model_dump(mode="python"),
         "norms": scenario.norms.model_dump(mode="python"),
         "options": scenario.options.model_dump(mode="python"),
@@ -410,36 +375,131 @@ def _parents_are_folders(path: Path) -> None:
             return
 
 
-@contextmanager
-def atomic_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary sibling folder; move it onto `target` only if the block succeeds."""
-    target = Path(target)
-    if target.exists() and not target.is_dir():
+# Inside every temporary output folder while it is written: an empty folder named with the pid
+# of the writer (a folder, so that a writer listing the files it wrote does not list it).
+TEMP_MARKER = ".herverdeling-partial-"
+
+
+def _refuse_unsafe_target(target: Path, *, force: bool, marker: str) -> None:
+    """Before any work: never replace the current folder, a parent of it, or unrelated files."""
+    resolved = target.resolve()
+    here = Path.cwd().resolve()
+    if resolved == here or resolved in here.parents:
+        raise OutputError(f"{target}: is the current folder or a parent of it; give a new folder "
+                          "for the output (e.g. --out out)")
+    if not target.exists():
+        return
+    if not target.is_dir():
         raise OutputError(f"{target}: is a file, not a folder; give a folder path")
-    if target.exists() and not force:
+    if not force:
         raise OutputExistsError(f"{target} exists; use --force to replace it")
-    _parents_are_folders(target)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        empty = not any(target.iterdir())
     except OSError as exc:
         raise output_error(target, exc) from None
+    if not empty and not (target / marker).is_file():
+        raise OutputExistsError(f"{target} holds files but no earlier output ({marker}): --force "
+                                "only replaces an earlier output or an empty folder; give another "
+                                "folder")
+
+
+def _pid_alive(pid: int) -> bool:
     try:
-        yield tmp
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except OSError as exc:  # disk full, permissions changed under us: nothing half written
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise output_error(target, exc) from None
-    except BaseException:  # any other failure or Ctrl-C: nothing half written
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    except OSError:
+        return False
+    return True
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove `.NAME.XXXX` folders a killed run left beside `target`: only ours, only if dead.
+
+    Ours means: it holds a TEMP_MARKER folder, which names the process that wrote it; a folder
+    whose process still runs (a parallel run) or that has no marker is left alone.
+    """
+    removed: list[Path] = []
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        candidates = [p for p in parent.glob(f".{target.name}.*") if p.is_dir()]
+    except OSError:
+        return removed
+    for folder in candidates:
+        try:
+            marks = [p.name for p in folder.iterdir() if p.name.startswith(TEMP_MARKER)]
+            pid = int(marks[0][len(TEMP_MARKER):])
+        except (OSError, ValueError, IndexError):
+            continue
+        if pid != os.getpid() and not _pid_alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled like Ctrl-C, so the temporary output is removed."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(f"stopped by {signal.Signals(signum).name}")
+
+
+@contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise like SIGINT while the block runs (main thread only)."""
+    wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, _raise_terminated) for s in wanted}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+@contextmanager
+def atomic_folder(target: Path, *, force: bool = False,
+                  marker: str = "manifest.json") -> Iterator[Path]:
+    """Yield a temporary sibling folder; move it onto `target` only if the block succeeds.
+
+    Refused before the block runs: the current folder or a parent of it, and (with `force`) a
+    folder that is neither empty nor an earlier output (it holds `marker`). Temporaries left by a
+    killed run are removed first; SIGTERM and SIGHUP clean up like Ctrl-C.
+    """
+    target = Path(target)
+    _refuse_unsafe_target(target, force=force, marker=marker)
+    _parents_are_folders(target)
+    with _terminate_like_interrupt():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(target)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        except OSError as exc:
+            raise output_error(target, exc) from None
+        try:
+            mark = tmp / f"{TEMP_MARKER}{os.getpid()}"
+            mark.mkdir()
+            yield tmp
+            mark.rmdir()
+            if target.exists():
+                old = target.with_name(f".{target.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(target, old)
+                os.replace(tmp, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, target)
+        except OSError as exc:  # disk full, permissions changed under us: nothing half written
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise output_error(target, exc) from None
+        except BaseException:  # any other failure, Ctrl-C, SIGTERM, SIGHUP: nothing half written
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
@@ -462,7 +522,7 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 def write_scenario(scenario: Scenario, folder: str | Path, *, force: bool = False) -> Path:
     folder = Path(folder)
-    with atomic_folder(folder, force=force) as tmp:
+    with atomic_folder(folder, force=force, marker=SCENARIO_FILE) as tmp:
         (tmp / SCENARIO_FILE).write_text(
             yaml.safe_dump(scenario_metadata(scenario), sort_keys=False, allow_unicode=True,
                            width=100),

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from herverdeling.errors import ScenarioError
+from herverdeling.scenario.text import LongText, Name
 
 Category = Literal["regulier", "amv"]
 CATEGORIES: tuple[Category, ...] = ("regulier", "amv")
@@ -68,11 +69,11 @@ def great_circle_km(a: Point, b: Point) -> float:
 
 class Province(Frozen):
     code: str = Field(pattern=r"^[A-Z]{2}$")
-    name: str = Field(min_length=1)
+    name: Name = Field(min_length=1)
     opgave: Tasks
     amv_is_estimate: bool = False
     plan_reported: int | None = Field(default=None, ge=0)
-    source: str = ""
+    source: LongText = ""
 
 
 CounterKind = Literal["statushouders", "oekrainers"]
@@ -109,7 +110,7 @@ class Municipality(Frozen):
     """
 
     cbs_code: str = Field(pattern=CBS_PATTERN)
-    name: str = Field(min_length=1)
+    name: Name = Field(min_length=1)
     province: str = Field(pattern=r"^[A-Z]{2}$")
     population: int = Field(ge=0)
     point: Point
@@ -127,7 +128,7 @@ class CategoryNorm(Frozen):
 
     min_size: int = Field(ge=1)
     max_size: int = Field(ge=1)
-    max_distance_km: float = Field(gt=0)
+    max_distance_km: float = Field(gt=0, allow_inf_nan=False)  # an infinite distance is no norm
     sources: dict[str, str]
 
     @model_validator(mode="after")
@@ -153,7 +154,7 @@ class Norms(Frozen):
 class Round(Frozen):
     """One round of amendments; deadlines are data, judged against `as_of` (U4)."""
 
-    name: str
+    name: Name
     verdeelbesluit_date: date
     notification_deadline: date
     amendment_deadline: date
@@ -167,16 +168,21 @@ class Round(Frozen):
                 f"amendment_deadline, got {self.verdeelbesluit_date}, "
                 f"{self.notification_deadline}, {self.amendment_deadline}"
             )
+        if self.as_of < self.verdeelbesluit_date:
+            raise ValueError(
+                f"as_of {self.as_of} is before the verdeelbesluit date {self.verdeelbesluit_date}: "
+                "proposals amend the verdeelbesluiten, so they are judged on or after that date"
+            )
         return self
 
 
 class Assumption(Frozen):
     """A labelled input: a public fact or a modelling assumption, always with its source."""
 
-    id: str
+    id: Name
     kind: Literal["fact", "assumption"]
-    statement: str
-    source: str = Field(min_length=1)
+    statement: LongText
+    source: LongText = Field(min_length=1)
     seed: int | None = None
 
 
@@ -185,10 +191,22 @@ class ScenarioOptions(Frozen):
     relief_cap: Literal["restopgave", "task"] = "restopgave"
 
 
+class Extension(Frozen):
+    """Columns a scenario declares in one of its tables beyond the known ones (read, then ignored)."""
+
+    file: str
+    columns: tuple[Name, ...]
+
+
 class Scenario(Frozen):
-    name: str
-    title: str = ""
-    description: str = ""
+    name: Name
+    title: Name = ""
+    description: LongText = ""
+    # `register:` in scenario.yaml: a municipal register (models/registers/<id>.yaml) whose codes
+    # the municipalities must have and whose box their points must lie in. (Not named `register`:
+    # that is a method of every pydantic model's metaclass.)
+    municipal_register: str | None = None
+    extensions: tuple[Extension, ...] = ()
     round: Round
     norms: Norms
     options: ScenarioOptions = ScenarioOptions()
@@ -304,7 +322,10 @@ class Scenario(Frozen):
 
     def content_hash(self) -> str:
         """sha256 of the canonical JSON: a run's manifest names exactly the data it used."""
-        payload = self.model_dump_json(exclude_none=False).encode()
+        # the register and the extensions say how the tables were checked, not what they hold:
+        # left out, so declaring them does not change the hash of the same data
+        payload = self.model_dump_json(exclude_none=False,
+                                       exclude={"municipal_register", "extensions"}).encode()
         return hashlib.sha256(payload).hexdigest()
 
     # ---- consistency ---------------------------------------------------------------------

@@ -7,8 +7,15 @@ from pathlib import Path
 
 from herverdeling.apportion import largest_remainder
 from herverdeling.errors import ScenarioError
-from herverdeling.scenario.io import _Rows, read_table
 from herverdeling.scenario.model import CATEGORIES, Municipality, Scenario, Tasks
+from herverdeling.scenario.readers import (
+    EXCEL_SUFFIXES,
+    Rows,
+    TableSpec,
+    check_columns,
+    closest,
+    read_table,
+)
 
 IMPORT_FIELDS = {
     "cbs_code": "str", "name": "str", "province": "str", "may_host": "bool",
@@ -16,21 +23,37 @@ IMPORT_FIELDS = {
        for c in CATEGORIES},
 }
 REQUIRED = ("verdeelbesluit_regulier", "verdeelbesluit_amv")
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # what read_table opens as a workbook; anything else is CSV
+IGNORE = "ignore"  # `--map ignore=COLUMN`: a column of the table that is deliberately not read
 
 
 def parse_mapping(items: list[str]) -> dict[str, str]:
+    """`FIELD=COLUMN` items as {field: column}; the `ignore=COLUMN` ones joined under "ignore"."""
     out: dict[str, str] = {}
+    ignored: list[str] = []
     for item in items:
         field, sep, column = item.partition("=")
         field, column = field.strip(), column.strip()
         if not sep or not field or not column:
             raise ScenarioError(f"--map expects FIELD=COLUMN, got {item!r}")
+        if field == IGNORE:
+            ignored.append(column)
+            continue
         if field not in IMPORT_FIELDS:
-            raise ScenarioError(f"--map: unknown field {field!r} (known: "
-                                f"{', '.join(IMPORT_FIELDS)})")
+            guess = closest(field, IMPORT_FIELDS)
+            raise ScenarioError(f"--map: unknown field {field!r}"
+                                f"{f' (did you mean {guess!r}?)' if guess else ''} (known: "
+                                f"{', '.join(IMPORT_FIELDS)}, or ignore=COLUMN)")
+        if field in out:
+            raise ScenarioError(f"--map: field {field!r} is mapped twice")
         out[field] = column
+    if ignored:
+        out[IGNORE] = "\x00".join(ignored)
     return out
+
+
+def ignored_columns(mapping: Mapping[str, str]) -> tuple[str, ...]:
+    """The columns `--map ignore=COLUMN` named."""
+    return tuple(c for c in mapping.get(IGNORE, "").split("\x00") if c)
 
 
 def import_verdeelbesluit(
@@ -52,10 +75,15 @@ def import_verdeelbesluit(
         # a CSV has no sheets: ignoring --sheet would import a table the user did not point at
         raise ScenarioError(f"--sheet only applies to Excel files ({', '.join(EXCEL_SUFFIXES)}); "
                             f"this is read as CSV, so leave out --sheet {sheet!r}", file=file)
-    frame = read_table(Path(table), sheet, sniff=True)
+    frame = read_table(Path(table), sheet, sniff=True, file=file)
     columns = {f: mapping.get(f, f) for f in IMPORT_FIELDS}
     present = {f: col for f, col in columns.items() if col in frame.columns}
-    rows = _Rows(frame.rename(columns={v: k for k, v in present.items()}), file)
+    # Every column is read or deliberately ignored: a misspelt 'restopgave_reguleir' would
+    # otherwise keep the base scenario's figures without a word.
+    check_columns(frame.columns, TableSpec(file, tuple(present.values())), file=file,
+                  extensions=ignored_columns(mapping), suggest=[*IMPORT_FIELDS, *mapping.values()],
+                  hint="map it with --map FIELD=COLUMN, or skip it with --map ignore=COLUMN")
+    rows = Rows(frame.rename(columns={v: k for k, v in present.items()}), file)
     key_field = "cbs_code" if "cbs_code" in present or "name" not in present else "name"
     for f in (key_field, *REQUIRED):
         if f not in present:
@@ -90,7 +118,7 @@ def import_verdeelbesluit(
     return new
 
 
-def _read_updates(base: Scenario, rows: _Rows, present: dict[str, str], columns: dict[str, str],
+def _read_updates(base: Scenario, rows: Rows, present: dict[str, str], columns: dict[str, str],
                   key_field: str, by_name: dict[str, Municipality]) -> dict[str, dict]:
     """Per CBS code, the fields the table changes; errors name our field (mapped back later)."""
     file = rows.file

@@ -20,6 +20,8 @@ What each rule can check on the typed proposal (choices made where the note leav
   signed); a counter-performance names only parties.
 - U6/S3 (model choice) the realiser or host must be allowed to host (`may_host`), since IBT will
   hold it alone. U7/S3 only the realiser/host may pass SPUK on; P9 a relieved municipality cannot.
+- U8 also: across all uitruil, a municipality that recorded a request hands over no more of a
+  category than it asked (the counter-performance was agreed against the request).
 - U5 the amendment leaves the province's total per category unchanged. The addendum's reason is
   written by the documents stage; the proposal carries no field for it.
 - S4 host_own_places equals the host's own places in the ledger (verdeelbesluit task minus all it

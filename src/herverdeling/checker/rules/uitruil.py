@@ -171,6 +171,12 @@ def u7_spuk(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
                 "over, and from whom (now: {by} -> {to})."),
         "amount": ("Tegenprestatie {kind} door {by}: het aantal ontbreekt.",
                    "Counter-performance {kind} by {by}: the amount is missing."),
+        "above_request": ("{code} draagt in uitruil {places} plaatsen {category} over ({proposals}), "
+                          "meer dan de {request} waarom het verzocht: de tegenprestatie is "
+                          "afgesproken tegen het verzoek.",
+                          "{code} hands over {places} {category} places in uitruil ({proposals}), "
+                          "more than the {request} it asked to hand over: the counter-performance "
+                          "was agreed against the request."),
     },
 )
 def u8_counter_performance(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
@@ -188,3 +194,27 @@ def u8_counter_performance(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
             yield Hit("who", {"kind": cp.kind, "by": cp.by_code or "-", "to": cp.to_code or "-"})
         elif cp.amount is None:
             yield Hit("amount", {"kind": cp.kind, "by": Muni(cp.by_code)}, (cp.by_code,))
+    yield from above_request(ctx, p)
+
+
+def above_request(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
+    """U8 (consistency): across all uitruil, a requester hands over at most what it asked.
+
+    The counter-performance is agreed against the request (scenario input `request_*`), so a
+    transfer raised by hand above it (26 -> 27 places while the counter-performance says 26)
+    is an error. A municipality with no request recorded (all zero) is not judged here: the
+    scenario then simply has no uitruil inputs.
+    """
+    for code, category in dict.fromkeys((t.from_code, t.category) for t in p.transfers):
+        m = ctx.muni(code)
+        if m is None or m.uitruil.request.total == 0:
+            continue
+        given = [(q.id, t.places) for q in ctx.proposals.of_kind("uitruil") for t in q.transfers
+                 if t.from_code == code and t.category == category]
+        places = sum(n for _, n in given)
+        request = m.uitruil.request.get(category)
+        if places > request:
+            yield Hit("above_request", {"code": Muni(code), "places": places, "category": category,
+                                        "request": request,
+                                        "proposals": list(dict.fromkeys(i for i, _ in given))},
+                      (code,))
