@@ -372,6 +372,44 @@ class DealModel:
                         if supply[k][1] == 0:
                             k += 1
 
+    def set_hint(self, reliefs: dict[tuple[int, str], int], flows: dict[tuple[str, str], int]) -> None:
+        """A complete hint from reliefs (candidate, plusprovincie) -> places and the backing flows
+        (source, sink) -> places, e.g. from CountModel.disaggregate."""
+        inst = self.inst
+        v: dict[str, int] = {}
+        for (i, p), r in reliefs.items():
+            c = inst.candidates[i]
+            if c.whole and r == c.task:
+                v[f"w_{c.code}_{p}"] = 1
+            else:
+                v[f"g_{c.code}_{p}"], v[f"a_{c.code}_{p}"] = 1, r
+            v[f"y_{p}_{c.province}"] = 1
+        for (s, q), f in flows.items():
+            if f > 0:
+                v[f"f_{s}_{q}"], v[f"b_{s}_{q}"] = f, 1
+        self.values = v
+        if self.f2:  # the place-km layer exists: fill it as it would be built
+            for p, q in inst.pairs:
+                supply = [[s.code, self.val(f"f_{s.code}_{q}")] for s in self.src_in[p]]
+                k = 0
+                for i in self.by_q[q]:
+                    need = self.relief_value(i, p)
+                    while need > 0 and k < len(supply):
+                        take = min(need, supply[k][1])
+                        name = f"f2_{supply[k][0]}_{inst.candidates[i].code}"
+                        self.values[name] = self.values.get(name, 0) + take
+                        need -= take
+                        supply[k][1] -= take
+                        if supply[k][1] == 0:
+                            k += 1
+        if hasattr(self, "_dev"):
+            total_w = self._fair_scale
+            whole = sum(self.relief_value(i, p) for i, p in self.keys())
+            for q in inst.weights:
+                if inst.weights[q] > 0:
+                    got = sum(self.relief_value(i, p) for p, qq in inst.pairs if qq == q for i in self.by_q[q])
+                    self.values[f"dev_{q}"] = abs(total_w * got - inst.weights[q] * whole)
+
     def val(self, name: str) -> int:
         return self.values.get(name, 0)
 
@@ -562,7 +600,8 @@ class CountModel:
         for s in inst.sources:
             src_in[s.province].append(s)
         kmax = inst.max_parties - 2
-        self.y, self.n, self.t, self.b = {}, {}, {}, {}
+        self.y, self.n, self.t, self.b, self.f = {}, {}, {}, {}, {}
+        self.solution: dict[str, dict[Any, int]] = {}
         self.vars: list[tuple[str, Any]] = []
         fs: dict[str, list[Any]] = defaultdict(list)
         for p, q in inst.pairs:
@@ -580,7 +619,7 @@ class CountModel:
             flows = []
             for s in src_in[p]:
                 b = self.b[(s.code, q)] = m.new_bool_var(f"b_{s.code}_{q}")
-                f = m.new_int_var(0, min(s.extra, cap), f"f_{s.code}_{q}")
+                f = self.f[(s.code, q)] = m.new_int_var(0, min(s.extra, cap), f"f_{s.code}_{q}")
                 m.add(b <= y)
                 m.add(f >= b)
                 m.add(f <= min(s.extra, cap) * b)
@@ -652,7 +691,53 @@ class CountModel:
         status = status_of(solver.solve(self.model))
         if status != "OPTIMAL":
             return status, None
+        self.solution = {
+            "y": {k: int(solver.value(v)) for k, v in self.y.items()},
+            "n": {k: int(solver.value(v)) for k, v in self.n.items()},
+            "t": {k: int(solver.value(v)) for k, v in self.t.items()},
+            "f": {k: int(solver.value(v)) for k, v in self.f.items()},
+        }
         return status, round(solver.objective_value)
+
+    def disaggregate(self) -> dict[tuple[int, str], int] | None:
+        """Relieved municipalities and amounts that realise the last solution's counts and totals
+        per agreement (one tiny CP-SAT per sink); None if the counts cannot be realised."""
+        inst, sol = self.inst, self.solution
+        index = {c.code: i for i, c in enumerate(inst.candidates)}
+        out: dict[tuple[int, str], int] = {}
+        for q in inst.sinks:
+            ps = [p for p in inst.plus if sol["n"].get((p, q), 0) > 0]
+            if not ps:
+                if any(c.wanted for c in self.by_q[q]):
+                    return None
+                continue
+            m = cp_model.CpModel()
+            r: dict[tuple[str, str], Any] = {}
+            z: dict[tuple[str, str], Any] = {}
+            for c in self.by_q[q]:
+                zs = []
+                for p in ps:
+                    z[(c.code, p)] = zz = m.new_bool_var("")
+                    dom = ([c.task] if c.whole else []) + ([[c.lo, c.hi]] if c.has_range else [])
+                    iv = [[v, v] for v in dom if isinstance(v, int)] + [v for v in dom if isinstance(v, list)]
+                    r[(c.code, p)] = rr = m.new_int_var_from_domain(
+                        cp_model.Domain.from_intervals([[0, 0], *iv]), "")
+                    m.add(rr >= 1).only_enforce_if(zz)
+                    m.add(rr == 0).only_enforce_if(~zz)
+                    zs.append(zz)
+                m.add(sum(zs) == 1) if c.wanted else m.add(sum(zs) <= 1)
+            for p in ps:
+                m.add(sum(z[(c.code, p)] for c in self.by_q[q]) == sol["n"][(p, q)])
+                m.add(sum(r[(c.code, p)] for c in self.by_q[q]) == sol["t"][(p, q)])
+            solver = cp_model.CpSolver()
+            configure(solver, num_workers=1, random_seed=self.settings.solver.random_seed,
+                      max_deterministic_time=5.0, max_time_in_seconds=10.0)
+            if status_of(solver.solve(m)) not in ("OPTIMAL", "FEASIBLE"):
+                return None
+            for (code, p), v in r.items():
+                if solver.value(v) > 0:
+                    out[(index[code], p)] = int(solver.value(v))
+        return out
 
     def fix(self, level: Level, value: int, floor: int | None = None) -> None:
         """Hold the full model's result of a level, as DealModel does."""

@@ -55,9 +55,13 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
         if count is not None and level in AGGREGATE_LEVELS:
             start = time.perf_counter()
             status, proven = count.bound(level)
-            t = time.perf_counter() - start
             if status == "INFEASIBLE":
                 _wanted_fails(inst)
+            if proven is not None:  # realise the relaxation's optimum: a hint that meets the bound
+                reliefs = count.disaggregate()
+                if reliefs is not None:
+                    model.set_hint(reliefs, count.solution["f"])
+            t = time.perf_counter() - start
         out = model.solve_level(level, proven, t)
         if out.status == "INFEASIBLE":
             _wanted_fails(inst)
