@@ -29,8 +29,9 @@ LEVELS = ("relief", "agreements", "parties", "fairness", "place_km")
 
 
 def tiny_settings(**kw: object) -> DealSettings:
-    base = dict(min_relief=MinRelief(regulier=3, amv=3), max_parties=5, max_partners=1, relief_share=0.8,
-                objectives=tuple(Objective(level=lv, reason="test") for lv in LEVELS))
+    base = {"min_relief": MinRelief(regulier=3, amv=3), "max_parties": 5, "max_partners": 1,
+            "relief_share": 0.8,
+                "objectives": tuple(Objective(level=lv, reason="test") for lv in LEVELS)}
     return DealSettings(**(base | kw))
 
 
@@ -129,7 +130,7 @@ def _best_backing(p, rs, sources, cands, inst) -> tuple[int, int] | None:
     """Lexicographically fewest (province + relieved + backer) parties, then least km units, over
     every integer backing of province p's reliefs; None if no backing keeps P2 and max_parties."""
     per_relief = []
-    for i, r in rs:
+    for _i, r in rs:
         splits = [sp for sp in itertools.product(range(r + 1), repeat=len(sources)) if sum(sp) == r]
         per_relief.append(splits)
     best = None
@@ -172,7 +173,8 @@ def check_rules(s: Scenario, st: DealSettings, result: DealResult, pins: DealPin
         min_size = s.norms.get(c).min_size
         for a in result.category(c).agreements:
             assert a.category == c
-            assert a.source_province in plus and a.sink_province in sinks  # P1, P3
+            assert a.source_province in plus
+            assert a.sink_province in sinks
             assert pins.partner(a.sink_province, a.source_province) != "refused"
             partners[a.sink_province].add(a.source_province)
             relieved = [r.code for r in a.reliefs]
@@ -182,7 +184,8 @@ def check_rules(s: Scenario, st: DealSettings, result: DealResult, pins: DealPin
             assert len(a.parties) <= st.max_parties
             for r in a.reliefs:
                 m = s.municipality(r.code)
-                assert m.province == a.sink_province and r.source_province == a.source_province
+                assert m.province == a.sink_province
+                assert r.source_province == a.source_province
                 assert (r.code, c) not in seen  # D1: one plusprovincie, one relief
                 seen.add((r.code, c))
                 task = m.verdeelbesluit.get(c)
@@ -192,7 +195,8 @@ def check_rules(s: Scenario, st: DealSettings, result: DealResult, pins: DealPin
                 assert sum(v for _, v in r.backing) == r.places
                 assert pins.relief(r.code) != "refused"
                 for b, v in r.backing:
-                    assert s.municipality(b).province == a.source_province and v > 0
+                    assert s.municipality(b).province == a.source_province
+                    assert v > 0
                     assert pins.may_back(b)
                     used_src[b] += v
         for b, v in used_src.items():
@@ -212,7 +216,8 @@ def test_relief_options_are_d2():
     assert relief_options(8, 8, 3, 5) == (True, 3, 3)  # whole, or exactly 3 (leaves 5)
     assert relief_options(20, 6, 3, 5) == (False, 3, 6)
     whole, lo, hi = relief_options(200, 5, 10, 50)
-    assert not whole and lo > hi  # restopgave 5 < min_relief: no relief at all
+    assert not whole
+    assert lo > hi
 
 
 def test_brute_force_matches_every_level_on_the_hand_made_instance():
@@ -304,7 +309,8 @@ def test_presets_load_and_start_with_relief():
     assert {"default", "proportional", "nearest", "small-first"} <= set(names)
     for n in names:
         st = load_deal_settings(n)
-        assert st.levels[0] == "relief" and st.sources
+        assert st.levels[0] == "relief"
+        assert st.sources
 
 
 def test_settings_refuse_a_level_order_without_relief_first():

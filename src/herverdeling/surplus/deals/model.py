@@ -351,7 +351,8 @@ class DealModel:
                 c = inst.candidates[i]
                 terms = []
                 for s in self.src_in[p]:
-                    v = self.f2[(s.code, i)] = self._int(0, min(s.extra, c.max_relief), f"f2_{s.code}_{c.code}")
+                    ub = min(s.extra, c.max_relief)
+                    v = self.f2[(s.code, i)] = self._int(0, ub, f"f2_{s.code}_{c.code}")
                     terms.append(v)
                 add(self._sum(terms) == self.r(i, p))
             for s in self.src_in[p]:
@@ -407,7 +408,8 @@ class DealModel:
             whole = sum(self.relief_value(i, p) for i, p in self.keys())
             for q in inst.weights:
                 if inst.weights[q] > 0:
-                    got = sum(self.relief_value(i, p) for p, qq in inst.pairs if qq == q for i in self.by_q[q])
+                    got = sum(self.relief_value(i, p) for p, qq in inst.pairs if qq == q
+                              for i in self.by_q[q])
                     self.values[f"dev_{q}"] = abs(total_w * got - inst.weights[q] * whole)
 
     def val(self, name: str) -> int:
@@ -452,7 +454,8 @@ class DealModel:
                 rq = self._sum([self.r(i, p) for p, qq in inst.pairs if qq == q for i in self.by_q[q]])
                 d = self._int(0, 2 * total_w * bound, f"dev_{q}")
                 if self.values:  # hint: the deviation of the previous level's solution
-                    got = sum(self.relief_value(i, p) for p, qq in inst.pairs if qq == q for i in self.by_q[q])
+                    got = sum(self.relief_value(i, p) for p, qq in inst.pairs if qq == q
+                              for i in self.by_q[q])
                     whole = sum(self.relief_value(i, p) for i, p in self.keys())
                     self.values[f"dev_{q}"] = abs(total_w * got - inst.weights[q] * whole)
                 self.model.add(d >= total_w * rq - inst.weights[q] * self.relief)
@@ -462,7 +465,8 @@ class DealModel:
         return self._sum(self._dev)
 
     # -- solving
-    def solve_level(self, level: Level, proven: int | None = None, bound_seconds: float = 0.0) -> LevelOutcome:
+    def solve_level(self, level: Level, proven: int | None = None,
+                    bound_seconds: float = 0.0) -> LevelOutcome:
         """Optimise one level, keep its optimum as a constraint, keep the solution as the hint.
         `proven`: a proven bound of this level (from CountModel), added as a row so that the solver
         stops as soon as a solution reaches it."""
@@ -499,7 +503,8 @@ class DealModel:
                     f"mip_rel_gap=0\nmip_abs_gap=0.99\nthreads={opt.num_workers}\nrandom_seed={opt.random_seed}")
             elif self.backend == "scip":
                 solver.set_solver_specific_parameters(
-                    f"limits/gap = 0\nlimits/absgap = 0.99\nrandomization/randomseedshift = {opt.random_seed % 1000}")
+                    f"limits/gap = 0\nlimits/absgap = 0.99\n"
+                    f"randomization/randomseedshift = {opt.random_seed % 1000}")
             with _stdout_to_stderr():
                 code = solver.solve(self.model)
             status = {mb.SolveStatus.OPTIMAL: "OPTIMAL", mb.SolveStatus.FEASIBLE: "FEASIBLE",

@@ -131,7 +131,8 @@ def read_category(model: DealModel) -> tuple[tuple[Agreement, ...], int, float, 
                                     category=inst.category, reliefs=tuple(reliefs),
                                     parties=(p, q, *relieved, *backers_)))
     total_w = sum(inst.weights.values())
-    fairness = sum(abs(rel_by_q[q] - relief * w / total_w) for q, w in inst.weights.items()) if total_w else 0.0
+    fairness = (sum(abs(rel_by_q[q] - relief * w / total_w) for q, w in inst.weights.items())
+                if total_w else 0.0)
     return tuple(agreements), relief, fairness, place_km
 
 
@@ -147,7 +148,8 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
     for c, inst in instances.items():
         if not inst.pairs:
             info = SolveInfo(model="deals/relief", scope=c, status="OPTIMAL", objective=0.0, best_bound=0.0,
-                             gap=0.0, seconds=0.0, parameters={"note": "no allowed (plusprovincie, sink) pair"})
+                             gap=0.0, seconds=0.0,
+                             parameters={"note": "no allowed (plusprovincie, sink) pair"})
             cats.append(CategoryDeals(category=c, max_relief=0, relief_floor=0, relief=0, agreements=(),
                                       fairness=0.0, place_km=0.0, solve_info=(info,)))
             continue
