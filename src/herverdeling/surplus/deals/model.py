@@ -518,7 +518,11 @@ class DealModel:
         if found:
             value = round(objective)
             if level == "relief":
-                self.model.add(expr >= math.ceil(self.settings.relief_share * value - 1e-9))
+                # the share of the proven maximum: of the bound when the solve stopped short of it
+                # (bound >= maximum, so the floor never drops below relief_share x the maximum)
+                top = value if status == "OPTIMAL" or bound is None else math.floor(bound + 1e-9)
+                self.floor = math.ceil(self.settings.relief_share * top - 1e-9)
+                self.model.add(expr >= self.floor)
             elif maximise:
                 self.model.add(expr >= value)
             else:
@@ -527,8 +531,6 @@ class DealModel:
         if proven is not None:
             out.info.parameters["count_model_bound"] = proven
             out.info.parameters["count_model_seconds"] = round(bound_seconds, 3)
-        if level == "relief" and found:
-            self.floor = math.ceil(self.settings.relief_share * round(objective) - 1e-9)
         return out
 
     def _outcome(self, level: Level, status: SolveStatus, objective: float | None, bound: float | None,
@@ -556,8 +558,8 @@ class DealModel:
         if level == "relief":
             params["relief_bound"] = self.inst.relief_bound()
             params["relief_share"] = self.settings.relief_share
-            if obj is not None:
-                params["relief_floor"] = math.ceil(self.settings.relief_share * round(obj) - 1e-9)
+            if hasattr(self, "floor"):
+                params["relief_floor"] = self.floor
         info = SolveInfo(model=f"deals/{level}", scope=self.inst.category, status=status, objective=obj,
                          best_bound=bnd, gap=gap, seconds=max(0.0, seconds), parameters=params)
         return LevelOutcome(level, status, obj, bnd, seconds, info)
