@@ -21,6 +21,15 @@ import time
 
 from herverdeling.errors import InfeasibleError
 from herverdeling.scenario.model import CATEGORIES, Scenario
+from herverdeling.surplus.deals import (
+    Agreement,
+    DealPins,
+    DealResult,
+    DealSettings,
+    Relief,
+    load_deal_settings,
+    solve_deals,
+)
 from herverdeling.surplus.network import SurplusNetwork, build_network, province_roles
 from herverdeling.surplus.policies import DEFAULT_POLICY, Policy, load_policy
 from herverdeling.surplus.result import (
@@ -33,7 +42,8 @@ from herverdeling.surplus.result import (
 )
 from herverdeling.surplus.solve import Backend, FlowSolution, solve_min_cost_flow
 
-__all__ = ["CategorySummary", "Policy", "SurplusResult", "load_policy", "propose_surplus_swaps",
+__all__ = ["Agreement", "CategorySummary", "DealPins", "DealResult", "DealSettings", "Policy", "Relief",
+           "SurplusResult", "load_deal_settings", "load_policy", "propose_surplus_swaps", "solve_deals",
            "solve_network"]
 
 

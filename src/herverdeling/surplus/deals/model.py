@@ -1,0 +1,765 @@
+"""The deal model of one category: which municipalities a plusprovincie relieves, by how much,
+backed by which of its municipalities, in few whole agreements (issue 14, point 1).
+
+Data (`Instance`): the candidates (relievable municipalities with their allowed relief amounts),
+the sources (plusprovincie municipalities with extra places), the allowed (source province, sink
+province) pairs. One agreement per (source province, sink province, category): splitting a pair
+into several agreements only repeats the two provinces as parties and adds an agreement, so it can
+never help the agreements or parties levels; it could only help relief when the party cap binds,
+and the measured nl-2025 maximum with the cap equals the bound without it (report).
+
+Variables per allowed (candidate i, plusprovincie p):
+- w[i,p] the whole task is relieved (only if relief cap >= task: it clears it);
+- g[i,p] a partial relief, with amount a[i,p] in [min_relief, min(cap, task - min_size)], so it is
+  at least `min_relief` and leaves at least a viable `min_size` (D2);
+  relief r[i,p] = task * w + a, relieved x[i,p] = w + g, and sum_p x[i,p] <= 1 (D1);
+- y[p,q] the agreement (p, q) exists: x <= y, y <= sum x; sum_p y[p,q] <= max_partners;
+- b[s,q], f[s,q]: source municipality s backs agreement (p, q) with f places, b <= y, b <= f <=
+  ub b; sum_q f[s,q] <= extra_s (P2, per municipality and so per province); sum_s f[s,q] equals the
+  agreement's relief;
+- parties: 2 y + sum_i x + sum_s b <= max_parties y (the two provinces, relieved, backers);
+- only for place-km: f2[s,i] backing of relief i by s, summing to r[i,p] and to f[s,q].
+
+It is one linear model (no domain holes, no indicator constraints), built through the common API of
+CP-SAT's CpModel and OR-Tools' ModelBuilder, so CP-SAT, HiGHS and SCIP solve exactly the same model.
+Levels are solved in the settings' order; each optimum becomes a constraint (relief: at least
+ceil(relief_share x maximum)) and the solution the hint of the next level.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ortools.linear_solver.python import model_builder as mb
+from ortools.sat.python import cp_model
+
+from herverdeling.cpsat import configure, status_of
+from herverdeling.errors import InfeasibleError
+from herverdeling.proposals import SolveInfo, SolveStatus
+from herverdeling.scenario.model import Category, Scenario
+from herverdeling.surplus.deals.settings import DealPins, DealSettings, Level
+
+MAXIMISE: frozenset[Level] = frozenset({"relief", "small_tasks"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A relievable (municipality, category): its allowed reliefs are {task} if `whole`, and the
+    range [lo, hi] if lo <= hi."""
+
+    code: str
+    province: str
+    task: int
+    cap: int
+    whole: bool
+    lo: int
+    hi: int
+    wanted: bool = False
+
+    @property
+    def has_range(self) -> bool:
+        return self.lo <= self.hi
+
+    @property
+    def max_relief(self) -> int:
+        return self.task if self.whole else self.hi
+
+    @property
+    def small(self) -> bool:
+        """A small task (0 < task < min_size) is only ever relieved whole."""
+        return self.whole and not self.has_range
+
+
+@dataclass(frozen=True)
+class Source:
+    code: str
+    province: str
+    extra: int
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One category's deal problem, with everything the model and a brute force need."""
+
+    category: Category
+    candidates: tuple[Candidate, ...]
+    sources: tuple[Source, ...]
+    pairs: tuple[tuple[str, str], ...]  # allowed (plusprovincie, sink) with candidates and sources
+    preferred: frozenset[tuple[str, str]]
+    weights: dict[str, int]  # sink -> relief capacity: the proportional share (fairness)
+    units: dict[tuple[str, str], int]  # (source code, candidate code) -> distance in distance units
+    km: dict[tuple[str, str], float]
+    max_parties: int
+    max_partners: int
+    min_relief: int
+    min_size: int
+
+    @property
+    def sinks(self) -> tuple[str, ...]:
+        return tuple(sorted({q for _, q in self.pairs}))
+
+    @property
+    def plus(self) -> tuple[str, ...]:
+        return tuple(sorted({p for p, _ in self.pairs}))
+
+    def relief_bound(self) -> int:
+        """An easy upper bound: the surplus that can back relief, and every candidate's largest
+        allowed relief (what the LP relaxation of the model also gives on nl-2025)."""
+        supply = sum(s.extra for s in self.sources if s.province in self.plus)
+        reach = {q for _, q in self.pairs}
+        demand = sum(c.max_relief for c in self.candidates if c.province in reach)
+        return min(supply, demand)
+
+
+def relief_options(task: int, cap: int, min_relief: int, min_size: int) -> tuple[bool, int, int]:
+    """(whole, lo, hi): D2 and P11 as the allowed relief amounts of one municipality."""
+    whole = 0 < task <= cap
+    return whole, max(1, min_relief), min(cap, task - min_size)
+
+
+def build_instance(scenario: Scenario, category: Category, settings: DealSettings,
+                   pins: DealPins) -> Instance:
+    """The candidates, sources and pairs of one category, after the pins (D4)."""
+    min_relief = settings.min_relief.get(category)
+    min_size = scenario.norms.get(category).min_size
+    plus = [p for p in scenario.plusprovincies() if scenario.surplus(p).get(category) > 0]
+    sinks = list(scenario.restopgave_provinces())
+    sources = tuple(Source(m.cbs_code, p, m.extra.get(category)) for p in plus
+                    for m in sorted(scenario.municipalities_in(p), key=lambda m: m.cbs_code)
+                    if m.extra.get(category) > 0 and pins.may_back(m.cbs_code))
+    cands: list[Candidate] = []
+    weights: dict[str, int] = {}
+    for q in sinks:
+        weights[q] = 0
+        for m in sorted(scenario.municipalities_in(q), key=lambda m: m.cbs_code):
+            cap = scenario.relief_cap(m, category)
+            weights[q] += cap
+            wish = pins.relief(m.cbs_code)
+            if cap <= 0 or wish == "refused":
+                continue
+            whole, lo, hi = relief_options(m.verdeelbesluit.get(category), cap, min_relief, min_size)
+            if whole or lo <= hi:
+                cands.append(Candidate(m.cbs_code, q, m.verdeelbesluit.get(category), cap, whole, lo, hi,
+                                       wanted=wish == "wanted"))
+    has_src = {s.province for s in sources}
+    has_cand = {c.province for c in cands}
+    pairs = tuple((p, q) for q in sinks for p in plus
+                  if p in has_src and q in has_cand and pins.partner(q, p) != "refused")
+    preferred = frozenset(pq for pq in pairs if pins.partner(pq[1], pq[0]) == "preferred")
+    units: dict[tuple[str, str], int] = {}
+    km: dict[tuple[str, str], float] = {}
+    reach = defaultdict(set)
+    for p, q in pairs:
+        reach[p].add(q)
+    for s in sources:
+        for c in cands:
+            if c.province in reach[s.province]:
+                d = scenario.distance_km(s.code, c.code)
+                km[(s.code, c.code)] = d
+                units[(s.code, c.code)] = round(d * 1000 / settings.distance_unit_m)
+    return Instance(category=category, candidates=tuple(cands), sources=sources, pairs=pairs,
+                    preferred=preferred, weights=weights, units=units, km=km,
+                    max_parties=settings.max_parties, max_partners=settings.max_partners,
+                    min_relief=min_relief, min_size=min_size)
+
+
+# ---- the model -----------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """HiGHS prints its banner on file descriptor 1; keep stdout for the caller's output."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        saved = os.dup(1)
+    except OSError:
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+@dataclass
+class LevelOutcome:
+    level: Level
+    status: SolveStatus
+    objective: float | None
+    bound: float | None
+    seconds: float
+    info: SolveInfo
+
+
+@dataclass
+class DealModel:
+    """The model of one Instance on one backend; `solve_levels` runs the lexicographic chain."""
+
+    inst: Instance
+    settings: DealSettings
+    backend: str = "cp-sat"
+    model: Any = None
+    lx: Any = None
+    variables: list[Any] = field(default_factory=list)
+    w: dict[tuple[int, str], Any] = field(default_factory=dict)
+    g: dict[tuple[int, str], Any] = field(default_factory=dict)
+    a: dict[tuple[int, str], Any] = field(default_factory=dict)
+    y: dict[tuple[str, str], Any] = field(default_factory=dict)
+    b: dict[tuple[str, str], Any] = field(default_factory=dict)
+    f: dict[tuple[str, str], Any] = field(default_factory=dict)
+    f2: dict[tuple[str, int], Any] = field(default_factory=dict)
+    values: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.backend == "cp-sat":
+            self.model, self.lx = cp_model.CpModel(), cp_model.LinearExpr
+        else:
+            self.model, self.lx = mb.Model(), mb.LinearExpr
+        self._build()
+
+    # -- helpers
+    def _int(self, lb: int, ub: int, name: str) -> Any:
+        v = self.model.new_int_var(lb, ub, name)
+        self.variables.append((name, v))
+        return v
+
+    def _bool(self, name: str) -> Any:
+        v = self.model.new_bool_var(name)
+        self.variables.append((name, v))
+        return v
+
+    def _sum(self, terms: Sequence[Any]) -> Any:
+        return self.lx.sum(list(terms)) if terms else 0
+
+    def x(self, i: int, p: str) -> Any:
+        return self._sum([v for v in (self.w.get((i, p)), self.g.get((i, p))) if v is not None])
+
+    def r(self, i: int, p: str) -> Any:
+        c = self.inst.candidates[i]
+        terms = []
+        if (i, p) in self.w:
+            terms.append(c.task * self.w[(i, p)])
+        if (i, p) in self.a:
+            terms.append(self.a[(i, p)])
+        return self._sum(terms)
+
+    def keys(self) -> list[tuple[int, str]]:
+        return sorted({*self.w, *self.g})
+
+    # -- build
+    def _build(self) -> None:
+        inst, add = self.inst, self.model.add
+        by_q: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(inst.candidates):
+            by_q[c.province].append(i)
+        self.by_q = by_q
+        self.src_in: dict[str, list[Source]] = defaultdict(list)
+        for s in inst.sources:
+            self.src_in[s.province].append(s)
+        for p, q in inst.pairs:
+            y = self.y[(p, q)] = self._bool(f"y_{p}_{q}")
+            for i in by_q[q]:
+                c = inst.candidates[i]
+                if c.whole:
+                    self.w[(i, p)] = self._bool(f"w_{c.code}_{p}")
+                if c.has_range:
+                    g = self.g[(i, p)] = self._bool(f"g_{c.code}_{p}")
+                    a = self.a[(i, p)] = self._int(0, c.hi, f"a_{c.code}_{p}")
+                    add(a >= c.lo * g)
+                    add(a <= c.hi * g)
+                add(self.x(i, p) <= y)
+            add(y <= self._sum([self.x(i, p) for i in by_q[q]]))
+            cap_pq = sum(inst.candidates[i].max_relief for i in by_q[q])
+            for s in self.src_in[p]:
+                b = self.b[(s.code, q)] = self._bool(f"b_{s.code}_{q}")
+                f = self.f[(s.code, q)] = self._int(0, min(s.extra, cap_pq), f"f_{s.code}_{q}")
+                add(b <= y)
+                add(f >= b)
+                add(f <= min(s.extra, cap_pq) * b)
+            add(self._sum([self.f[(s.code, q)] for s in self.src_in[p]])
+                == self._sum([self.r(i, p) for i in by_q[q]]))
+            parties = 2 * y + self._sum([self.x(i, p) for i in by_q[q]]) \
+                + self._sum([self.b[(s.code, q)] for s in self.src_in[p]])
+            add(parties <= inst.max_parties * y)
+        for i, c in enumerate(inst.candidates):
+            xs = [self.x(i, p) for p in inst.plus if (p, c.province) in self.y]
+            if c.wanted:
+                add(self._sum(xs) == 1)
+            elif xs:
+                add(self._sum(xs) <= 1)
+        for q in inst.sinks:
+            add(self._sum([self.y[(p, q)] for p in inst.plus if (p, q) in self.y]) <= inst.max_partners)
+        for s in inst.sources:
+            fs = [self.f[(s.code, q)] for q in inst.sinks if (s.code, q) in self.f]
+            if fs:
+                add(self._sum(fs) <= s.extra)
+        self.relief = self._sum([self.r(i, p) for i, p in self.keys()])
+        add(self.relief <= inst.relief_bound())
+        self._cover_cuts()
+
+    def _concave(self, total: Any, count: Any, sizes: list[int], kmax: int) -> None:
+        """total <= (sum of the `count` largest sizes), as the tangents of that concave function
+        at every integer k: valid for whole counts and much tighter than x <= 1 in the LP."""
+        sizes = sorted(sizes, reverse=True)
+        top = [0]
+        for v in sizes:
+            top.append(top[-1] + v)
+        for k in range(min(kmax, len(sizes))):
+            self.model.add(total <= top[k] + sizes[k] * (count - k))
+
+    def _cover_cuts(self) -> None:
+        """Redundant rows that tie relief to the number of relieved and backing municipalities."""
+        inst = self.inst
+        kmax = inst.max_parties - 2
+        for q in inst.sinks:
+            sizes = [inst.candidates[i].max_relief for i in self.by_q[q]]
+            ps = [p for p in inst.plus if (p, q) in self.y]
+            for p in ps:
+                self._concave(self._sum([self.r(i, p) for i in self.by_q[q]]),
+                              self._sum([self.x(i, p) for i in self.by_q[q]]), sizes, kmax)
+                extras = [s.extra for s in self.src_in[p]]
+                self._concave(self._sum([self.f[(s.code, q)] for s in self.src_in[p]]),
+                              self._sum([self.b[(s.code, q)] for s in self.src_in[p]]), extras, kmax)
+            if len(ps) > 1:
+                self._concave(self._sum([self.r(i, p) for p in ps for i in self.by_q[q]]),
+                              self._sum([self.x(i, p) for p in ps for i in self.by_q[q]]), sizes,
+                              kmax * len(ps))
+        for p in inst.plus:
+            qs = [q for q in inst.sinks if (p, q) in self.y]
+            bs = [self.b[(s.code, q)] for q in qs for s in self.src_in[p]]
+            if len(qs) > 1:
+                self._concave(self._sum([self.f[(s.code, q)] for q in qs for s in self.src_in[p]]),
+                              self._sum(bs), [s.extra for s in self.src_in[p]], len(self.src_in[p]))
+
+    def _place_km_layer(self) -> None:
+        """The backing of each relief by each source (only the place-km level needs it)."""
+        if self.f2:
+            return
+        inst, add = self.inst, self.model.add
+        for p, q in inst.pairs:
+            for i in self.by_q[q]:
+                c = inst.candidates[i]
+                terms = []
+                for s in self.src_in[p]:
+                    ub = min(s.extra, c.max_relief)
+                    v = self.f2[(s.code, i)] = self._int(0, ub, f"f2_{s.code}_{c.code}")
+                    terms.append(v)
+                add(self._sum(terms) == self.r(i, p))
+            for s in self.src_in[p]:
+                add(self._sum([self.f2[(s.code, i)] for i in self.by_q[q]]) == self.f[(s.code, q)])
+        # hint: split each agreement's backers over its reliefs in order (north-west corner)
+        if self.values:
+            for p, q in inst.pairs:
+                supply = [[s.code, self.val(f"f_{s.code}_{q}")] for s in self.src_in[p]]
+                k = 0
+                for i in self.by_q[q]:
+                    need = self.relief_value(i, p)
+                    while need > 0 and k < len(supply):
+                        take = min(need, supply[k][1])
+                        name = f"f2_{supply[k][0]}_{inst.candidates[i].code}"
+                        self.values[name] = self.values.get(name, 0) + take
+                        need -= take
+                        supply[k][1] -= take
+                        if supply[k][1] == 0:
+                            k += 1
+
+    def set_hint(self, reliefs: dict[tuple[int, str], int], flows: dict[tuple[str, str], int]) -> None:
+        """A complete hint from reliefs (candidate, plusprovincie) -> places and the backing flows
+        (source, sink) -> places, e.g. from CountModel.disaggregate."""
+        inst = self.inst
+        v: dict[str, int] = {}
+        for (i, p), r in reliefs.items():
+            c = inst.candidates[i]
+            if c.whole and r == c.task:
+                v[f"w_{c.code}_{p}"] = 1
+            else:
+                v[f"g_{c.code}_{p}"], v[f"a_{c.code}_{p}"] = 1, r
+            v[f"y_{p}_{c.province}"] = 1
+        for (s, q), f in flows.items():
+            if f > 0:
+                v[f"f_{s}_{q}"], v[f"b_{s}_{q}"] = f, 1
+        self.values = v
+        if self.f2:  # the place-km layer exists: fill it as it would be built
+            for p, q in inst.pairs:
+                supply = [[s.code, self.val(f"f_{s.code}_{q}")] for s in self.src_in[p]]
+                k = 0
+                for i in self.by_q[q]:
+                    need = self.relief_value(i, p)
+                    while need > 0 and k < len(supply):
+                        take = min(need, supply[k][1])
+                        name = f"f2_{supply[k][0]}_{inst.candidates[i].code}"
+                        self.values[name] = self.values.get(name, 0) + take
+                        need -= take
+                        supply[k][1] -= take
+                        if supply[k][1] == 0:
+                            k += 1
+        if hasattr(self, "_dev"):
+            total_w = self._fair_scale
+            whole = sum(self.relief_value(i, p) for i, p in self.keys())
+            for q in inst.weights:
+                if inst.weights[q] > 0:
+                    got = sum(self.relief_value(i, p) for p, qq in inst.pairs if qq == q
+                              for i in self.by_q[q])
+                    self.values[f"dev_{q}"] = abs(total_w * got - inst.weights[q] * whole)
+
+    def val(self, name: str) -> int:
+        return self.values.get(name, 0)
+
+    def relief_value(self, i: int, p: str) -> int:
+        c = self.inst.candidates[i]
+        return c.task * self.val(f"w_{c.code}_{p}") + self.val(f"a_{c.code}_{p}")
+
+    # -- levels
+    def level_expr(self, level: Level) -> Any:
+        inst = self.inst
+        if level == "relief":
+            return self.relief
+        if level == "agreements":
+            return self._sum(list(self.y.values()))
+        if level == "preferred":
+            return self._sum([v for pq, v in self.y.items() if pq not in inst.preferred])
+        if level == "parties":
+            terms = [2 * v for v in self.y.values()] + list(self.b.values())
+            terms += [self.x(i, p) for i, p in self.keys()]
+            return self._sum(terms)
+        if level == "small_tasks":
+            return self._sum([v for (i, _p), v in self.w.items() if inst.candidates[i].small])
+        if level == "fairness":
+            return self._fairness()
+        if level == "place_km":
+            self._place_km_layer()
+            return self._sum([inst.units[(s, inst.candidates[i].code)] * v for (s, i), v in self.f2.items()])
+        raise ValueError(level)
+
+    def _fairness(self) -> Any:
+        """sum_q |W R_q - w_q R| (W the total weight): the deviation from the proportional share,
+        in places times W, kept integer."""
+        inst = self.inst
+        sinks = [q for q in inst.weights if inst.weights[q] > 0]
+        total_w = sum(inst.weights[q] for q in sinks)
+        if not hasattr(self, "_dev"):
+            bound = inst.relief_bound()
+            self._dev = []
+            for q in sinks:
+                rq = self._sum([self.r(i, p) for p, qq in inst.pairs if qq == q for i in self.by_q[q]])
+                d = self._int(0, 2 * total_w * bound, f"dev_{q}")
+                if self.values:  # hint: the deviation of the previous level's solution
+                    got = sum(self.relief_value(i, p) for p, qq in inst.pairs if qq == q
+                              for i in self.by_q[q])
+                    whole = sum(self.relief_value(i, p) for i, p in self.keys())
+                    self.values[f"dev_{q}"] = abs(total_w * got - inst.weights[q] * whole)
+                self.model.add(d >= total_w * rq - inst.weights[q] * self.relief)
+                self.model.add(d >= inst.weights[q] * self.relief - total_w * rq)
+                self._dev.append(d)
+            self._fair_scale = total_w
+        return self._sum(self._dev)
+
+    # -- solving
+    def solve_level(self, level: Level, proven: int | None = None,
+                    bound_seconds: float = 0.0) -> LevelOutcome:
+        """Optimise one level, keep its optimum as a constraint, keep the solution as the hint.
+        `proven`: a proven bound of this level (from CountModel), added as a row so that the solver
+        stops as soon as a solution reaches it."""
+        expr = self.level_expr(level)
+        maximise = level in MAXIMISE
+        if proven is not None:
+            self.model.add(expr <= proven if maximise else expr >= proven)
+        (self.model.maximize if maximise else self.model.minimize)(expr)
+        if self.values:
+            self.model.clear_hints()
+            for name, v in self.variables:
+                self.model.add_hint(v, self.values.get(name, 0))
+        opt = self.settings.solver
+        start = time.perf_counter()
+        if self.backend == "cp-sat":
+            solver = cp_model.CpSolver()
+            configure(solver, num_workers=opt.num_workers, random_seed=opt.random_seed,
+                      max_deterministic_time=opt.max_deterministic_time,
+                      max_time_in_seconds=opt.max_time_in_seconds)
+            if opt.deterministic and opt.num_workers > 1:
+                solver.parameters.interleave_search = True
+            status = status_of(solver.solve(self.model))
+            found = status in ("OPTIMAL", "FEASIBLE")
+            if found:
+                self.values = {name: int(solver.value(v)) for name, v in self.variables}
+            objective = float(solver.objective_value) if found else None
+            bound = float(solver.best_objective_bound) if found or status == "UNKNOWN" else None
+        else:
+            solver = mb.Solver(self.backend)
+            if opt.max_time_in_seconds is not None:
+                solver.set_time_limit_in_seconds(opt.max_time_in_seconds)
+            if self.backend == "highs":
+                solver.set_solver_specific_parameters(
+                    f"mip_rel_gap=0\nmip_abs_gap=0.99\nthreads={opt.num_workers}\nrandom_seed={opt.random_seed}")
+            elif self.backend == "scip":
+                solver.set_solver_specific_parameters(
+                    f"limits/gap = 0\nlimits/absgap = 0.99\n"
+                    f"randomization/randomseedshift = {opt.random_seed % 1000}")
+            with _stdout_to_stderr():
+                code = solver.solve(self.model)
+            status = {mb.SolveStatus.OPTIMAL: "OPTIMAL", mb.SolveStatus.FEASIBLE: "FEASIBLE",
+                      mb.SolveStatus.INFEASIBLE: "INFEASIBLE"}.get(code, "UNKNOWN")
+            found = status in ("OPTIMAL", "FEASIBLE")
+            if found:
+                self.values = {name: round(solver.value(v)) for name, v in self.variables}
+            objective = round(float(solver.objective_value)) if found else None
+            bound = float(solver.best_objective_bound) if found else None
+        seconds = time.perf_counter() - start + bound_seconds
+        if found:
+            value = round(objective)
+            if level == "relief":
+                # the share of the proven maximum: of the bound when the solve stopped short of it
+                # (bound >= maximum, so the floor never drops below relief_share x the maximum)
+                top = value if status == "OPTIMAL" or bound is None else math.floor(bound + 1e-9)
+                self.floor = math.ceil(self.settings.relief_share * top - 1e-9)
+                self.model.add(expr >= self.floor)
+            elif maximise:
+                self.model.add(expr >= value)
+            else:
+                self.model.add(expr <= value)
+        out = self._outcome(level, status, objective, bound, seconds)
+        if proven is not None:
+            out.info.parameters["count_model_bound"] = proven
+            out.info.parameters["count_model_seconds"] = round(bound_seconds, 3)
+        return out
+
+    def _outcome(self, level: Level, status: SolveStatus, objective: float | None, bound: float | None,
+                 seconds: float) -> LevelOutcome:
+        """SolveInfo in the level's own unit: places, agreements, parties, places of deviation, km."""
+        scale = 1.0
+        if level == "fairness":
+            scale = 1.0 / max(1, getattr(self, "_fair_scale", 1))
+        elif level == "place_km":
+            scale = self.settings.distance_unit_m / 1000
+        obj = None if objective is None else objective * scale
+        bnd = None if bound is None or not math.isfinite(bound) else bound * scale
+        if status == "OPTIMAL" and obj is not None:
+            bnd = obj if bnd is None else bnd
+        gap = None
+        if obj is not None and bnd is not None:
+            gap = 0.0 if status == "OPTIMAL" else abs(obj - bnd) / max(1.0, abs(obj))
+        params: dict[str, str | int | float | bool] = {
+            "backend": self.backend, "level": level,
+            "sense": "maximise" if level in MAXIMISE else "minimise",
+            "variables": len(self.variables), "candidates": len(self.inst.candidates),
+            "sources": len(self.inst.sources), "pairs": len(self.inst.pairs),
+            **{f"solver_{k}": v for k, v in self.settings.solver.as_info().items() if k != "backend"},
+        }
+        if level == "relief":
+            params["relief_bound"] = self.inst.relief_bound()
+            params["relief_share"] = self.settings.relief_share
+            if hasattr(self, "floor"):
+                params["relief_floor"] = self.floor
+        info = SolveInfo(model=f"deals/{level}", scope=self.inst.category, status=status, objective=obj,
+                         best_bound=bnd, gap=gap, seconds=max(0.0, seconds), parameters=params)
+        return LevelOutcome(level, status, obj, bnd, seconds, info)
+
+    def solve_levels(self) -> list[LevelOutcome]:
+        """Every level in the settings' order; stops with InfeasibleError if the pins cannot hold."""
+        out = []
+        for level in self.settings.levels:
+            res = self.solve_level(level)
+            out.append(res)
+            if res.status == "INFEASIBLE":
+                wanted = [c.code for c in self.inst.candidates if c.wanted]
+                raise InfeasibleError(
+                    f"deals {self.inst.category}: the relief wanted for {', '.join(wanted)} cannot hold "
+                    f"together with the hard rules (one plusprovincie, min_relief {self.inst.min_relief}, "
+                    f"no residue under {self.inst.min_size}, at most {self.inst.max_parties} parties and "
+                    f"{self.inst.max_partners} partners) and the refused pins")
+            if res.status not in ("OPTIMAL", "FEASIBLE"):
+                raise InfeasibleError(f"deals {self.inst.category}/{level}: the solver found no solution "
+                                      f"within its limits ({res.status})")
+        return out
+
+
+AGGREGATE_LEVELS: frozenset[Level] = frozenset({"relief", "agreements", "preferred", "parties", "fairness"})
+
+
+@dataclass
+class CountModel:
+    """The relaxation that forgets which municipalities of a sink are relieved and keeps only how
+    many (n[p,q]) and how much (T[p,q]): T <= the n largest allowed reliefs of the sink, as exact
+    tangents of that concave function. Sources stay exact. Every solution of DealModel maps onto
+    one of this model with the same relief, agreements, parties and fairness, so its optimum is a
+    valid bound for those levels; being small, CP-SAT proves it in well under a second."""
+
+    inst: Instance
+    settings: DealSettings
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+
+    def __post_init__(self) -> None:
+        inst, m = self.inst, self.model
+        self.by_q: dict[str, list[Candidate]] = defaultdict(list)
+        for c in inst.candidates:
+            self.by_q[c.province].append(c)
+        src_in: dict[str, list[Source]] = defaultdict(list)
+        for s in inst.sources:
+            src_in[s.province].append(s)
+        kmax = inst.max_parties - 2
+        self.y, self.n, self.t, self.b, self.f = {}, {}, {}, {}, {}
+        self.solution: dict[str, dict[Any, int]] = {}
+        self.vars: list[tuple[str, Any]] = []
+        fs: dict[str, list[Any]] = defaultdict(list)
+        for p, q in inst.pairs:
+            cands = self.by_q[q]
+            sizes = sorted((c.max_relief for c in cands), reverse=True)
+            lows = sorted(c.task if not c.has_range else c.lo for c in cands)
+            cap = sum(sizes)
+            y = self.y[(p, q)] = m.new_bool_var(f"y_{p}_{q}")
+            n = self.n[(p, q)] = m.new_int_var(0, min(len(cands), kmax), f"n_{p}_{q}")
+            t = self.t[(p, q)] = m.new_int_var(0, cap, f"t_{p}_{q}")
+            m.add(n >= y)
+            m.add(n <= min(len(cands), kmax) * y)
+            m.add(t >= lows[0] * n)
+            _tangents(m, t, n, sizes, kmax)
+            flows = []
+            for s in src_in[p]:
+                b = self.b[(s.code, q)] = m.new_bool_var(f"b_{s.code}_{q}")
+                f = self.f[(s.code, q)] = m.new_int_var(0, min(s.extra, cap), f"f_{s.code}_{q}")
+                m.add(b <= y)
+                m.add(f >= b)
+                m.add(f <= min(s.extra, cap) * b)
+                flows.append(f)
+                fs[s.code].append(f)
+            m.add(sum(flows) == t)
+            extras = sorted((s.extra for s in src_in[p]), reverse=True)
+            _tangents(m, t, sum(self.b[(s.code, q)] for s in src_in[p]), extras, len(extras))
+            m.add(2 * y + n + sum(self.b[(s.code, q)] for s in src_in[p]) <= inst.max_parties * y)
+        for s in inst.sources:
+            if fs[s.code]:
+                m.add(sum(fs[s.code]) <= s.extra)
+        for q in inst.sinks:
+            ps = [p for p in inst.plus if (p, q) in self.y]
+            m.add(sum(self.y[(p, q)] for p in ps) <= inst.max_partners)
+            nq = sum(self.n[(p, q)] for p in ps)
+            m.add(nq <= len(self.by_q[q]))
+            m.add(nq >= sum(c.wanted for c in self.by_q[q]))
+            if len(ps) > 1:
+                _tangents(m, sum(self.t[(p, q)] for p in ps), nq,
+                          sorted((c.max_relief for c in self.by_q[q]), reverse=True), len(self.by_q[q]))
+        for p in inst.plus:
+            qs = [q for q in inst.sinks if (p, q) in self.y]
+            if len(qs) > 1:
+                extras = sorted((s.extra for s in src_in[p]), reverse=True)
+                _tangents(m, sum(self.t[(p, q)] for q in qs),
+                          sum(self.b[(s.code, q)] for q in qs for s in src_in[p]), extras, len(extras))
+        self.relief = sum(self.t.values())
+        for c in inst.candidates:  # a wanted municipality needs a partner of its sink
+            if c.wanted:
+                m.add(sum(self.y[(p, c.province)] for p in inst.plus if (p, c.province) in self.y) >= 1)
+
+    def expr(self, level: Level) -> Any:
+        inst = self.inst
+        if level == "relief":
+            return self.relief
+        if level == "agreements":
+            return sum(self.y.values())
+        if level == "preferred":
+            return sum(v for pq, v in self.y.items() if pq not in inst.preferred)
+        if level == "parties":
+            return sum(2 * v for v in self.y.values()) + sum(self.n.values()) + sum(self.b.values())
+        if level == "fairness":
+            if not hasattr(self, "_dev"):
+                sinks = [q for q in inst.weights if inst.weights[q] > 0]
+                total_w = sum(inst.weights[q] for q in sinks)
+                self._dev = []
+                for q in sinks:
+                    rq = sum(self.t[(p, q)] for p in inst.plus if (p, q) in self.t)
+                    d = self.model.new_int_var(0, 2 * total_w * inst.relief_bound(), f"dev_{q}")
+                    self.model.add(d >= total_w * rq - inst.weights[q] * self.relief)
+                    self.model.add(d >= inst.weights[q] * self.relief - total_w * rq)
+                    self._dev.append(d)
+            return sum(self._dev)
+        raise ValueError(level)
+
+    def bound(self, level: Level) -> tuple[SolveStatus, int | None]:
+        """The proven optimum of the relaxation at this level (None if not proven)."""
+        expr = self.expr(level)
+        (self.model.maximize if level in MAXIMISE else self.model.minimize)(expr)
+        solver = cp_model.CpSolver()
+        opt = self.settings.solver
+        configure(solver, num_workers=opt.num_workers, random_seed=opt.random_seed,
+                  max_deterministic_time=opt.max_deterministic_time,
+                  max_time_in_seconds=opt.max_time_in_seconds)
+        solver.parameters.linearization_level = 2  # measured: about 1.5x faster on nl-2025 parties
+        if opt.deterministic and opt.num_workers > 1:
+            solver.parameters.interleave_search = True
+        status = status_of(solver.solve(self.model))
+        if status != "OPTIMAL":
+            return status, None
+        self.solution = {
+            "y": {k: int(solver.value(v)) for k, v in self.y.items()},
+            "n": {k: int(solver.value(v)) for k, v in self.n.items()},
+            "t": {k: int(solver.value(v)) for k, v in self.t.items()},
+            "f": {k: int(solver.value(v)) for k, v in self.f.items()},
+        }
+        return status, round(solver.objective_value)
+
+    def disaggregate(self) -> dict[tuple[int, str], int] | None:
+        """Relieved municipalities and amounts that realise the last solution's counts and totals
+        per agreement (one tiny CP-SAT per sink); None if the counts cannot be realised."""
+        inst, sol = self.inst, self.solution
+        index = {c.code: i for i, c in enumerate(inst.candidates)}
+        out: dict[tuple[int, str], int] = {}
+        for q in inst.sinks:
+            ps = [p for p in inst.plus if sol["n"].get((p, q), 0) > 0]
+            if not ps:
+                if any(c.wanted for c in self.by_q[q]):
+                    return None
+                continue
+            m = cp_model.CpModel()
+            r: dict[tuple[str, str], Any] = {}
+            z: dict[tuple[str, str], Any] = {}
+            for c in self.by_q[q]:
+                zs = []
+                for p in ps:
+                    z[(c.code, p)] = zz = m.new_bool_var("")
+                    dom = ([c.task] if c.whole else []) + ([[c.lo, c.hi]] if c.has_range else [])
+                    iv = [[v, v] for v in dom if isinstance(v, int)] + [v for v in dom if isinstance(v, list)]
+                    r[(c.code, p)] = rr = m.new_int_var_from_domain(
+                        cp_model.Domain.from_intervals([[0, 0], *iv]), "")
+                    m.add(rr >= 1).only_enforce_if(zz)
+                    m.add(rr == 0).only_enforce_if(~zz)
+                    zs.append(zz)
+                m.add(sum(zs) == 1) if c.wanted else m.add(sum(zs) <= 1)
+            for p in ps:
+                m.add(sum(z[(c.code, p)] for c in self.by_q[q]) == sol["n"][(p, q)])
+                m.add(sum(r[(c.code, p)] for c in self.by_q[q]) == sol["t"][(p, q)])
+            solver = cp_model.CpSolver()
+            configure(solver, num_workers=1, random_seed=self.settings.solver.random_seed,
+                      max_deterministic_time=5.0, max_time_in_seconds=10.0)
+            if status_of(solver.solve(m)) not in ("OPTIMAL", "FEASIBLE"):
+                return None
+            for (code, p), v in r.items():
+                if solver.value(v) > 0:
+                    out[(index[code], p)] = int(solver.value(v))
+        return out
+
+    def fix(self, level: Level, value: int, floor: int | None = None) -> None:
+        """Hold the full model's result of a level, as DealModel does."""
+        expr = self.expr(level)
+        if level == "relief":
+            self.model.add(expr >= (value if floor is None else floor))
+        elif level in MAXIMISE:
+            self.model.add(expr >= value)
+        else:
+            self.model.add(expr <= value)
+
+
+def _tangents(m: cp_model.CpModel, total: Any, count: Any, sizes: list[int], kmax: int) -> None:
+    top = [0]
+    for v in sizes:
+        top.append(top[-1] + v)
+    for k in range(min(kmax, len(sizes))):
+        m.add(total <= top[k] + sizes[k] * (count - k))

@@ -1,0 +1,166 @@
+"""Deal-model settings (models/deals/<name>.yaml) and the users' pins (DealPins).
+
+Every value of a settings file names its source or reason in `sources`, every objective level its
+reason, as in the other files under models/: the model's choices are data, not constants.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from herverdeling.scenario.model import Category
+from herverdeling.settings import available, load_model, settings_file
+
+DEFAULT_DEALS = "default"
+Level = Literal["relief", "agreements", "preferred", "parties", "fairness", "place_km", "small_tasks"]
+Backend = Literal["cp-sat", "highs", "scip"]
+_SOURCED = ("min_relief", "max_parties", "max_partners", "relief_share", "objectives",
+            "distance_unit_m", "solver")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MinRelief(_Frozen):
+    """D2: a relief that does not clear the task is at least this many places, per category."""
+
+    regulier: int = Field(10, ge=1)
+    amv: int = Field(10, ge=1)
+
+    def get(self, category: Category) -> int:
+        return self.regulier if category == "regulier" else self.amv
+
+
+class Objective(_Frozen):
+    """One lexicographic level; `reason` says why it sits where it does."""
+
+    level: Level
+    reason: str = Field(min_length=1)
+
+
+class DealSolver(_Frozen):
+    """Solver parameters per level solve. `deterministic` with CP-SAT and more than one worker
+    turns on interleaved search, whose result does not depend on thread timing."""
+
+    backend: Backend = "cp-sat"
+    num_workers: int = Field(2, ge=1)
+    random_seed: int = 20250115
+    deterministic: bool = True
+    max_deterministic_time: float | None = Field(60.0, gt=0)
+    max_time_in_seconds: float | None = Field(60.0, gt=0)
+
+    def as_info(self) -> dict[str, str | int | float | bool]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class DealSettings(_Frozen):
+    """Hard-rule limits, the objective order and the solver (issue 14, point 1)."""
+
+    id: str = "custom"
+    description: str = ""
+    min_relief: MinRelief = MinRelief()
+    max_parties: int = Field(25, ge=3)
+    max_partners: int = Field(2, ge=1)
+    relief_share: float = Field(0.97, gt=0, le=1)
+    objectives: tuple[Objective, ...] = (
+        Objective(level="relief", reason="issue 14: most relief first"),
+        Objective(level="agreements", reason="issue 14: fewest agreements"),
+        Objective(level="parties", reason="issue 14: fewest parties"),
+        Objective(level="fairness", reason="issue 14: fair across sink provinces"),
+        Objective(level="place_km", reason="issue 14: least place-km last"),
+    )
+    distance_unit_m: int = Field(100, ge=1, le=100_000)
+    solver: DealSolver = DealSolver()
+    sources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _check(self) -> DealSettings:
+        levels = [o.level for o in self.objectives]
+        if not levels or levels[0] != "relief":
+            raise ValueError("objectives: the first level must be relief (relief_share is a share of "
+                             "its proven maximum)")
+        if len(set(levels)) != len(levels):
+            raise ValueError(f"objectives: a level appears twice in {levels}")
+        if self.sources:
+            missing = [k for k in _SOURCED if not self.sources.get(k, "").strip()]
+            if missing:
+                raise ValueError(f"no source or rationale given for {', '.join(missing)}")
+        return self
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        return tuple(o.level for o in self.objectives)
+
+
+def load_deal_settings(name_or_path: str | Path = DEFAULT_DEALS) -> DealSettings:
+    """A bundled preset under models/deals/ (`default`, `proportional`, ...) or a YAML path."""
+    return load_model(settings_file("deals", str(name_or_path)), DealSettings)
+
+
+def available_deal_settings() -> list[str]:
+    return available("deals")
+
+
+ReliefWish = Literal["wanted", "refused", "any"]
+PartnerWish = Literal["preferred", "allowed", "refused"]
+
+
+class MunicipalityPin(_Frozen):
+    """One row of preferences.csv. `back_surplus`: False excludes its extra places from backing;
+    True or None (the scenario's default) allow it. `host` is for the merger stage, not used here."""
+
+    cbs_code: str = Field(pattern=r"^GM\d{4,}$")
+    relief: ReliefWish = "any"
+    back_surplus: bool | None = None
+    host: bool | None = None
+
+
+class PartnerPin(_Frozen):
+    """One row of partners.csv: may plusprovincie `source` relieve province `sink`."""
+
+    sink: str = Field(pattern=r"^[A-Z]{2}$")
+    source: str = Field(pattern=r"^[A-Z]{2}$")
+    partner: PartnerWish = "allowed"
+
+
+class DealPins(_Frozen):
+    """The users' wishes (D4). Refused is hard; wanted must hold or the model says which pin
+    fails; preferred partners are an objective level (`preferred`), never a hard rule."""
+
+    municipalities: tuple[MunicipalityPin, ...] = ()
+    partners: tuple[PartnerPin, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique(self) -> DealPins:
+        codes = [p.cbs_code for p in self.municipalities]
+        if len(set(codes)) != len(codes):
+            raise ValueError("a municipality is pinned twice")
+        pairs = [(p.sink, p.source) for p in self.partners]
+        if len(set(pairs)) != len(pairs):
+            raise ValueError("a (sink, source) pair is pinned twice")
+        return self
+
+    def relief(self, code: str) -> ReliefWish:
+        return self._muni.get(code, _ANY).relief
+
+    def may_back(self, code: str) -> bool:
+        return self._muni.get(code, _ANY).back_surplus is not False
+
+    def partner(self, sink: str, source: str) -> PartnerWish:
+        return self._pair.get((sink, source), "allowed")
+
+    @cached_property
+    def _muni(self) -> dict[str, MunicipalityPin]:
+        return {p.cbs_code: p for p in self.municipalities}
+
+    @cached_property
+    def _pair(self) -> dict[tuple[str, str], PartnerWish]:
+        return {(p.sink, p.source): p.partner for p in self.partners}
+
+
+_ANY = MunicipalityPin(cbs_code="GM0000")

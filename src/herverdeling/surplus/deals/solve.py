@@ -1,0 +1,166 @@
+"""`solve_deals`: the lexicographic chain per category, and the result read back."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from herverdeling.errors import InfeasibleError, ScenarioError
+from herverdeling.proposals import SolveInfo
+from herverdeling.scenario.model import CATEGORIES, Category, Scenario
+from herverdeling.surplus.deals.model import (
+    AGGREGATE_LEVELS,
+    MAXIMISE,
+    CountModel,
+    DealModel,
+    Instance,
+    build_instance,
+)
+from herverdeling.surplus.deals.result import Agreement, CategoryDeals, DealResult, Relief
+from herverdeling.surplus.deals.settings import DealPins, DealSettings, load_deal_settings
+
+
+def check_pins(scenario: Scenario, pins: DealPins, instances: dict[Category, Instance]) -> None:
+    """Unknown codes are bad input; a wanted relief that no category allows cannot hold (D4)."""
+    for pin in pins.municipalities:
+        if not scenario.has_municipality(pin.cbs_code):
+            raise ScenarioError(f"pin for unknown municipality {pin.cbs_code}", field="cbs_code")
+    for pp in pins.partners:
+        for code in (pp.sink, pp.source):
+            if not scenario.has_province(code):
+                raise ScenarioError(f"partner pin ({pp.sink}, {pp.source}) names unknown province {code}",
+                                    field="partner")
+    for pin in pins.municipalities:
+        if pin.relief != "wanted":
+            continue
+        if not any(c.code == pin.cbs_code and any(q == c.province for _, q in inst.pairs)
+                   for inst in instances.values() for c in inst.candidates):
+            m = scenario.municipality(pin.cbs_code)
+            raise InfeasibleError(
+                f"relief wanted for {m.name} ({pin.cbs_code}) cannot hold: in no category does it lie in "
+                "a province with a restopgave that a plusprovincie may relieve (P3, partner pins) with an "
+                "allowed relief (P11: at most its relief cap; D2: the whole task, or at least min_relief "
+                "leaving no residue)")
+
+
+def solve_category(inst: Instance, settings: DealSettings, backend: str | None = None,
+                   use_bounds: bool = True) -> tuple[DealModel, list[SolveInfo]]:
+    """Every level of one category. Before each level that CountModel covers, its proven optimum
+    becomes a bound row of the full model, so the full solve stops when it reaches it."""
+    model = DealModel(inst, settings, backend or settings.solver.backend)
+    count = CountModel(inst, settings) if use_bounds else None
+    infos = []
+    for level in settings.levels:
+        proven, t = None, 0.0
+        if count is not None and level in AGGREGATE_LEVELS:
+            start = time.perf_counter()
+            status, proven = count.bound(level)
+            if status == "INFEASIBLE":
+                _wanted_fails(inst)
+            if proven is not None:  # realise the relaxation's optimum: a hint that meets the bound
+                reliefs = count.disaggregate()
+                if reliefs is not None:
+                    model.set_hint(reliefs, count.solution["f"])
+            t = time.perf_counter() - start
+        out = model.solve_level(level, proven, t)
+        if out.status == "INFEASIBLE":
+            _wanted_fails(inst)
+        if out.status not in ("OPTIMAL", "FEASIBLE") or out.objective is None:
+            raise InfeasibleError(f"deals {inst.category}/{level}: no solution within the solver's limits "
+                                  f"({out.status}); raise solver.max_time_in_seconds")
+        infos.append(out.info)
+        if count is not None and level in AGGREGATE_LEVELS:
+            count.fix(level, _raw(model, level, out.objective), getattr(model, "floor", None))
+    return model, infos
+
+
+def _raw(model: DealModel, level: str, objective: float) -> int:
+    """The level's objective back in the model's integer units."""
+    if level == "fairness":
+        return round(objective * model._fair_scale)
+    return round(objective)
+
+
+def _wanted_fails(inst: Instance) -> None:
+    wanted = [c.code for c in inst.candidates if c.wanted]
+    raise InfeasibleError(
+        f"deals {inst.category}: the relief wanted for {', '.join(wanted) or '(none)'} cannot hold with "
+        f"the hard rules (one plusprovincie, min_relief {inst.min_relief}, no residue under "
+        f"{inst.min_size}, at most {inst.max_parties} parties and {inst.max_partners} partners per sink) "
+        "and the refused pins")
+
+
+def read_category(model: DealModel) -> tuple[tuple[Agreement, ...], int, float, float]:
+    """(agreements, relief, fairness in places, place-km) from the last level's solution."""
+    inst, val = model.inst, model.val
+    by_pair: dict[tuple[str, str], list[Relief]] = defaultdict(list)
+    relief = 0
+    place_km = 0.0
+    rel_by_q: dict[str, int] = defaultdict(int)
+    for p, q in inst.pairs:
+        backers = [[s.code, val(f"f_{s.code}_{q}")] for s in model.src_in[p]]
+        k = 0
+        for i in model.by_q[q]:
+            c = inst.candidates[i]
+            places = model.relief_value(i, p)
+            if places <= 0:
+                continue
+            if model.f2:
+                backing = [(s.code, val(f"f2_{s.code}_{c.code}")) for s in model.src_in[p]]
+                backing = [(s, v) for s, v in backing if v > 0]
+            else:  # north-west corner over the agreement's backers
+                backing, need = [], places
+                while need > 0:
+                    take = min(need, backers[k][1])
+                    if take:
+                        backing.append((backers[k][0], take))
+                    need -= take
+                    backers[k][1] -= take
+                    if backers[k][1] == 0:
+                        k += 1
+            place_km += sum(v * inst.km[(s, c.code)] for s, v in backing)
+            relief += places
+            rel_by_q[q] += places
+            by_pair[(p, q)].append(Relief(code=c.code, category=inst.category, places=places,
+                                          source_province=p, backing=tuple(sorted(backing))))
+    agreements = []
+    for (p, q), reliefs in sorted(by_pair.items()):
+        relieved = sorted(r.code for r in reliefs)
+        backers_ = sorted({s for r in reliefs for s, _ in r.backing})
+        agreements.append(Agreement(id=f"deal-{inst.category}-{p}-{q}", source_province=p, sink_province=q,
+                                    category=inst.category, reliefs=tuple(reliefs),
+                                    parties=(p, q, *relieved, *backers_)))
+    total_w = sum(inst.weights.values())
+    fairness = (sum(abs(rel_by_q[q] - relief * w / total_w) for q, w in inst.weights.items())
+                if total_w else 0.0)
+    return tuple(agreements), relief, fairness, place_km
+
+
+def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
+                pins: DealPins | None = None, backend: str | None = None) -> DealResult:
+    """The deal model per category (categories are separate: G4, and max_partners counts per
+    category), lexicographic in the settings' order; every level states status, bound and gap."""
+    st = settings if isinstance(settings, DealSettings) else load_deal_settings(settings or "default")
+    pins = pins or DealPins()
+    instances = {c: build_instance(scenario, c, st, pins) for c in CATEGORIES}
+    check_pins(scenario, pins, instances)
+    cats = []
+    for c, inst in instances.items():
+        if not inst.pairs:
+            info = SolveInfo(model="deals/relief", scope=c, status="OPTIMAL", objective=0.0, best_bound=0.0,
+                             gap=0.0, seconds=0.0,
+                             parameters={"note": "no allowed (plusprovincie, sink) pair"})
+            cats.append(CategoryDeals(category=c, max_relief=0, relief_floor=0, relief=0, agreements=(),
+                                      fairness=0.0, place_km=0.0, solve_info=(info,)))
+            continue
+        model, infos = solve_category(inst, st, backend)
+        agreements, relief, fairness, place_km = read_category(model)
+        max_relief = round(next(i.objective for i in infos if i.model == "deals/relief") or 0)
+        cats.append(CategoryDeals(category=c, max_relief=max_relief, relief_floor=model.floor, relief=relief,
+                                  agreements=agreements, fairness=round(fairness, 3),
+                                  place_km=round(place_km, 1), solve_info=tuple(infos)))
+    return DealResult(scenario=scenario.name, scenario_hash=scenario.content_hash(), settings=st.id,
+                      categories=tuple(cats))
+
+
+__all__ = ["MAXIMISE", "check_pins", "read_category", "solve_category", "solve_deals"]

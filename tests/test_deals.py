@@ -1,0 +1,342 @@
+"""The deal model (issue 14, points 1 and 8): a brute force on tiny instances matches every level,
+every hard rule is checked independently of the solver, pins change the result."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from herverdeling.errors import InfeasibleError
+from herverdeling.scenario.model import CATEGORIES, Scenario
+from herverdeling.surplus.deals import (
+    DealPins,
+    DealResult,
+    DealSettings,
+    MunicipalityPin,
+    PartnerPin,
+    load_deal_settings,
+    solve_deals,
+)
+from herverdeling.surplus.deals.model import build_instance, relief_options
+from herverdeling.surplus.deals.settings import MinRelief, Objective
+from tests.factories import municipality, norms, scenario
+
+LEVELS = ("relief", "agreements", "parties", "fairness", "place_km")
+
+
+def tiny_settings(**kw: object) -> DealSettings:
+    base = {"min_relief": MinRelief(regulier=3, amv=3), "max_parties": 5, "max_partners": 1,
+            "relief_share": 0.8,
+                "objectives": tuple(Objective(level=lv, reason="test") for lv in LEVELS)}
+    return DealSettings(**(base | kw))
+
+
+def tiny() -> Scenario:
+    """2 plusprovincies (AA: two sources, BB: one), 2 sinks (CC, DD) with 2 municipalities each."""
+    ms = [
+        municipality(1, "AA", vb=(30, 0), extra=(7, 0), lat=53.2, lon=6.5),
+        municipality(2, "AA", vb=(20, 0), extra=(5, 0), lat=53.0, lon=6.9),
+        municipality(3, "BB", vb=(40, 0), extra=(9, 0), lat=52.5, lon=5.5),
+        municipality(4, "CC", vb=(8, 0), rest=(8, 0), lat=52.1, lon=5.1),
+        municipality(5, "CC", vb=(20, 0), rest=(6, 0), lat=52.0, lon=4.9),
+        municipality(6, "DD", vb=(4, 0), rest=(4, 0), lat=51.6, lon=5.0),
+        municipality(7, "DD", vb=(12, 0), rest=(12, 0), lat=51.5, lon=5.6),
+    ]
+    return scenario(ms, norms_=norms(reg_min=5, amv_min=3))
+
+
+def random_tiny(seed: int) -> Scenario:
+    """Seeded: 2 plusprovincies with 1-2 sources, 2 sinks, 3-5 relievable municipalities."""
+    rng = np.random.default_rng(seed)
+    ms, code = [], 1
+    for p, n in (("AA", int(rng.integers(1, 3))), ("BB", 1)):
+        for _ in range(n):
+            e = int(rng.integers(3, 10))
+            ms.append(municipality(code, p, vb=(e + 20, 0), extra=(e, 0), lat=float(rng.uniform(51, 53.5)),
+                                   lon=float(rng.uniform(4, 7))))
+            code += 1
+    n_rel = int(rng.integers(3, 6))
+    for k in range(n_rel):
+        task = int(rng.integers(3, 16))
+        rest = task if rng.random() < 0.4 else int(rng.integers(1, task + 1))
+        ms.append(municipality(code, "CC" if k % 2 == 0 else "DD", vb=(task, 0), rest=(rest, 0),
+                               lat=float(rng.uniform(51, 53.5)), lon=float(rng.uniform(4, 7))))
+        code += 1
+    return scenario(ms, norms_=norms(reg_min=5, amv_min=3), name=f"tiny-{seed}")
+
+
+# ---- the brute force --------------------------------------------------------------------------
+
+def brute_force(s: Scenario, st: DealSettings, pins: DealPins | None = None) -> dict[str, float] | None:
+    """Every feasible assignment and backing, regulier only; the lexicographic optimum per level
+    in the model's units (fairness as sum_q |W R_q - w_q R| / W, place-km from 100 m units)."""
+    pins = pins or DealPins()
+    inst = build_instance(s, "regulier", st, pins)
+    cands, pairs = inst.candidates, set(inst.pairs)
+    src_in = defaultdict(list)
+    for src in inst.sources:
+        src_in[src.province].append(src)
+    options = []
+    for c in cands:
+        amounts = ([c.task] if c.whole else []) + (list(range(c.lo, c.hi + 1)) if c.has_range else [])
+        opts = [] if c.wanted else [None]
+        opts += [(p, r) for p in inst.plus if (p, c.province) in pairs for r in amounts]
+        options.append(opts)
+    total_w = sum(inst.weights.values())
+    keys: set[tuple] = set()
+    for choice in itertools.product(*options):
+        per_p: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, ch in enumerate(choice):
+            if ch is not None:
+                per_p[ch[0]].append((i, ch[1]))
+        agreements = {(p, cands[i].province) for p, rs in per_p.items() for i, _ in rs}
+        partners = defaultdict(int)
+        for _, q in agreements:
+            partners[q] += 1
+        if any(v > inst.max_partners for v in partners.values()):
+            continue
+        parties_total, km_total, ok = 0, 0, True
+        for p, rs in per_p.items():
+            got = _best_backing(p, rs, src_in[p], cands, inst)
+            if got is None:
+                ok = False
+                break
+            parties_total += got[0]
+            km_total += got[1]
+        if not ok:
+            continue
+        relief = sum(r for rs in per_p.values() for _, r in rs)
+        rq = defaultdict(int)
+        for rs in per_p.values():
+            for i, r in rs:
+                rq[cands[i].province] += r
+        fair = sum(abs(total_w * rq[q] - w * relief) for q, w in inst.weights.items())
+        key = (relief, len(agreements), parties_total, fair, km_total)
+        keys.add(key)
+    if not keys:
+        return None
+    r_max = max(k[0] for k in keys)
+    floor = math.ceil(st.relief_share * r_max - 1e-9)
+    lex = min((k for k in keys if k[0] >= floor), key=lambda k: k[1:])
+    return {"relief": r_max, "agreements": lex[1], "parties": lex[2], "fairness": lex[3] / total_w,
+            "place_km": lex[4] * st.distance_unit_m / 1000}
+
+
+def _best_backing(p, rs, sources, cands, inst) -> tuple[int, int] | None:
+    """Lexicographically fewest (province + relieved + backer) parties, then least km units, over
+    every integer backing of province p's reliefs; None if no backing keeps P2 and max_parties."""
+    per_relief = []
+    for _i, r in rs:
+        splits = [sp for sp in itertools.product(range(r + 1), repeat=len(sources)) if sum(sp) == r]
+        per_relief.append(splits)
+    best = None
+    for combo in itertools.product(*per_relief):
+        used = [sum(sp[k] for sp in combo) for k in range(len(sources))]
+        if any(u > src.extra for u, src in zip(used, sources, strict=True)):
+            continue
+        backers: dict[str, set[str]] = defaultdict(set)
+        relieved: dict[str, int] = defaultdict(int)
+        km = 0
+        for (i, _r), sp in zip(rs, combo, strict=True):
+            q = cands[i].province
+            relieved[q] += 1
+            for k, v in enumerate(sp):
+                if v:
+                    backers[q].add(sources[k].code)
+                    km += v * inst.units[(sources[k].code, cands[i].code)]
+        sizes = {q: 2 + relieved[q] + len(backers[q]) for q in relieved}
+        if any(v > inst.max_parties for v in sizes.values()):
+            continue
+        key = (sum(sizes.values()), km)
+        if best is None or key < best:
+            best = key
+    return best
+
+
+def level_values(result: DealResult) -> dict[str, float]:
+    return {i.model.split("/")[1]: i.objective for i in result.category("regulier").solve_info}
+
+
+# ---- the rules, checked independently of the model ----------------------------------------------
+
+def check_rules(s: Scenario, st: DealSettings, result: DealResult, pins: DealPins | None = None) -> None:
+    pins = pins or DealPins()
+    plus, sinks = set(s.plusprovincies()), set(s.restopgave_provinces())
+    seen = set()
+    for c in CATEGORIES:
+        used_src: dict[str, int] = defaultdict(int)
+        partners: dict[str, set[str]] = defaultdict(set)
+        min_size = s.norms.get(c).min_size
+        for a in result.category(c).agreements:
+            assert a.category == c
+            assert a.source_province in plus
+            assert a.sink_province in sinks
+            assert pins.partner(a.sink_province, a.source_province) != "refused"
+            partners[a.sink_province].add(a.source_province)
+            relieved = [r.code for r in a.reliefs]
+            backers = {b for r in a.reliefs for b, _ in r.backing}
+            assert set(a.parties) == {a.source_province, a.sink_province, *relieved, *backers}
+            assert len(a.parties) == 2 + len(relieved) + len(backers)
+            assert len(a.parties) <= st.max_parties
+            for r in a.reliefs:
+                m = s.municipality(r.code)
+                assert m.province == a.sink_province
+                assert r.source_province == a.source_province
+                assert (r.code, c) not in seen  # D1: one plusprovincie, one relief
+                seen.add((r.code, c))
+                task = m.verdeelbesluit.get(c)
+                assert 0 < r.places <= s.relief_cap(m, c)  # P11
+                assert r.places == task or r.places >= st.min_relief.get(c)  # D2
+                assert not 0 < task - r.places < min_size  # D2: no residue
+                assert sum(v for _, v in r.backing) == r.places
+                assert pins.relief(r.code) != "refused"
+                for b, v in r.backing:
+                    assert s.municipality(b).province == a.source_province
+                    assert v > 0
+                    assert pins.may_back(b)
+                    used_src[b] += v
+        for b, v in used_src.items():
+            assert v <= s.municipality(b).extra.get(c)  # P2 per municipality
+        for p in plus:
+            out = sum(v for b, v in used_src.items() if s.municipality(b).province == p)
+            assert out <= s.surplus(p).get(c)  # P2
+        assert all(len(v) <= st.max_partners for v in partners.values())
+    for pin in pins.municipalities:
+        if pin.relief == "wanted":
+            assert any(code == pin.cbs_code for code, _ in seen)
+
+
+# ---- tests ----------------------------------------------------------------------------------------
+
+def test_relief_options_are_d2():
+    assert relief_options(8, 8, 3, 5) == (True, 3, 3)  # whole, or exactly 3 (leaves 5)
+    assert relief_options(20, 6, 3, 5) == (False, 3, 6)
+    whole, lo, hi = relief_options(200, 5, 10, 50)
+    assert not whole
+    assert lo > hi
+
+
+def test_brute_force_matches_every_level_on_the_hand_made_instance():
+    s, st = tiny(), tiny_settings()
+    result = solve_deals(s, st)
+    bf = brute_force(s, st)
+    got = level_values(result)
+    assert bf is not None
+    for lv in LEVELS:
+        assert got[lv] == pytest.approx(bf[lv], abs=1e-6), lv
+    assert all(i.status == "OPTIMAL" and i.gap == 0 for i in result.solve_info)
+    check_rules(s, st, result)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_brute_force_matches_every_level_on_seeded_instances(seed):
+    s = random_tiny(seed)
+    for st in (tiny_settings(), tiny_settings(max_parties=4, max_partners=2, relief_share=1.0)):
+        bf = brute_force(s, st)
+        result = solve_deals(s, st)
+        got = level_values(result)
+        for lv in LEVELS:
+            assert got.get(lv, 0.0) == pytest.approx(bf[lv] if bf else 0.0, abs=1e-6), (seed, lv)
+        check_rules(s, st, result)
+
+
+def test_cap_rules_bind_on_the_tiny_instance():
+    """With max_parties 4 and one partner per sink the relief is lower than without the caps."""
+    s = tiny()
+    tight = solve_deals(s, tiny_settings(max_parties=4)).category("regulier").max_relief
+    loose = solve_deals(s, tiny_settings(max_parties=25, max_partners=2)).category("regulier").max_relief
+    assert tight < loose == brute_force(s, tiny_settings(max_parties=25, max_partners=2))["relief"]
+
+
+def test_refused_relief_and_partner_pins_hold():
+    s, st = tiny(), tiny_settings()
+    base = solve_deals(s, st)
+    code = base.reliefs[0].code
+    pins = DealPins(municipalities=(MunicipalityPin(cbs_code=code, relief="refused"),))
+    after = solve_deals(s, st, pins)
+    assert code not in {r.code for r in after.reliefs}
+    check_rules(s, st, after, pins)
+    a = base.agreements[0]
+    pins = DealPins(partners=(PartnerPin(sink=a.sink_province, source=a.source_province, partner="refused"),))
+    after = solve_deals(s, st, pins)
+    assert all((b.source_province, b.sink_province) != (a.source_province, a.sink_province)
+               for b in after.agreements)
+    check_rules(s, st, after, pins)
+    assert level_values(after)["relief"] == brute_force(s, st, pins)["relief"]
+
+
+def test_back_surplus_no_removes_a_source():
+    s, st = tiny(), tiny_settings()
+    pins = DealPins(municipalities=(MunicipalityPin(cbs_code="GM0003", back_surplus=False),))
+    after = solve_deals(s, st, pins)
+    assert all(b != "GM0003" for r in after.reliefs for b, _ in r.backing)
+    check_rules(s, st, after, pins)
+
+
+def test_wanted_pin_changes_the_result():
+    s, st = tiny(), tiny_settings()
+    base = {r.code for r in solve_deals(s, st).reliefs}
+    code = next(f"GM{k:04d}" for k in range(4, 8) if f"GM{k:04d}" not in base)
+    pins = DealPins(municipalities=(MunicipalityPin(cbs_code=code, relief="wanted"),))
+    after = solve_deals(s, st, pins)
+    assert code in {r.code for r in after.reliefs}
+    check_rules(s, st, after, pins)
+    got, bf = level_values(after), brute_force(s, st, pins)
+    for lv in LEVELS:
+        assert got[lv] == pytest.approx(bf[lv], abs=1e-6), lv
+
+
+def test_impossible_wanted_pin_names_it():
+    s, st = tiny(), tiny_settings()
+    with pytest.raises(InfeasibleError, match="GM0001"):  # a plusprovincie municipality (P3)
+        solve_deals(s, st, DealPins(municipalities=(MunicipalityPin(cbs_code="GM0001", relief="wanted"),)))
+    # three wanted in CC with max_parties 5 (room for 3 relieved only if one backer: none has 8+6+4)
+    pins = DealPins(municipalities=tuple(MunicipalityPin(cbs_code=f"GM{k:04d}", relief="wanted")
+                                         for k in (4, 5)),
+                    partners=(PartnerPin(sink="CC", source="BB", partner="refused"),))
+    with pytest.raises(InfeasibleError, match="GM0004, GM0005"):
+        solve_deals(s, tiny_settings(max_parties=4), pins)
+
+
+def test_presets_load_and_start_with_relief():
+    from herverdeling.surplus.deals import available_deal_settings
+
+    names = available_deal_settings()
+    assert {"default", "proportional", "nearest", "small-first"} <= set(names)
+    for n in names:
+        st = load_deal_settings(n)
+        assert st.levels[0] == "relief"
+        assert st.sources
+
+
+def test_settings_refuse_a_level_order_without_relief_first():
+    with pytest.raises(ValueError, match="first level must be relief"):
+        DealSettings(objectives=(Objective(level="parties", reason="x"),))
+
+
+@pytest.mark.slow
+def test_nl2025_default(nl2025):
+    st = load_deal_settings("default")
+    result = solve_deals(nl2025, st)
+    check_rules(nl2025, st, result)
+    assert result.category("regulier").max_relief == 5132
+    assert result.category("amv").max_relief == 434
+    assert result.relief >= 5399  # 97 % of the rules' maximum 5,566, per category
+    for c in result.categories:
+        assert c.relief >= c.relief_floor
+        assert all(len(a.parties) <= 25 for a in c.agreements)
+    for i in result.solve_info:
+        if i.model != "deals/place_km":
+            assert i.status == "OPTIMAL", i
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="the floor is 97 % of each category's proven maximum (5,566 in all: "
+                   "4,979 + 421 = 5,400); the issue's 5,440 is 97 % of 5,608, which needs a floor on the "
+                   "total across categories (open, see benchmarks/reports/deals.md)")
+def test_nl2025_relief_reaches_5440(nl2025):
+    assert solve_deals(nl2025, "default").relief >= 5440
