@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from herverdeling.checker.deal_rules import DealRules
 from herverdeling.checker.findings import SEVERITY_ORDER, CheckReport, Finding
 from herverdeling.checker.rules import Context, rules
 from herverdeling.errors import ProposalInputError
@@ -29,14 +30,17 @@ def ensure_matches(proposals: ProposalSet, scenario: Scenario) -> None:
         )
 
 
-def check(proposals: ProposalSet, scenario: Scenario) -> CheckReport:
-    """Apply every rule of the catalogue to every proposal; `report.passed(id)` gates the writer."""
+def check(proposals: ProposalSet, scenario: Scenario, deal_rules: DealRules | None = None) -> CheckReport:
+    """Apply every rule of the catalogue to every proposal; `report.passed(id)` gates the writer.
+
+    `deal_rules`: the settings of D1-D4 (default: models/deals' defaults, enforced).
+    """
     ensure_matches(proposals, scenario)
     ids = [p.id for p in proposals.proposals]
     dupes = sorted(i for i, n in Counter(ids).items() if n > 1)
     if dupes:
         raise ProposalInputError(f"proposal id(s) used more than once: {', '.join(dupes)}")
-    ctx = Context(scenario, proposals)
+    ctx = Context(scenario, proposals, deal_rules)
     findings: list[Finding] = []
     for p in proposals.proposals:
         for r in rules():

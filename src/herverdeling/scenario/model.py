@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from herverdeling.errors import ScenarioError
+from herverdeling.scenario.preferences import Preferences
 
 Category = Literal["regulier", "amv"]
 CATEGORIES: tuple[Category, ...] = ("regulier", "amv")
@@ -195,6 +196,7 @@ class Scenario(Frozen):
     assumptions: tuple[Assumption, ...] = ()
     provinces: tuple[Province, ...]
     municipalities: tuple[Municipality, ...]
+    preferences: Preferences = Preferences()  # D4: preferences.csv and partners.csv, if any
 
     @field_validator("provinces")
     @classmethod
