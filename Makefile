@@ -29,9 +29,9 @@ test: $(STAMP) browser
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
-# Rebuild the bundled scenario from ../shared/data (reproducible, seeded).
+# Rebuild the bundled scenario from the public facts in data/ (reproducible, seeded).
 scenario: $(STAMP)
-	$(BIN)/python -m herverdeling.scenario.builders --shared ../shared/data --out scenarios/nl-2025
+	$(BIN)/python -m herverdeling.scenario.builders --data data --out scenarios/nl-2025
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -10,10 +10,10 @@ import os
 import statistics
 from pathlib import Path
 
-from herverdeling.mergers.core import load_solver_params
-from herverdeling.mergers.pmedian import read_pmedcap, solve_highs, solve_pmedian
+from herverdeling.bench.pmedian import read_pmedcap, solve_highs, solve_pmedian
+from herverdeling.cpsat import load_solver_params
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "bench" / "pmedcap"
+DEFAULT = Path(__file__).resolve().parents[1] / "data" / "bench" / "pmedcap"
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from herverdeling.scenario.io import load_scenario
 from herverdeling.scenario.model import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+DATA = ROOT / "data"
 
 
 @pytest.fixture(scope="session")
@@ -17,9 +17,8 @@ def nl2025() -> Scenario:
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The public facts; the builder tests need them (CI has shared/ beside the clone)."""
-    path = SHARED / "data"
-    if not path.is_dir():
-        pytest.fail(f"shared data not found at {path}")
-    return path
+def public_data() -> Path:
+    """The public facts the builder reads: data/ in the repository (sources in data/README.md)."""
+    if not DATA.is_dir():
+        pytest.fail(f"public data not found at {DATA}")
+    return DATA

@@ -43,12 +43,12 @@ def test_per_category_reconciles(nl2025):
     assert sum(len(nl2025.small_tasks(c)) for c in CATEGORIES) > 50  # mergers have work
 
 
-def test_builder_is_reproducible_and_matches_committed_files(shared_data):
-    a = build_nl_2025(shared_data)
-    b = build_nl_2025(shared_data)
+def test_builder_is_reproducible_and_matches_committed_files(public_data):
+    a = build_nl_2025(public_data)
+    b = build_nl_2025(public_data)
     assert a == b
     assert a == load_scenario("nl-2025")
-    assert build_nl_2025(shared_data, seed=7) != a
+    assert build_nl_2025(public_data, seed=7) != a
 
 
 def test_every_assumption_has_a_source(nl2025):

@@ -15,7 +15,7 @@ from herverdeling.proposals import CounterPerformance, Party, ProcessState, Prop
 from tests.strategies import IMMEDIATELY_DAYS as STRATEGY_DAYS
 from tests.strategies import base_case
 
-SOURCE = (Path(__file__).resolve().parents[2] / "shared" / "sources"
+SOURCE = (Path(__file__).resolve().parents[1] / "data" / "sources"
           / "informatiebericht-uitruil-samenvoegen.txt")
 
 

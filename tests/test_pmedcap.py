@@ -9,31 +9,31 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from herverdeling.cli import app
-from herverdeling.mergers.bounds import fix_by_reduced_cost, lagrangian_bound
-from herverdeling.mergers.core import load_solver_params
-from herverdeling.mergers.heuristics import (
-    cost,
-    local_search_incumbent,
-    solve_gap,
-    swap_search,
-    transport_cost,
-)
-from herverdeling.mergers.pmedian import (
+from herverdeling.bench.pmedian import (
     PMedianInstance,
     check_solution,
     read_pmedcap,
     solve_highs,
     solve_pmedian,
 )
+from herverdeling.bench.pmedian.bounds import fix_by_reduced_cost, lagrangian_bound
+from herverdeling.bench.pmedian.heuristics import (
+    cost,
+    local_search_incumbent,
+    solve_gap,
+    swap_search,
+    transport_cost,
+)
+from herverdeling.cli import app
+from herverdeling.cpsat import load_solver_params
 
-PMEDCAP = Path(__file__).resolve().parents[2] / "shared" / "bench" / "pmedcap"
+PMEDCAP = Path(__file__).resolve().parents[1] / "data" / "bench" / "pmedcap"
 
 
 def bench_file(number: str) -> Path:
     path = PMEDCAP / f"pmedcap1-{number}.txt"
     if not path.is_file():
-        pytest.fail(f"benchmark file not found: {path} (shared/ must sit beside the clone)")
+        pytest.fail(f"benchmark file not found: {path} (data/bench/pmedcap is part of the repository)")
     return path
 
 
@@ -204,8 +204,8 @@ def test_cli_bench_pmedcap_json_stdout_is_pure_json():
 @pytest.mark.parametrize("seed", range(4))
 def test_restricted_primal_finds_only_solutions_below_the_incumbent(seed):
     """With every median a candidate, the restricted model finds the brute-force optimum below ub."""
-    from herverdeling.mergers.bounds import knapsack_values
-    from herverdeling.mergers.pmedian import _restricted_primal
+    from herverdeling.bench.pmedian.bounds import knapsack_values
+    from herverdeling.bench.pmedian.solve import _restricted_primal
 
     inst = random_instance(seed + 20, n=7, p=2)
     d = inst.distances()
@@ -231,7 +231,7 @@ def solutions_at_or_below(inst: PMedianInstance, target: int) -> list[tuple[int,
 
 @pytest.mark.parametrize("seed", range(4))
 def test_columns_hold_every_cluster_of_every_solution_at_or_below_the_target(seed):
-    from herverdeling.mergers.bounds import enumerate_columns
+    from herverdeling.bench.pmedian.bounds import enumerate_columns
 
     inst = random_instance(seed + 40, n=7, p=2 + seed % 2)
     d = inst.distances()
@@ -259,8 +259,8 @@ def test_columns_hold_every_cluster_of_every_solution_at_or_below_the_target(see
 
 @pytest.mark.parametrize("seed", range(4))
 def test_set_partitioning_over_the_columns_proves_the_brute_force_optimum(seed):
-    from herverdeling.mergers.bounds import enumerate_columns
-    from herverdeling.mergers.pmedian import _cpsat_columns
+    from herverdeling.bench.pmedian.bounds import enumerate_columns
+    from herverdeling.bench.pmedian.solve import _cpsat_columns
 
     inst = random_instance(seed + 50, n=7, p=2 + seed % 2)
     d = inst.distances()
@@ -291,8 +291,8 @@ def test_set_partitioning_opens_each_median_once():
     cluster "median 0 serves 1, 2, 3" survives; without at most one cluster per median the
     model would also give 0 its own cluster and report 30 with a single median.
     """
-    from herverdeling.mergers.bounds import enumerate_columns
-    from herverdeling.mergers.pmedian import _cpsat_columns
+    from herverdeling.bench.pmedian.bounds import enumerate_columns
+    from herverdeling.bench.pmedian.solve import _cpsat_columns
 
     inst = PMedianInstance(name="centre", number=0, optimum=None, p=2, capacity=10,
                            xy=np.array([[20, 20], [30, 20], [15, 29], [15, 11]]),

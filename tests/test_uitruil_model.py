@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from herverdeling.commitments import Commitment, Commitments
 from herverdeling.scenario.model import CATEGORIES, Scenario, Tasks, UitruilInputs
 from herverdeling.uitruil import Unmatched, propose_uitruil
-from herverdeling.uitruil.settings import ExchangeRates, SolverSettings, UitruilSettings
+from herverdeling.uitruil.settings import ExchangeRates, UitruilSettings
 from tests.factories import municipality, scenario
 
 KINDS = ("none", "statushouders", "oekrainers")
@@ -21,7 +21,7 @@ KINDS = ("none", "statushouders", "oekrainers")
 def make_settings(**over) -> UitruilSettings:
     base = {"id": "test", "exchange_rates": ExchangeRates(statushouders=1.0, oekrainers=1.5),
                 "tolerance": 0.1, "max_distance_km": 30.0, "min_transfer_places": 1, "max_partners": 2,
-                "solver": SolverSettings(max_deterministic_time=5.0, max_time_in_seconds=30.0)}
+                "solver": {"max_deterministic_time": 5.0, "max_time_in_seconds": 30.0}}
     base.update(over)
     return UitruilSettings(**base)
 

@@ -1,10 +1,21 @@
-"""CP-SAT plumbing shared by the merger and uitruil models: run parameters and status names."""
+"""The one solver toolbox: CP-SAT parameters, status names and their ranking, and the gap.
+
+Every model here (mergers, uitruil, the p-median benchmark) takes its CP-SAT parameters from a
+`SolverParams` (models/solver/<name>.yaml, or the uitruil settings' own block), names a status with
+`status_of`, summarises several solves with `worst_status`, and reports `relative_gap`, so a
+status or a gap means the same thing in every SolveInfo.
+"""
 
 from __future__ import annotations
 
-from ortools.sat.python import cp_model
+from collections.abc import Iterable
 
+from ortools.sat.python import cp_model
+from pydantic import BaseModel, ConfigDict, Field
+
+from herverdeling.defaults import DEFAULT_SOLVER
 from herverdeling.proposals import SolveStatus
+from herverdeling.settings import load_model, settings_file
 
 _STATUS: dict[int, SolveStatus] = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -13,11 +24,32 @@ _STATUS: dict[int, SolveStatus] = {
     cp_model.MODEL_INVALID: "MODEL_INVALID",
     cp_model.UNKNOWN: "UNKNOWN",
 }
+# From best to worst: the worst status of a group of solves is the one that speaks for the group.
+STATUS_ORDER: tuple[SolveStatus, ...] = ("OPTIMAL", "FEASIBLE", "UNKNOWN", "INFEASIBLE", "MODEL_INVALID")
 
 
 def status_of(code: int) -> SolveStatus:
     """The SolveInfo name of a CP-SAT status code (anything unexpected is UNKNOWN)."""
     return _STATUS.get(code, "UNKNOWN")
+
+
+def worst_status(statuses: Iterable[SolveStatus]) -> SolveStatus:
+    """The status of several solves (STATUS_ORDER): OPTIMAL only if every one is; none is UNKNOWN."""
+    found = list(statuses)
+    return max(found, key=STATUS_ORDER.index) if found else "UNKNOWN"
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """gap = |objective - bound| / max(1, |objective|, |bound|); None when either is unknown.
+
+    The one gap definition. Dividing by the larger magnitude serves both senses: a minimisation
+    (bound below the objective: divides by the objective) and a maximisation (bound above it:
+    divides by the bound), and keeps the gap in [0, 1] for non-negative objectives. The floor of
+    1 keeps an objective of 0 from dividing by zero. 0 means proven optimal.
+    """
+    if objective is None or bound is None:
+        return None
+    return abs(objective - bound) / max(1.0, abs(objective), abs(bound))
 
 
 def configure(solver: cp_model.CpSolver, *, num_workers: int, random_seed: int,
@@ -35,3 +67,40 @@ def configure(solver: cp_model.CpSolver, *, num_workers: int, random_seed: int,
         p.max_deterministic_time = max_deterministic_time
     if max_time_in_seconds is not None:
         p.max_time_in_seconds = max_time_in_seconds
+
+
+class SolverParams(BaseModel):
+    """CP-SAT parameters, loaded from models/solver/<name>.yaml; see the file for the reasons."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = "custom"
+    num_workers: int = Field(1, ge=1)
+    random_seed: int = 0
+    max_deterministic_time: float | None = Field(None, gt=0)
+    max_time_in_seconds: float | None = Field(None, gt=0)
+    linearization_level: int = Field(1, ge=0, le=2)
+    log_search_progress: bool = False
+    sources: dict[str, str] = {}
+
+    def apply(self, solver: cp_model.CpSolver) -> None:
+        """Set every parameter on `solver` (and the Ctrl-C handling of `configure`)."""
+        configure(solver, num_workers=self.num_workers, random_seed=self.random_seed,
+                  max_deterministic_time=self.max_deterministic_time,
+                  max_time_in_seconds=self.max_time_in_seconds)
+        solver.parameters.linearization_level = self.linearization_level
+        solver.parameters.log_search_progress = self.log_search_progress
+
+    def as_info(self) -> dict[str, str | int | float | bool]:
+        """The parameters as SolveInfo records them (no None values)."""
+        out = self.model_dump(exclude={"sources"})
+        return {k: v for k, v in out.items() if v is not None}
+
+    def with_time_limit(self, seconds: float | None) -> SolverParams:
+        """The same parameters with a wall-clock limit (None: unchanged)."""
+        return self if seconds is None else self.model_copy(update={"max_time_in_seconds": seconds})
+
+
+def load_solver_params(name_or_path: str = DEFAULT_SOLVER) -> SolverParams:
+    """A bundled preset of models/solver/ by name, or a YAML file by path."""
+    return load_model(settings_file("solver", name_or_path), SolverParams)

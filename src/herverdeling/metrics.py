@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from herverdeling.cpsat import worst_status
 from herverdeling.proposals import ProposalSet, SolveInfo, SolveStatus, SurplusSwap
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
 
@@ -44,8 +45,6 @@ if TYPE_CHECKING:
 
 Number = int | float
 RowValue = str | int | float | None
-# From best to worst: the worst status of a model's solves is the one that speaks for it.
-STATUS_ORDER: tuple[SolveStatus, ...] = ("OPTIMAL", "FEASIBLE", "UNKNOWN", "INFEASIBLE", "MODEL_INVALID")
 
 
 class _Frozen(BaseModel):
@@ -145,7 +144,7 @@ class QualityMetrics(_Frozen):
 
     @property
     def solver_status(self) -> SolveStatus:
-        return _worst(s.status for s in self.solvers) if self.solvers else "OPTIMAL"
+        return worst_status(s.status for s in self.solvers) if self.solvers else "OPTIMAL"
 
     def row(self) -> dict[str, RowValue]:
         """One flat row for results.csv and sweeps: totals, then per-category fairness."""
@@ -188,10 +187,6 @@ def _ratio(a: Number, b: Number) -> float | None:
 
 def _round(v: float | None) -> float | None:
     return None if v is None else round(v, 6)
-
-
-def _worst(statuses: Iterable[SolveStatus]) -> SolveStatus:
-    return max(statuses, key=STATUS_ORDER.index)
 
 
 def weighted_gini(values: Iterable[float], weights: Iterable[float]) -> float:
@@ -332,7 +327,7 @@ def solver_metrics(infos: Iterable[SolveInfo]) -> tuple[SolverMetrics, ...]:
     out = []
     for model, items in by.items():
         gaps = [i.gap for i in items if i.gap is not None]
-        out.append(SolverMetrics(model=model, solves=len(items), status=_worst(i.status for i in items),
+        out.append(SolverMetrics(model=model, solves=len(items), status=worst_status(i.status for i in items),
                                  max_gap=max(gaps) if gaps else None,
                                  seconds=sum(i.seconds for i in items)))
     return tuple(out)

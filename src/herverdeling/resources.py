@@ -7,7 +7,11 @@ from pathlib import Path
 
 
 def bundled_dir(kind: str) -> Path:
-    """`scenarios` or `models`: the wheel carries them under herverdeling/_bundled."""
+    """`scenarios`, `models` or `data`: the wheel carries them under herverdeling/_bundled.
+
+    In a source tree they sit at the repository root, so a clone and an installed wheel read
+    the same files (and nothing outside the repository).
+    """
     packaged = Path(str(files("herverdeling"))) / "_bundled" / kind
     if packaged.is_dir():
         return packaged

@@ -46,10 +46,10 @@ def pmedcap(
     no_highs: Annotated[bool, typer.Option("--no-highs", help="Skip the HiGHS comparison.")] = False,
 ) -> None:
     """Capacitated p-median: ours (heuristic, Lagrangian bound, clusters, CP-SAT) against a HiGHS MIP."""
+    from herverdeling.bench.pmedian import read_pmedcap, solve_highs, solve_pmedian
     from herverdeling.cli import fail
+    from herverdeling.cpsat import load_solver_params
     from herverdeling.errors import HerverdelingError
-    from herverdeling.mergers.core import load_solver_params
-    from herverdeling.mergers.pmedian import read_pmedcap, solve_highs, solve_pmedian
 
     params = load_solver_params("cpsat-bench").with_time_limit(time_limit)
     rows = []

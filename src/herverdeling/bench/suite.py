@@ -8,7 +8,7 @@
   with the fitted growth exponent per stage (least squares on log t = a + b log n);
 - report.md: the tables, the exponents, the checker pass rate (it must be 100 %; any cell below is
   listed with its failing rules, not hidden) and the pmedcap table of the merger issue (the pmedcap
-  runner of herverdeling.mergers.pmedian on the OR-Library files, or a line saying why not run).
+  runner of herverdeling.bench.pmedian on the OR-Library files, or a line saying why not run).
 
 On synthetic countries above `full_pipeline_up_to` municipalities only the surplus stage, the
 checker and the metrics run: the merger model is measured up to that size (see report.md).
@@ -30,10 +30,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from herverdeling.bench.sweep import MANIFEST, RESULTS_JSONL, CellResult, Grid, run_sweep
 from herverdeling.errors import SettingsError
+from herverdeling.resources import bundled_dir
 
 Progress = Callable[[str], None]
 STAGES = ("generate", "surplus", "mergers", "uitruil", "checker", "metrics")
-DEFAULT_PMEDCAP = Path(__file__).resolve().parents[3].parent / "shared" / "bench" / "pmedcap"
+
+
+def default_pmedcap_dir() -> Path:
+    """The OR-Library pmedcap files shipped in data/bench (repository or wheel)."""
+    return bundled_dir("data") / "bench" / "pmedcap"
 
 
 class _Frozen(BaseModel):
@@ -178,13 +183,13 @@ def exponents(scaling: list[StageTime]) -> list[Exponent]:
 # ---- pmedcap -------------------------------------------------------------------------------------
 def run_pmedcap(directory: Path, time_limit: float, highs: bool = True,
                 progress: Progress = lambda _: None) -> tuple[list[PmedcapRow], str]:
-    """The merger issue's pmedcap runner (mergers.pmedian) on every file; (rows, note if not run)."""
+    """The merger issue's pmedcap runner (bench.pmedian) on every file; (rows, note if not run)."""
     files = sorted(directory.glob("pmedcap*.txt")) if directory.is_dir() else []
     if not files:
         return [], f"not run: no pmedcap files in {directory}"
     try:
-        from herverdeling.mergers.core import load_solver_params
-        from herverdeling.mergers.pmedian import read_pmedcap, solve_highs, solve_pmedian
+        from herverdeling.bench.pmedian import read_pmedcap, solve_highs, solve_pmedian
+        from herverdeling.cpsat import load_solver_params
     except ImportError as exc:
         return [], f"not run: the pmedcap runner is not available ({exc})"
     params = load_solver_params("cpsat-bench").with_time_limit(time_limit)
@@ -363,7 +368,7 @@ def render_report(res: SuiteResult) -> str:
     lines += ["", "## pmedcap (merger issue): capacitated p-median, OR-Library", ""]
     if res.pmedcap:
         lim = spec.pmedcap_time_limit
-        lines.append("Runner: herverdeling.mergers.pmedian (heuristic + Lagrangian bound + cluster "
+        lines.append("Runner: herverdeling.bench.pmedian (heuristic + Lagrangian bound + cluster "
                      f"enumeration + CP-SAT, solver settings cpsat-bench) against HiGHS, {lim:g} s per "
                      "instance and solver.")
         lines.append("")
@@ -418,7 +423,7 @@ def run_suite(
     if spec.pmedcap_time_limit is None:
         pm_rows, note = [], "not run in this suite (see the `standard` suite)"
     else:
-        folder = pmedcap_dir or Path(os.environ.get("HERVERDELING_PMEDCAP", DEFAULT_PMEDCAP))
+        folder = pmedcap_dir or Path(os.environ.get("HERVERDELING_PMEDCAP", default_pmedcap_dir()))
         pm_rows, note = run_pmedcap(folder, spec.pmedcap_time_limit, spec.pmedcap_highs, progress)
     res = SuiteResult(spec=spec, out=str(out), cells=sweep.results, scaling=tuple(scaling),
                       exponents=tuple(fitted), pmedcap=tuple(pm_rows), pmedcap_note=note,

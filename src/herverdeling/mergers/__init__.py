@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 
 from herverdeling import drafting
 from herverdeling.commitments import Commitments
+from herverdeling.cpsat import worst_status
 from herverdeling.errors import ScenarioError
-from herverdeling.mergers.core import worst_status
 from herverdeling.mergers.model import Instance, build_instances, solve_instance
 from herverdeling.mergers.result import Location, Member, MergerResult, ScopeResult
 from herverdeling.mergers.settings import MergerSettings, load_merger_settings

@@ -1,61 +1,27 @@
 """The shared core: a capacitated assignment / facility model on CP-SAT, and one way to solve it.
 
-Both the merger model (small tasks to hosts) and the capacitated p-median benchmark are built on
-`FacilityModel`: boolean x[i, j] for every allowed client-site pair, boolean y[j] per site, each
-client assigned to exactly one site, x[i, j] <= y[j], and a capacity row per site. Callers add
-what is specific to them (viability, exactly p sites) and choose the objective.
+The merger model (small tasks to hosts) is built on `FacilityModel`, and so is the capacitated
+p-median benchmark in herverdeling.bench.pmedian (bench imports this core, never the reverse):
+boolean x[i, j] for every allowed client-site pair, boolean y[j] per site, each client assigned
+to exactly one site, x[i, j] <= y[j], and a capacity row per site. Callers add what is specific
+to them (viability, exactly p sites) and choose the objective.
 
-`solve` runs CP-SAT with documented parameters (models/solver/) and returns an `Outcome` that
-states status, objective, best bound and gap; FEASIBLE is never turned into OPTIMAL.
+`solve` runs CP-SAT with documented parameters (herverdeling.cpsat.SolverParams, models/solver/)
+and returns an `Outcome` that states status, objective, best bound and gap (cpsat.relative_gap);
+FEASIBLE is never turned into OPTIMAL.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
-from pydantic import BaseModel, ConfigDict, Field
 
-from herverdeling.cpsat import configure, status_of
+from herverdeling.cpsat import SolverParams, relative_gap, status_of
 from herverdeling.proposals import SolveStatus
-from herverdeling.settings import load_model, settings_file
-
-
-class SolverParams(BaseModel):
-    """CP-SAT parameters, loaded from models/solver/<name>.yaml; see the file for the reasons."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = "custom"
-    num_workers: int = Field(1, ge=1)
-    random_seed: int = 0
-    max_deterministic_time: float | None = Field(None, gt=0)
-    max_time_in_seconds: float | None = Field(None, gt=0)
-    linearization_level: int = Field(1, ge=0, le=2)
-    log_search_progress: bool = False
-    sources: dict[str, str] = {}
-
-    def apply(self, solver: cp_model.CpSolver) -> None:
-        configure(solver, num_workers=self.num_workers, random_seed=self.random_seed,
-                  max_deterministic_time=self.max_deterministic_time,
-                  max_time_in_seconds=self.max_time_in_seconds)
-        solver.parameters.linearization_level = self.linearization_level
-        solver.parameters.log_search_progress = self.log_search_progress
-
-    def as_info(self) -> dict[str, str | int | float | bool]:
-        """The parameters as SolveInfo records them (no None values)."""
-        out = self.model_dump(exclude={"sources"})
-        return {k: v for k, v in out.items() if v is not None}
-
-    def with_time_limit(self, seconds: float | None) -> SolverParams:
-        return self if seconds is None else self.model_copy(update={"max_time_in_seconds": seconds})
-
-
-def load_solver_params(name_or_path: str = "cpsat-deterministic") -> SolverParams:
-    return load_model(settings_file("solver", name_or_path), SolverParams)
 
 
 @dataclass
@@ -71,6 +37,7 @@ class Outcome:
 
     @property
     def gap(self) -> float | None:
+        """herverdeling.cpsat.relative_gap of the objective and the bound (the one definition)."""
         return relative_gap(self.objective, self.best_bound)
 
     @property
@@ -81,13 +48,6 @@ class Outcome:
         if self._solver is None or not self.has_solution:
             raise ValueError(f"no solution to read (status {self.status})")
         return int(self._solver.value(expr))
-
-
-def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    """|objective - bound| / max(1, |objective|): 0 when proven, None when nothing is known."""
-    if objective is None or bound is None:
-        return None
-    return abs(objective - bound) / max(1.0, abs(objective))
 
 
 class FacilityModel:
@@ -192,10 +152,3 @@ def solve(
         bound = objective_value
     return Outcome(status=status, objective=objective_value, best_bound=bound, seconds=seconds,
                    deterministic_time=float(solver.deterministic_time), _solver=solver)
-
-
-def worst_status(statuses: Iterable[SolveStatus]) -> SolveStatus:
-    """The status of a sequence of solves: OPTIMAL only if every one is."""
-    order: list[SolveStatus] = ["MODEL_INVALID", "INFEASIBLE", "UNKNOWN", "FEASIBLE", "OPTIMAL"]
-    found = list(statuses)
-    return min(found, key=order.index) if found else "UNKNOWN"

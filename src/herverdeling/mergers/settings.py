@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from herverdeling.mergers.core import SolverParams, load_solver_params
+from herverdeling.cpsat import SolverParams, load_solver_params
 from herverdeling.settings import load_model, settings_file
 
 Term = Literal["nonviable_places", "locations", "place_km"]

@@ -1,8 +1,9 @@
-"""Build the bundled nl-2025 scenario from the public facts in shared/data.
+"""Build the bundled nl-2025 scenario from the public facts in the repository's data/.
 
-Reproducible and seeded: `python -m herverdeling.scenario.builders --shared ../shared/data
---out scenarios/nl-2025` writes the same files every time. What is not public is an explicit,
-labelled assumption in scenario.yaml, with the rule that produced it.
+Reproducible and seeded: `python -m herverdeling.scenario.builders --data data
+--out scenarios/nl-2025` writes the same files every time (data/README.md says where each source
+file comes from). What is not public is an explicit, labelled assumption in scenario.yaml, with
+the rule that produced it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from herverdeling.apportion import largest_remainder
+from herverdeling.resources import bundled_dir
 from herverdeling.scenario.io import write_scenario
 from herverdeling.scenario.model import (
     CATEGORIES,
@@ -63,11 +65,11 @@ def _split_by_amv_share(total: int, province: Province) -> dict[Category, int]:
     return {"regulier": amv["regulier"], "amv": amv["amv"]}
 
 
-def build_nl_2025(shared_data: Path, seed: int = SEED, norms: Norms | None = None) -> Scenario:
+def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) -> Scenario:
     norms = norms or load_norms("coa-2024")
-    prov_df = pd.read_csv(shared_data / "provincies-2024.csv", dtype=str, keep_default_na=False)
-    gem_df = pd.read_csv(shared_data / "gemeenten-2024.csv", dtype=str, keep_default_na=False)
-    azc_df = pd.read_csv(shared_data / "azc-locaties-partial.csv", dtype=str,
+    prov_df = pd.read_csv(data_dir / "provincies-2024.csv", dtype=str, keep_default_na=False)
+    gem_df = pd.read_csv(data_dir / "gemeenten-2024.csv", dtype=str, keep_default_na=False)
+    azc_df = pd.read_csv(data_dir / "azc-locaties-partial.csv", dtype=str,
                          keep_default_na=False)
     rng = random.Random(seed)
     assumptions: list[Assumption] = []
@@ -111,7 +113,7 @@ def build_nl_2025(shared_data: Path, seed: int = SEED, norms: Norms | None = Non
                   "province's population, largest-remainder rounding; AMV likewise from the "
                   "province's AMV figure (the official key also uses the CBS SES-WOA score, "
                   "which is not in the data here).",
-        source="DOMAIN.md (indicative distribution); shared/data/gemeenten-2024.csv population",
+        source="DOMAIN.md (indicative distribution); data/gemeenten-2024.csv population",
     ))
 
     # b. plusprovincies: verdeelbesluit total = reported plan.
@@ -129,7 +131,7 @@ def build_nl_2025(shared_data: Path, seed: int = SEED, norms: Norms | None = Non
                   "the surplus) = the surplus apportioned (largest remainder) over the "
                   "municipalities in proportion to how far their own plan exceeds their "
                   "indicative task.",
-        source="shared/data/provincies-2024.csv plan_reported (ANP, provincial reports 2024); "
+        source="data/provincies-2024.csv plan_reported (ANP, provincial reports 2024); "
                "rule: this builder",
     ))
 
@@ -167,7 +169,7 @@ def build_nl_2025(shared_data: Path, seed: int = SEED, norms: Norms | None = Non
                   "share, and lands on municipalities whose own plan falls short of their "
                   "indicative task, in proportion to that shortfall (largest remainder); in "
                   "Noord-Brabant on the 17 with the largest shortfall.",
-        source="DOMAIN.md public figures; shared/data/provincies-2024.csv; rule: this builder",
+        source="DOMAIN.md public figures; data/provincies-2024.csv; rule: this builder",
     ))
     assumptions.append(Assumption(
         id="A-balanced", kind="assumption",
@@ -249,7 +251,7 @@ def build_nl_2025(shared_data: Path, seed: int = SEED, norms: Norms | None = Non
         id="F-municipalities", kind="fact",
         statement="The 342 municipalities of 1 Jan 2024 with CBS code, province, population "
                   "(2025) and a representative point (WGS84).",
-        source="shared/data/gemeenten-2024.csv (CBS boundary set 2024; GeoNames points)",
+        source="data/gemeenten-2024.csv (CBS boundary set 2024; GeoNames points)",
     ))
     municipalities, layer = _uitruil_layer(municipalities, seed)
     assumptions.extend(layer)
@@ -271,7 +273,7 @@ def build_nl_2025(shared_data: Path, seed: int = SEED, norms: Norms | None = Non
                 statement="Verdeelbesluiten 20 Dec 2024; new uitruil and samenvoeg agreements "
                           "known to the ministry by 1 June 2025 go into the single amendment "
                           "before 1 July 2025. Replayed as of 15 Jan 2025 (assumption).",
-                source="shared/sources/informatiebericht-uitruil-samenvoegen.txt, section 1",
+                source="data/sources/informatiebericht-uitruil-samenvoegen.txt, section 1",
             ),
             *assumptions,
         ),
@@ -406,11 +408,12 @@ def _uitruil_layer(municipalities: list[Municipality],
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--shared", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--data", type=Path, default=bundled_dir("data"),
+                        help="folder with the public facts (default: the repository's data/)")
     parser.add_argument("--out", type=Path, default=Path("scenarios/nl-2025"))
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args()
-    scenario = build_nl_2025(args.shared, seed=args.seed)
+    scenario = build_nl_2025(args.data, seed=args.seed)
     write_scenario(scenario, args.out, force=True)
     print(f"wrote {args.out} ({len(scenario.municipalities)} municipalities)")
 

@@ -58,7 +58,7 @@ from dataclasses import dataclass, field, replace
 from ortools.sat.python import cp_model
 
 from herverdeling.commitments import Commitments
-from herverdeling.cpsat import configure, status_of
+from herverdeling.cpsat import relative_gap, status_of
 from herverdeling.proposals import SolveInfo
 from herverdeling.scenario.model import CATEGORIES, Category, CounterKind, Scenario
 from herverdeling.uitruil.settings import UitruilSettings
@@ -244,7 +244,7 @@ def solve(instance: Instance, settings: UitruilSettings) -> Solution:
     pairs.info = full.info.model_copy(update={
         "status": "FEASIBLE",  # optimal in places at most; the tie-breaks were not proven
         "objective": objective, "best_bound": bound,
-        "gap": None if bound is None else (bound - objective) / max(1.0, bound),
+        "gap": relative_gap(objective, bound),
         "seconds": seconds, "parameters": {**params, "kept": "the pairs-only solution (more places)"},
     })
     return pairs
@@ -338,9 +338,7 @@ def _solve(instance: Instance, settings: UitruilSettings, hint: Solution | None 
             m.add_hint(v, 0)
 
     solver = cp_model.CpSolver()
-    configure(solver, num_workers=settings.solver.num_workers, random_seed=settings.solver.random_seed,
-              max_deterministic_time=settings.solver.max_deterministic_time,
-              max_time_in_seconds=settings.solver.max_time_in_seconds)
+    settings.solver.apply(solver)
     started = time.perf_counter()
     code = solver.solve(m)
     seconds = time.perf_counter() - started
@@ -365,7 +363,7 @@ def _solve(instance: Instance, settings: UitruilSettings, hint: Solution | None 
         # Report in places: the penalties are below w_places, so places = ceil(composite / w).
         objective = float(out.total_places())
         bound = float(max(objective, math.ceil(solver.best_objective_bound / w_places)))
-        gap = (bound - objective) / max(1.0, bound)
+        gap = relative_gap(objective, bound)
     cycles_on = settings.max_cycle_length >= 3
     out.info = SolveInfo(
         model="uitruil-cycles" if cycles_on else "uitruil-pairs", scope=instance.province,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from herverdeling.cpsat import SolverParams, load_solver_params
 from herverdeling.scenario.model import CounterKind
 from herverdeling.settings import load_model, settings_file
 
@@ -15,16 +16,10 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class SolverSettings(_Frozen):
-    """CP-SAT parameters; the defaults make a run deterministic (see the YAML for the reasons)."""
-
-    num_workers: int = Field(1, ge=1)
-    random_seed: int = 20250115
-    max_deterministic_time: float | None = Field(10.0, gt=0)
-    max_time_in_seconds: float | None = Field(60.0, gt=0)
-
-    def as_info(self) -> dict[str, str | int | float | bool]:
-        return {k: v for k, v in self.model_dump().items() if v is not None}
+# The uitruil model's CP-SAT defaults (deterministic: one worker, a fixed seed, a work limit; the
+# YAML says why). A `solver:` block in models/uitruil/<name>.yaml overrides them key by key.
+UITRUIL_SOLVER = SolverParams(id="uitruil", random_seed=20250115, max_deterministic_time=10.0,
+                              max_time_in_seconds=60.0)
 
 
 class ExchangeRates(_Frozen):
@@ -48,8 +43,18 @@ class UitruilSettings(_Frozen):
     min_transfer_places: int = Field(1, ge=1)
     max_partners: int = Field(3, ge=1)
     max_cycle_length: Literal[2, 3] = 2
-    solver: SolverSettings = SolverSettings()
+    solver: SolverParams = UITRUIL_SOLVER
     sources: dict[str, str] = {}
+
+    @field_validator("solver", mode="before")
+    @classmethod
+    def _solver(cls, value: object) -> object:
+        """A preset of models/solver/ by name, or a block of values over UITRUIL_SOLVER."""
+        if isinstance(value, str):
+            return load_solver_params(value)
+        if isinstance(value, dict):
+            return {**UITRUIL_SOLVER.model_dump(), **value}
+        return value
 
     @property
     def tolerance_fraction(self) -> Fraction:

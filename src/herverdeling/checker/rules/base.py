@@ -21,7 +21,7 @@ from herverdeling.scenario.model import Category, Municipality, Scenario
 
 ALL_KINDS: tuple[ProposalKind, ...] = ("surplus_swap", "merger", "uitruil")
 
-# Sections of the informatiebericht (shared/sources/informatiebericht-uitruil-samenvoegen.txt).
+# Sections of the informatiebericht (data/sources/informatiebericht-uitruil-samenvoegen.txt).
 SEC_VB = "De verdeelbesluiten"
 SEC_1 = "1. Het maken van uitruilafspraken binnen een provincie"
 SEC_2 = "2. Het samenvoegen van opgaven"

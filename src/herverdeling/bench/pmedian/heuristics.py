@@ -172,6 +172,8 @@ def solve_gap(demand: np.ndarray, d: np.ndarray, medians: list[int], cap: int, *
     """
     from ortools.sat.python import cp_model
 
+    from herverdeling.cpsat import configure
+
     n = len(demand)
     model = cp_model.CpModel()
     x = {(i, j): model.new_bool_var(f"x[{i},{j}]") for i in range(n) for j in medians}
@@ -186,9 +188,7 @@ def solve_gap(demand: np.ndarray, d: np.ndarray, medians: list[int], cap: int, *
         model.add(obj <= upper)
     model.minimize(obj)
     solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 1
-    solver.parameters.max_deterministic_time = work
+    configure(solver, num_workers=1, random_seed=1, max_deterministic_time=work)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

@@ -33,8 +33,7 @@ from pathlib import Path
 import numpy as np
 from ortools.sat.python import cp_model
 
-from herverdeling.errors import ScenarioError
-from herverdeling.mergers.bounds import (
+from herverdeling.bench.pmedian.bounds import (
     LagrangianBound,
     enumerate_columns,
     fix_by_reduced_cost,
@@ -42,8 +41,10 @@ from herverdeling.mergers.bounds import (
     lagrangian_bound,
     lagrangian_rows,
 )
-from herverdeling.mergers.core import FacilityModel, Outcome, SolverParams, relative_gap, solve
-from herverdeling.mergers.heuristics import local_search_incumbent, swap_search
+from herverdeling.bench.pmedian.heuristics import local_search_incumbent, swap_search
+from herverdeling.cpsat import SolverParams, relative_gap
+from herverdeling.errors import ScenarioError
+from herverdeling.mergers.core import FacilityModel, Outcome, solve
 from herverdeling.proposals import SolveStatus
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from herverdeling.mergers.heuristics import cost, improve, regret_assign
+from herverdeling.bench.pmedian.heuristics import cost, improve, regret_assign
 
 
 @dataclass
