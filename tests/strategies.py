@@ -24,6 +24,7 @@ from herverdeling.proposals import (
     Uitruil,
 )
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
+from herverdeling.scenario.preferences import MunicipalityPreference, Preferences
 from tests.factories import municipality, scenario
 
 VB_DATE = date(2024, 12, 20)
@@ -204,20 +205,23 @@ def base_case(as_of: date = date(2025, 1, 15),
     """A hand-made valid set with one of each kind and no finding at all (every step done).
 
     PA: GM0101 vb 100/10 extra 30/4, GM0102 vb 60/5 extra 10/0 (surplus 40 regulier, 4 amv).
-    RB: GM0201 vb 40/6 rest 20/3, GM0202 vb 30/2 rest 10/0, GM0203 vb 12/1, GM0204 vb 80/8 rest 5/0.
+    RB: GM0201 vb 80/6 rest 20/3, GM0202 vb 60/2 rest 10/0, GM0203 vb 12/1, GM0204 vb 80/8 rest 5/0.
     NC: GM0301 vb 70/7, GM0302 vb 20/2, GM0303 vb 5/1 (may not host).
     """
     s = scenario([
         municipality(101, "PA", vb=(100, 10), extra=(30, 4)),
         municipality(102, "PA", vb=(60, 5), extra=(10, 0)),
-        municipality(201, "RB", vb=(40, 6), rest=(20, 3)),
-        municipality(202, "RB", vb=(30, 2), rest=(10, 0)),
+        municipality(201, "RB", vb=(80, 6), rest=(20, 3)),
+        municipality(202, "RB", vb=(60, 2), rest=(10, 0)),
         municipality(203, "RB", vb=(12, 1)),
         municipality(204, "RB", vb=(80, 8), rest=(5, 0)),
         municipality(301, "NC", vb=(70, 7)),
         municipality(302, "NC", vb=(20, 2)),
         municipality(303, "NC", vb=(5, 1), may_host=False),
     ], name="base", as_of=as_of, relief_cap=relief_cap)
+    # D4: a wish the base case respects (GM0203 wants no relief); a trigger breaks it
+    s = s.model_copy(update={"preferences": Preferences(municipalities=(
+        MunicipalityPreference(cbs_code="GM0203", relief="refused"),))})
     done = ProcessState(status="signed", signed_on=date(2025, 1, 10), prt_informed_on=date(2025, 1, 11),
                         ministry_informed_on=date(2025, 1, 12))
     clause = "Lukt het niet tijdig, dan overleggen partijen binnen een maand."

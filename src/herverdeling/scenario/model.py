@@ -301,6 +301,11 @@ class Scenario(Frozen):
             return m.verdeelbesluit.get(category)
         return m.restopgave.get(category)
 
+    def may_take_on(self, m: Municipality) -> bool:
+        """May it realise places for others (merger host, uitruil realiser)? Its `may_host`, unless
+        preferences.csv says otherwise for it (D4)."""
+        return self.preferences.may_host(m.cbs_code, m.may_host)
+
     def distance_km(self, a: str, b: str) -> float:
         return great_circle_km(self.municipality(a).point, self.municipality(b).point)
 
