@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
+from herverdeling.deal_rules import NOTE_ONLY
 from herverdeling.proposals import (
     CounterPerformance,
     Merger,
@@ -194,7 +195,9 @@ def valid_cases(draw: st.DrawFn, min_each: int = 1) -> tuple[Scenario, ProposalS
             own = budget[(p.host_code, p.category)]
             proposals[i] = p.model_copy(update={
                 "host_own_places": own, "location_size": own + sum(t.places for t in p.transfers)})
+    # random sets meet the note's rules (G, U, S, P); the deal-quality rules D1-D4 have their own tests
     ps = ProposalSet(scenario=s.name, scenario_hash=s.content_hash(), as_of=s.round.as_of,
+                     deal_rules=NOTE_ONLY,
                      proposals=tuple(proposals))
     return s, ps
 
@@ -204,14 +207,14 @@ def base_case(as_of: date = date(2025, 1, 15),
     """A hand-made valid set with one of each kind and no finding at all (every step done).
 
     PA: GM0101 vb 100/10 extra 30/4, GM0102 vb 60/5 extra 10/0 (surplus 40 regulier, 4 amv).
-    RB: GM0201 vb 40/6 rest 20/3, GM0202 vb 30/2 rest 10/0, GM0203 vb 12/1, GM0204 vb 80/8 rest 5/0.
+    RB: GM0201 vb 80/6 rest 20/3, GM0202 vb 60/2 rest 10/0, GM0203 vb 12/1, GM0204 vb 80/8 rest 5/0.
     NC: GM0301 vb 70/7, GM0302 vb 20/2, GM0303 vb 5/1 (may not host).
     """
     s = scenario([
         municipality(101, "PA", vb=(100, 10), extra=(30, 4)),
         municipality(102, "PA", vb=(60, 5), extra=(10, 0)),
-        municipality(201, "RB", vb=(40, 6), rest=(20, 3)),
-        municipality(202, "RB", vb=(30, 2), rest=(10, 0)),
+        municipality(201, "RB", vb=(80, 6), rest=(20, 3)),
+        municipality(202, "RB", vb=(60, 2), rest=(10, 0)),
         municipality(203, "RB", vb=(12, 1)),
         municipality(204, "RB", vb=(80, 8), rest=(5, 0)),
         municipality(301, "NC", vb=(70, 7)),

@@ -70,3 +70,25 @@ def test_explorer_equals_propose_on_a_changed_setting(nl2025, tmp_path):
         [json.loads(f.model_dump_json()) for f in view.findings]
     assert view.metrics.errors == 0
     assert host not in {r.realiser_code for r in view.rows if r.kind == "merger"}
+
+
+def test_deal_chain_gives_coherent_signable_deals():
+    """The chain with the deal model: every proposal passes the checker with D1-D4 enforced."""
+    from herverdeling.commitments import commitments_of
+    from herverdeling.metrics import measure
+    from herverdeling.scenario.synthetic import synthetic_country
+
+    s = synthetic_country(120, seed=3)
+    result = run_chain(s, RunSettings(scenario=s.name, surplus_model="deals"))
+    assert result.report is not None
+    assert result.proposals.deal_rules.enforce
+    assert result.report.errors == ()
+    swaps = [p for p in result.proposals.proposals if p.kind == "surplus_swap"]
+    assert swaps
+    deals = measure(s, result.proposals, result.report).deals
+    assert (deals.split_reliefs, deals.tiny_reliefs, deals.residues, deals.role_conflicts) == (0, 0, 0, 0)
+    assert deals.swap_parties_max <= 25
+    done = commitments_of(result.proposals.proposals)
+    assert not any(e.relieved and e.takes_on for e in done.entries)  # D3, independently of the checker
+    flow = run_chain(s, RunSettings(scenario=s.name))
+    assert not flow.proposals.deal_rules.enforce  # the flow is judged by the note's rules only

@@ -13,11 +13,13 @@ from herverdeling.checker import CATALOGUE, RULE_IDS, check, rules
 from herverdeling.checker.rules.process import process_settings
 from herverdeling.errors import ProposalInputError
 from herverdeling.proposals import CounterPerformance, Party, ProcessState, ProposalSet, Transfer, Uitruil
+from herverdeling.scenario.preferences import MunicipalityPreference, Preferences
 from tests.strategies import SIGNAL_DAYS as STRATEGY_DAYS
 from tests.strategies import base_case
 
 SOURCE = (Path(__file__).resolve().parents[1] / "data" / "sources"
           / "informatiebericht-uitruil-samenvoegen.txt")
+DOMAIN = Path(__file__).resolve().parents[1] / "data" / "sources" / "DOMAIN.md"
 
 
 # ---- helpers to edit one proposal of a set -------------------------------------------------------
@@ -49,7 +51,7 @@ def add(ps: ProposalSet, proposal) -> ProposalSet:
 # ---- the catalogue -------------------------------------------------------------------------------
 def test_catalogue_holds_exactly_the_domain_rules():
     assert set(CATALOGUE) == set(RULE_IDS)
-    assert len(RULE_IDS) == 6 + 8 + 4 + 11
+    assert len(RULE_IDS) == 6 + 8 + 4 + 11 + 4
     assert [r.id for r in rules()] == list(RULE_IDS)
 
 
@@ -61,7 +63,9 @@ def test_rule_metadata(rule_id):
     assert r.title_en
     assert r.messages
     expected_kinds = {"G": {"surplus_swap", "merger", "uitruil"}, "U": {"uitruil"}, "S": {"merger"},
-                      "P": {"surplus_swap"}}[rule_id[0]]
+                      "P": {"surplus_swap"},
+                      "D": {"surplus_swap"} if rule_id in ("D1", "D2") else
+                      {"surplus_swap", "merger", "uitruil"}}[rule_id[0]]
     assert set(r.kinds) == expected_kinds
     for nl, en in r.messages.values():
         assert nl != en
@@ -73,6 +77,10 @@ def test_rule_metadata(rule_id):
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_rule_section_exists_in_the_informatiebericht(rule_id):
+    if rule_id.startswith("D"):  # model choices: they cite their settings and the domain brief
+        assert "models/deals" in CATALOGUE[rule_id].section
+        assert f"- {rule_id} " in DOMAIN.read_text(encoding="utf-8")
+        return
     text = " ".join(SOURCE.read_text(encoding="utf-8").split())
     for part in CATALOGUE[rule_id].section.split("; "):
         assert part in text, f"{rule_id} cites {part!r}, which the informatiebericht does not have"
@@ -128,6 +136,15 @@ TRIGGERS = {
     "P10": ("P-1", lambda s, ps: edit(ps, "P-1", counter_performance=(
         CounterPerformance(kind="other", by_code="AenM", to_code="GM0101", description="geld"),))),
     "P11": ("P-1", lambda s, ps: edit_transfer(ps, "P-1", 0, places=21)),
+    "D1": ("P-1", lambda s, ps: add(ps, get(ps, "P-1").model_copy(update={
+        "id": "P-2", "source_province": "NC",
+        "transfers": (Transfer(from_code="GM0201", to_code="GM0301", category="regulier", places=5),)}))),
+    "D2": ("P-1", lambda s, ps: edit_transfer(ps, "P-1", 0, places=5)),
+    "D3": ("M-1", lambda s, ps: edit(ps, "P-1", transfers=(*get(ps, "P-1").transfers, Transfer(
+        from_code="GM0204", to_code="GM0101", category="regulier", places=5)))),
+    # D4 needs a wish in the scenario: GM0202 refuses relief, and the base case relieves it
+    "D4": ("P-1", lambda s, ps: (s.model_copy(update={"preferences": Preferences(municipalities=(
+        MunicipalityPreference(cbs_code="GM0202", relief="refused"),))}), ps)),
 }
 
 
@@ -139,7 +156,11 @@ def test_every_rule_has_a_trigger():
 def test_rule_fires(rule_id):
     s, ps = base_case()
     pid, mutate = TRIGGERS[rule_id]
-    report = check(mutate(s, ps), s)
+    changed = mutate(s, ps)
+    if isinstance(changed, tuple):  # the trigger changes the scenario (D4: a stated wish)
+        s, changed = changed
+        changed = changed.model_copy(update={"scenario_hash": s.content_hash()})
+    report = check(changed, s)
     severity = CATALOGUE[rule_id].severity
     hits = [f for f in report.findings_for(pid) if f.rule_id == rule_id and f.severity == severity]
     assert hits, f"{rule_id} did not fire: {[(f.rule_id, f.severity) for f in report.findings]}"
@@ -326,14 +347,18 @@ def test_passed_refuses_an_unknown_id():
 
 def test_nl2025_hand_made_swap_passes(nl2025):
     """A swap on the bundled scenario built from its own data: Groningen's extra relieves NB."""
-    src = next(m for m in nl2025.municipalities_in("GR") if m.extra.regulier >= 5)
-    sink = next(m for m in nl2025.municipalities_in("NB") if m.restopgave.regulier >= 5)
+    norm = nl2025.norms.regulier.min_size
+    # D2: a relief of at least 10 that leaves no non-viable residue
+    sink = next(m for m in nl2025.municipalities_in("NB") if m.restopgave.regulier >= 10
+                and m.verdeelbesluit.regulier - m.restopgave.regulier >= norm)
+    places = sink.restopgave.regulier
+    src = next(m for m in nl2025.municipalities_in("GR") if m.extra.regulier >= places)
     from herverdeling.proposals import SurplusSwap
 
     swap = SurplusSwap(
         id="NL-1", source_province="GR", sink_province="NB",
         transfers=(Transfer(from_code=sink.cbs_code, to_code=src.cbs_code, category="regulier",
-                            places=5),),
+                            places=places),),
         parties=(Party(kind="gemeente", code=sink.cbs_code, name=sink.name),
                  Party(kind="gemeente", code=src.cbs_code, name=src.name),
                  Party(kind="provincie", code="GR", name="Groningen"),

@@ -21,7 +21,7 @@ def test_hand_computed_rows():
     s, ps = base_case()
     ledger = build_ledger(s, ps)
     relieved = ledger.row("GM0201", "regulier")  # relieved of 15 by P-1
-    assert (relieved.verdeelbesluit, relieved.amended, relieved.relief, relieved.ibt_task) == (40, 40, 15, 25)
+    assert (relieved.verdeelbesluit, relieved.amended, relieved.relief, relieved.ibt_task) == (80, 80, 15, 65)
     source = ledger.row("GM0101", "regulier")  # its extra places back the relief; task unchanged
     assert (source.amended, source.ibt_task, source.backs_relief) == (100, 100, 15)
     host = ledger.row("GM0204", "regulier")  # merger host: 80 + 12
@@ -34,7 +34,7 @@ def test_hand_computed_rows():
     assert (realiser.ibt_task, giver.ibt_task) == (90, 0)
     assert ledger.row("GM0201", "amv").entries == ()
     rb = ledger.province_totals("RB", "regulier")
-    assert rb == {"verdeelbesluit": 162, "amended": 162, "relief": 25, "ibt_task": 137, "backs_relief": 0}
+    assert rb == {"verdeelbesluit": 232, "amended": 232, "relief": 25, "ibt_task": 207, "backs_relief": 0}
 
 
 def test_csv_has_one_row_per_municipality_and_category():

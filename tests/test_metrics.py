@@ -202,7 +202,7 @@ def test_shares_of_nothing_are_undefined():
 
 
 def test_deal_metrics_count_each_defect_by_hand():
-    """Hand-made base case (tests/strategies.py): GM0201 vb 40 relieved 15, GM0202 vb 30 relieved 10."""
+    """Hand-made base case (tests/strategies.py): GM0201 vb 80 relieved 15, GM0202 vb 60 relieved 10."""
     from herverdeling.metrics import measure
     from herverdeling.proposals import Transfer
     from tests.strategies import base_case
@@ -211,19 +211,21 @@ def test_deal_metrics_count_each_defect_by_hand():
     clean = measure(s, ps).deals
     counts = (clean.swap_agreements, clean.split_reliefs, clean.role_conflicts, clean.tiny_reliefs)
     assert counts == (1, 0, 0, 0)
-    assert clean.residues == 2  # 40 - 15 = 25 and 30 - 10 = 20 are both below the norm of 50
+    assert clean.residues == 0  # 80 - 15 = 65 and 60 - 10 = 50 keep at least the norm of 50
     swap = ps.proposals[0]
     assert clean.swap_parties_max == len(swap.parties) == 6
     # GM0204 (merger host) relieved of 5 by the swap: a tiny relief, a residue? (80 - 5 = 75: no) and
     # a role conflict; a second swap from NC relieving GM0201 splits its relief
-    bad_swap = swap.model_copy(update={"transfers": (*swap.transfers, Transfer(
-        from_code="GM0204", to_code="GM0101", category="regulier", places=5))})
+    # and GM0202 relieved of 15 instead of 10 keeps 45, a residue below the norm of 50
+    bad_swap = swap.model_copy(update={"transfers": (
+        swap.transfers[0], swap.transfers[1].model_copy(update={"places": 15}), Transfer(
+            from_code="GM0204", to_code="GM0101", category="regulier", places=5))})
     split = swap.model_copy(update={"id": "P-2", "source_province": "NC", "transfers": (
         Transfer(from_code="GM0201", to_code="GM0301", category="regulier", places=5),)})
     bad = ps.model_copy(update={"proposals": (bad_swap, split, *ps.proposals[1:])})
     got = measure(s, bad).deals
-    assert got.tiny_reliefs == 1  # GM0204; GM0201 now 20 of 40 is not tiny
-    assert got.residues == 2  # GM0201 (40 - 20 = 20) and GM0202; GM0204 keeps 75
+    assert got.tiny_reliefs == 1  # GM0204; GM0201 now 20 of 80 is not tiny
+    assert got.residues == 1  # GM0202 keeps 45; GM0201 keeps 60, GM0204 75
     assert got.split_reliefs == 1
     assert got.role_conflicts == 1
     assert got.swap_agreements == 2

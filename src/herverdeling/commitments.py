@@ -64,6 +64,8 @@ class Commitments(_Frozen):
 
     entries: tuple[Commitment, ...] = ()
     swapped_out: tuple[SwappedOut, ...] = ()
+    # D3: a relieved municipality may not host or realise in that category (the deal chain)
+    exclusive_roles: bool = False
 
     @cached_property
     def _index(self) -> dict[tuple[str, Category], Commitment]:
@@ -79,6 +81,10 @@ class Commitments(_Frozen):
     def relieved(self, code: str, category: Category) -> int:
         return self.of(code, category).relieved
 
+    def may_take_on(self, code: str, category: Category) -> bool:
+        """D3 where roles are exclusive: a municipality relieved in a category takes on none."""
+        return not (self.exclusive_roles and self.relieved(code, category) > 0)
+
     def surplus_left(self, scenario: Scenario, province: str, category: Category) -> int:
         """A plusprovincie's surplus minus what the swaps already promised (P2)."""
         return scenario.surplus(province).get(category) - self._out.get((province, category), 0)
@@ -93,7 +99,7 @@ class Commitments(_Frozen):
                    if e.category == category and (wanted is None or e.code in wanted))
 
 
-def commitments_of(proposals: Iterable[AnyProposal]) -> Commitments:
+def commitments_of(proposals: Iterable[AnyProposal], *, exclusive_roles: bool = False) -> Commitments:
     """Fold proposals into commitments: the only place the stages' roles are added up."""
     acc: dict[tuple[str, Category], dict[str, int]] = defaultdict(lambda: dict.fromkeys(_FIELDS, 0))
     out: dict[tuple[str, Category], int] = defaultdict(int)
@@ -113,6 +119,7 @@ def commitments_of(proposals: Iterable[AnyProposal]) -> Commitments:
         if isinstance(p, Merger):
             acc[(p.host_code, p.category)]["host_own"] += int(p.host_own_places)
     return Commitments(
+        exclusive_roles=exclusive_roles,
         entries=tuple(Commitment(code=code, category=cat, **acc[(code, cat)])
                       for code, cat in sorted(acc, key=_key)),
         swapped_out=tuple(SwappedOut(province=prov, category=cat, places=out[(prov, cat)])

@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from herverdeling.checker.deal_rules import DealRules, MinRelief
 from herverdeling.commitments import commitments_of
 from herverdeling.cpsat import worst_status
+from herverdeling.deal_rules import DealRules, MinRelief
 from herverdeling.proposals import ProposalSet, SolveInfo, SolveStatus, SurplusSwap
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
 

@@ -7,17 +7,47 @@ into place only when complete.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 from herverdeling import __version__
 from herverdeling.commitments import commitments_of
+from herverdeling.deal_rules import NOTE_ONLY, DealRules
 from herverdeling.defaults import DEFAULT_POLICY
-from herverdeling.proposals import ProposalSet, SolveInfo
+from herverdeling.proposals import ProposalSet, SolveInfo, SurplusSwap
 from herverdeling.run import Progress, RunResult, RunSettings, StageTiming
 from herverdeling.run import quiet as _quiet
 from herverdeling.scenario.io import load_scenario
 from herverdeling.scenario.model import Scenario
+
+_DEALS: OrderedDict[str, tuple[tuple[SurplusSwap, ...], tuple[SolveInfo, ...], DealRules]] = OrderedDict()
+_DEALS_LOCK = threading.Lock()
+
+
+def _deal_stage(scenario: Scenario, preset: str) -> tuple[tuple[SurplusSwap, ...],
+                                                          tuple[SolveInfo, ...], DealRules]:
+    """The deal model's swaps, solve info and D rules.
+
+    It is deterministic and takes tens of seconds on nl-2025, so one solve per (scenario content,
+    preset) in a process serves the explorer's provinces and repeated views (8 kept).
+    """
+    from herverdeling.surplus.deals import load_deal_settings, solve_deals
+    from herverdeling.surplus.deals.proposals import deal_swaps, pins_of, rules_of
+
+    key = f"{scenario.content_hash()}|{preset}"
+    with _DEALS_LOCK:
+        if key in _DEALS:
+            return _DEALS[key]
+    st = load_deal_settings(preset)
+    result = solve_deals(scenario, st, pins_of(scenario))
+    value = (deal_swaps(scenario, result), result.solve_info, rules_of(st))
+    with _DEALS_LOCK:
+        _DEALS[key] = value
+        while len(_DEALS) > 8:
+            _DEALS.popitem(last=False)
+    return value
 
 
 def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None = None,
@@ -42,12 +72,18 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
     where = f" ({province})" if province else ""
 
     start = time.perf_counter()
-    progress(f"[1/4] surplus swaps ({settings.policy}) ...")
-    swaps = propose_surplus_swaps(scenario, settings.policy)
-    infos += swaps.solve_info
+    if settings.surplus_model == "deals":
+        progress(f"[1/4] surplus swaps, deal model ({settings.deals}) ...")
+        swap_proposals, swap_infos, deal_rules = _deal_stage(scenario, settings.deals)
+    else:
+        progress(f"[1/4] surplus swaps ({settings.policy}) ...")
+        flow = propose_surplus_swaps(scenario, settings.policy)
+        swap_proposals, swap_infos, deal_rules = flow.proposals, flow.solve_info, NOTE_ONLY
+    infos += swap_infos
+    exclusive = deal_rules.enforce  # D3 holds by construction where the checker enforces it
     timings.append(StageTiming(stage="surplus", seconds=time.perf_counter() - start))
-    relieved = sum(int(t.places) for s in swaps.proposals for t in s.transfers)
-    progress(f"      {len(swaps.proposals)} surplus swaps, {relieved} places relieved "
+    relieved = sum(int(t.places) for s in swap_proposals for t in s.transfers)
+    progress(f"      {len(swap_proposals)} surplus swaps, {relieved} places relieved "
              f"({timings[-1].seconds:.1f} s)")
 
     start = time.perf_counter()
@@ -55,7 +91,7 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
     msettings = load_merger_settings(settings.merger_objective, settings.solver,
                                      cross_border=settings.cross_border)
     mergers = propose_mergers(scenario, msettings, province=province,
-                              commitments=commitments_of(swaps.proposals))
+                              commitments=commitments_of(swap_proposals, exclusive_roles=exclusive))
     infos += mergers.solve_info()
     timings.append(StageTiming(stage="mergers", seconds=time.perf_counter() - start))
     progress(f"      {len(mergers.mergers)} mergers, {len(mergers.surplus_swaps)} cross-border "
@@ -63,9 +99,10 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
 
     start = time.perf_counter()
     progress(f"[3/4] uitruil within provinces{where} ...")
-    earlier = (*swaps.proposals, *mergers.surplus_swaps, *mergers.mergers)
+    earlier = (*swap_proposals, *mergers.surplus_swaps, *mergers.mergers)
     uitruil = propose_uitruil(scenario, load_uitruil_settings(settings.uitruil_settings),
-                              province=province, commitments=commitments_of(earlier))
+                              province=province,
+                              commitments=commitments_of(earlier, exclusive_roles=exclusive))
     infos += uitruil.solve_info
     timings.append(StageTiming(stage="uitruil", seconds=time.perf_counter() - start))
     progress(f"      {len(uitruil.proposals)} uitruil proposals, {len(uitruil.unmatched)} requests "
@@ -80,6 +117,7 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
         proposals=(*earlier, *uitruil.proposals),
         solve_info=tuple(infos),
         notes=tuple(notes),
+        deal_rules=deal_rules,
     )
     start = time.perf_counter()
     progress("[4/4] checking every proposal, rule by rule ...")
@@ -96,13 +134,15 @@ def propose(
     out: Path,
     *,
     policy: str = DEFAULT_POLICY,
+    deals: str | None = None,
     force: bool = False,
     progress: Progress = _quiet,
 ) -> Path:
     """The whole job: solve, check, write. Returns the output folder.
 
     `scenario_name` is a bundled name, a folder, or a Scenario already in memory (e.g. one with
-    changed norms or hosts from the explorer app).
+    changed norms or hosts from the explorer app). `deals`: a preset of models/deals/ to make the
+    surplus swaps with the deal model instead of the min-cost flow of `policy`.
     """
     from herverdeling.documents.writers import write_run
     from herverdeling.scenario.io import atomic_folder
@@ -113,6 +153,8 @@ def propose(
     progress(f"scenario {scenario.name}: {len(scenario.municipalities)} municipalities, "
              f"as of {scenario.round.as_of}")
     settings = RunSettings(scenario=scenario.name, policy=policy)
+    if deals is not None:
+        settings = settings.model_copy(update={"surplus_model": "deals", "deals": deals})
     with atomic_folder(out, force=force) as tmp:
         result = run_chain(scenario, settings, progress=progress)
         assert result.report is not None  # run_chain always checks

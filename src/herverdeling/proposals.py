@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from herverdeling.deal_rules import DealRules
 from herverdeling.scenario.model import Category
 
 Places = int | float
@@ -149,6 +150,8 @@ class ProposalSet(Contract):
     proposals: tuple[Proposal, ...] = ()
     solve_info: tuple[SolveInfo, ...] = ()
     notes: tuple[str, ...] = ()
+    # D1-D4: the deal-quality settings the set was made under (absent: every rule, defaults)
+    deal_rules: DealRules = DealRules()
 
     def of_kind(self, kind: ProposalKind) -> tuple[AnyProposal, ...]:
         return tuple(p for p in self.proposals if p.kind == kind)

@@ -7,11 +7,13 @@ both read them and neither imports the other.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from herverdeling.checker.findings import CheckReport
 from herverdeling.defaults import (
+    DEFAULT_DEALS,
     DEFAULT_MERGER_OBJECTIVE,
     DEFAULT_POLICY,
     DEFAULT_SOLVER,
@@ -47,6 +49,11 @@ class RunSettings(BaseModel):
     solver: str = DEFAULT_SOLVER
     uitruil_settings: str = DEFAULT_UITRUIL_SETTINGS
     cross_border: bool = True
+    # the surplus swaps: "flow" (min-cost flow, `policy` from models/policies/; judged by the
+    # note's rules only) or "deals" (the deal model, preset `deals` from models/deals/; judged by
+    # D1-D4 too)
+    surplus_model: Literal["flow", "deals"] = "flow"
+    deals: str = DEFAULT_DEALS
 
 
 class RunResult(BaseModel):

@@ -9,6 +9,7 @@ from collections import Counter
 
 from herverdeling.checker.findings import SEVERITY_ORDER, CheckReport, Finding
 from herverdeling.checker.rules import Context, rules
+from herverdeling.deal_rules import DealRules
 from herverdeling.errors import ProposalInputError
 from herverdeling.proposals import ProposalSet
 from herverdeling.scenario.model import Scenario
@@ -29,14 +30,17 @@ def ensure_matches(proposals: ProposalSet, scenario: Scenario) -> None:
         )
 
 
-def check(proposals: ProposalSet, scenario: Scenario) -> CheckReport:
-    """Apply every rule of the catalogue to every proposal; `report.passed(id)` gates the writer."""
+def check(proposals: ProposalSet, scenario: Scenario, deal_rules: DealRules | None = None) -> CheckReport:
+    """Apply every rule of the catalogue to every proposal; `report.passed(id)` gates the writer.
+
+    `deal_rules`: the settings of D1-D4; default: those the proposal set records.
+    """
     ensure_matches(proposals, scenario)
     ids = [p.id for p in proposals.proposals]
     dupes = sorted(i for i, n in Counter(ids).items() if n > 1)
     if dupes:
         raise ProposalInputError(f"proposal id(s) used more than once: {', '.join(dupes)}")
-    ctx = Context(scenario, proposals)
+    ctx = Context(scenario, proposals, deal_rules or proposals.deal_rules)
     findings: list[Finding] = []
     for p in proposals.proposals:
         for r in rules():

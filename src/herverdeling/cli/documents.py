@@ -14,9 +14,14 @@ def propose(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     policy: Annotated[str, typer.Option(help="Surplus allocation policy: proportional, "
                                         "nearest or small-first.")] = DEFAULT_POLICY,
+    deals: Annotated[str | None, typer.Option(
+        help="Make the surplus swaps with the deal model, preset from models/deals/ (default, "
+             "proportional, nearest, small-first): few, whole, single-source reliefs, checked by "
+             "D1-D4 too. Takes about a minute on nl-2025.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
 ) -> None:
     """Surplus swaps, mergers and uitruil; check every proposal; write agreements and overviews."""
     from herverdeling.pipeline import propose as run  # the writers load only when run (fast --help)
 
-    run(scenario, out, policy=policy, force=force, progress=lambda line: typer.echo(line, err=True))
+    run(scenario, out, policy=policy, deals=deals, force=force,
+        progress=lambda line: typer.echo(line, err=True))

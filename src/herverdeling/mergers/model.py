@@ -110,12 +110,15 @@ def build_instances(
         for m in sorted(s.municipalities_in(prov), key=lambda m: m.cbs_code):
             t = task_of(m, category, commitments)
             if 0 < t < norm.min_size:
-                clients.append(Client(m.cbs_code, m.name, prov, t, m.may_host))
+                clients.append(Client(m.cbs_code, m.name, prov, t, s.may_take_on(m)
+                                      and commitments.may_take_on(m.cbs_code, category)))
     hosts: list[Site] = []
     for prov in provinces:
         for m in sorted(s.municipalities_in(prov), key=lambda m: m.cbs_code):
             t = task_of(m, category, commitments)
-            if not m.may_host or 0 < t < norm.min_size:
+            # D3: a municipality relieved by a swap does not host in the same category
+            if (not s.may_take_on(m) or 0 < t < norm.min_size
+                    or not commitments.may_take_on(m.cbs_code, category)):
                 continue
             cap = norm.max_size - t if rule == "location" else norm.max_size
             if cap > 0:
@@ -134,7 +137,7 @@ def build_instances(
             caps[p] = left
             for m in sorted(s.municipalities_in(p), key=lambda m: m.cbs_code):
                 extra = commitments.extra_left(s, m.cbs_code, category)
-                if m.may_host and extra > 0:
+                if s.may_take_on(m) and extra > 0:
                     absorbers.append(Site(m.cbs_code, m.name, p, "absorb", task_of(m, category, commitments),
                                           extra, always_viable=True, counts_location=False))
         for c in clients:

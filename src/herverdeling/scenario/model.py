@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from herverdeling.errors import ScenarioError
+from herverdeling.scenario.preferences import Preferences
 from herverdeling.scenario.text import LongText, Name
 
 Category = Literal["regulier", "amv"]
@@ -213,6 +214,7 @@ class Scenario(Frozen):
     assumptions: tuple[Assumption, ...] = ()
     provinces: tuple[Province, ...]
     municipalities: tuple[Municipality, ...]
+    preferences: Preferences = Preferences()  # D4: preferences.csv and partners.csv, if any
 
     @field_validator("provinces")
     @classmethod
@@ -316,6 +318,11 @@ class Scenario(Frozen):
         if self.options.relief_cap == "task":
             return m.verdeelbesluit.get(category)
         return m.restopgave.get(category)
+
+    def may_take_on(self, m: Municipality) -> bool:
+        """May it realise places for others (merger host, uitruil realiser)? Its `may_host`, unless
+        preferences.csv says otherwise for it (D4)."""
+        return self.preferences.may_host(m.cbs_code, m.may_host)
 
     def distance_km(self, a: str, b: str) -> float:
         return great_circle_km(self.municipality(a).point, self.municipality(b).point)

@@ -133,7 +133,9 @@ def build_instance(scenario: Scenario, province: str, settings: UitruilSettings,
             asked = min(u.request.get(c), left)
             if asked > 0 and u.offers_in_return != "none":
                 requests[(m.cbs_code, c)] = asked
-            if u.offer.get(c) > 0 and m.may_host:  # U6: the realiser alone is held to the places
+            # U6: the realiser alone is held to the places; D3: not one the swaps relieve (deal chain)
+            if (u.offer.get(c) > 0 and scenario.may_take_on(m)
+                    and commitments.may_take_on(m.cbs_code, c)):
                 offers[(m.cbs_code, c)] = u.offer.get(c)
         if u.offers_in_return != "none":
             kinds[m.cbs_code] = u.offers_in_return

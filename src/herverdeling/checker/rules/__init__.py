@@ -1,4 +1,4 @@
-"""The one rule catalogue: G1-G6, U1-U8, S1-S4, P1-P11, each a small function in its family's module.
+"""The one rule catalogue: G1-G6, U1-U8, S1-S4, P1-P11, D1-D4, each a small function in its family's module.
 
 Importing this package registers every rule in `CATALOGUE` (id -> Rule) in the order of DOMAIN.md.
 All rules are errors except G6 (a warning); process rules report a step not yet due as `open`,
@@ -36,11 +36,15 @@ What each rule can check on the typed proposal (choices made where the note leav
 - P8 a surplus swap crosses a provincial border; within one province it would be uitruil.
 - P10 the ministry neither gives nor receives the counter-performance.
 - P11 relief per municipality and category, across all swaps, <= Scenario.relief_cap().
+- D1-D4 (model choices, settings `DealRules` from models/deals/): one source province per
+  relieved (municipality, category); a relief clears the task or is >= min_relief and leaves no
+  0 < task < norm residue; a relieved municipality neither hosts nor realises in that category;
+  the scenario's preferences hold. `DealRules(enforce=False)` judges by the note's rules alone.
 """
 
 from __future__ import annotations
 
-from herverdeling.checker.rules import general, merger, surplus, uitruil  # noqa: F401  (registers)
+from herverdeling.checker.rules import deals, general, merger, surplus, uitruil  # noqa: F401  (registers)
 from herverdeling.checker.rules.base import CATALOGUE, Context, Hit, Rule
 
 RULE_IDS: tuple[str, ...] = (
@@ -48,6 +52,7 @@ RULE_IDS: tuple[str, ...] = (
     *(f"U{i}" for i in range(1, 9)),
     *(f"S{i}" for i in range(1, 5)),
     *(f"P{i}" for i in range(1, 12)),
+    *(f"D{i}" for i in range(1, 5)),
 )
 
 

@@ -15,8 +15,9 @@ from datetime import date
 from functools import cached_property
 
 from herverdeling.checker.findings import Finding, Severity
+from herverdeling.deal_rules import DealRules
 from herverdeling.dutch import datum
-from herverdeling.proposals import AnyProposal, Merger, ProposalKind, ProposalSet, SurplusSwap
+from herverdeling.proposals import AnyProposal, Merger, ProposalKind, ProposalSet, SurplusSwap, Uitruil
 from herverdeling.scenario.model import Category, Municipality, Scenario
 
 ALL_KINDS: tuple[ProposalKind, ...] = ("surplus_swap", "merger", "uitruil")
@@ -27,6 +28,8 @@ SEC_1 = "1. Het maken van uitruilafspraken binnen een provincie"
 SEC_2 = "2. Het samenvoegen van opgaven"
 SEC_3 = "3. Afspraken waarbij het provinciale surplus wordt ingezet"
 SEC_K = "Kortom"
+# D1-D4 are this project's model choices, not the note's: they cite their settings instead.
+SEC_D = "modelkeuze (deal-quality rules D1-D4, models/deals/)"
 
 
 @dataclass(frozen=True)
@@ -116,9 +119,11 @@ class Contribution:
 class Context:
     """The scenario, the whole proposal set and the aggregates the set-level rules (G3, P2, P11) need."""
 
-    def __init__(self, scenario: Scenario, proposals: ProposalSet) -> None:
+    def __init__(self, scenario: Scenario, proposals: ProposalSet,
+                 deal_rules: DealRules | None = None) -> None:
         self.scenario = scenario
         self.proposals = proposals
+        self.deal_rules = deal_rules or DealRules()
         self.as_of: date = scenario.round.as_of
         self.deadline: date = scenario.round.notification_deadline
 
@@ -166,6 +171,29 @@ class Context:
         for p in self.proposals.of_kind("surplus_swap"):
             for t in p.transfers:
                 out[(t.from_code, t.category)].append(Contribution(p.id, t.places))
+        return out
+
+    @cached_property
+    def relief_sources(self) -> dict[tuple[str, Category], list[str]]:
+        """Per (relieved municipality, category): the distinct source provinces, in order (D1)."""
+        out: dict[tuple[str, Category], list[str]] = defaultdict(list)
+        for p in self.proposals.of_kind("surplus_swap"):
+            assert isinstance(p, SurplusSwap)
+            for t in p.transfers:
+                if p.source_province not in out[(t.from_code, t.category)]:
+                    out[(t.from_code, t.category)].append(p.source_province)
+        return out
+
+    @cached_property
+    def takes_on(self) -> dict[tuple[str, Category], list[str]]:
+        """Per (municipality, category): the roles in which it realises places for others (D3)."""
+        out: dict[tuple[str, Category], list[str]] = defaultdict(list)
+        for p in self.proposals.proposals:
+            if isinstance(p, Merger | Uitruil):
+                role = "gastgemeente" if isinstance(p, Merger) else "realiserende gemeente"
+                for t in p.transfers:
+                    if role not in out[(t.to_code, t.category)]:
+                        out[(t.to_code, t.category)].append(role)
         return out
 
     @cached_property

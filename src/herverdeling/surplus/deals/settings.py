@@ -12,10 +12,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from herverdeling.scenario.model import Category
+from herverdeling.cpsat import SolverParams
+from herverdeling.deal_rules import MinRelief
+from herverdeling.defaults import DEFAULT_DEALS
 from herverdeling.settings import available, load_model, settings_file
 
-DEFAULT_DEALS = "default"
 Level = Literal["relief", "agreements", "preferred", "parties", "fairness", "place_km", "small_tasks"]
 Backend = Literal["cp-sat", "highs", "scip"]
 _SOURCED = ("min_relief", "max_parties", "max_partners", "relief_share", "objectives",
@@ -26,16 +27,6 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class MinRelief(_Frozen):
-    """D2: a relief that does not clear the task is at least this many places, per category."""
-
-    regulier: int = Field(10, ge=1)
-    amv: int = Field(10, ge=1)
-
-    def get(self, category: Category) -> int:
-        return self.regulier if category == "regulier" else self.amv
-
-
 class Objective(_Frozen):
     """One lexicographic level; `reason` says why it sits where it does."""
 
@@ -43,19 +34,17 @@ class Objective(_Frozen):
     reason: str = Field(min_length=1)
 
 
-class DealSolver(_Frozen):
-    """Solver parameters per level solve. `deterministic` with CP-SAT and more than one worker
-    turns on interleaved search, whose result does not depend on thread timing."""
+class DealSolver(SolverParams):
+    """The one CP-SAT parameter class, plus the backend (the same rows go to HiGHS or SCIP) and
+    `deterministic`: with CP-SAT and more than one worker it turns on interleaved search, whose
+    result does not depend on thread timing."""
 
+    id: str = "deals"
     backend: Backend = "cp-sat"
-    num_workers: int = Field(2, ge=1)
     random_seed: int = 20250115
     deterministic: bool = True
     max_deterministic_time: float | None = Field(60.0, gt=0)
     max_time_in_seconds: float | None = Field(60.0, gt=0)
-
-    def as_info(self) -> dict[str, str | int | float | bool]:
-        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 class DealSettings(_Frozen):

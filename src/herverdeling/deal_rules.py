@@ -1,7 +1,7 @@
 """The settings of the deal-quality rules D1-D4, read by the checker and met by the deal model.
 
-They live with the checker (which imports no solver) and are read from the `rules:` part of a
-deal settings file in models/deals/, so the model and the checker judge by the same numbers.
+They sit below the checker (which imports no solver) and the proposals: a ProposalSet records
+the rules it was made under, so `check` on a written proposals.json judges as the run did.
 """
 
 from __future__ import annotations
