@@ -1,7 +1,6 @@
 """The one solver toolbox: CP-SAT parameters, status names and ranking, and the gap, in cpsat.py."""
 
 import ast
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -18,8 +17,7 @@ from herverdeling.cpsat import (
     worst_status,
 )
 from herverdeling.uitruil.settings import load_uitruil_settings
-
-SRC = Path(__file__).resolve().parents[1] / "src" / "herverdeling"
+from tests.paths import SRC
 
 
 def test_configure_sets_determinism_limits_and_leaves_ctrl_c_to_python():

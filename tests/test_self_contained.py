@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import ROOT
+
 PATTERNS = (
     re.compile(r"\.\./shared\b"),  # ../shared, ../shared/data
     re.compile(r"""(["'])shared\1"""),  # "shared" as a path component: ROOT.parent / "shared"

@@ -20,7 +20,7 @@ from herverdeling.pipeline import propose
 from herverdeling.proposals import ProposalSet
 from herverdeling.scenario.io import load_scenario, write_scenario
 from tests import factories as f
-from tests.test_documents import small_country
+from tests.documents.test_documents import small_country
 
 EVIL = "Evil\n# KOP **bold** <b>x</b> [link](x) a|b"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -15,8 +14,7 @@ from herverdeling.mergers import load_merger_settings, propose_mergers
 from herverdeling.resources import bundled_dir
 from herverdeling.surplus import propose_surplus_swaps
 from herverdeling.uitruil import propose_uitruil
-
-SRC = Path(__file__).resolve().parents[1] / "src" / "herverdeling"
+from tests.paths import SRC
 
 
 def test_every_text_has_a_citation():

@@ -26,8 +26,9 @@ from herverdeling.bench.pmedian.heuristics import (
 )
 from herverdeling.cli import app
 from herverdeling.cpsat import load_solver_params
+from tests.paths import DATA
 
-PMEDCAP = Path(__file__).resolve().parents[1] / "data" / "bench" / "pmedcap"
+PMEDCAP = DATA / "bench" / "pmedcap"
 
 
 def bench_file(number: str) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import string
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -14,12 +13,13 @@ from herverdeling.checker.rules.process import process_settings
 from herverdeling.errors import ProposalInputError
 from herverdeling.proposals import CounterPerformance, Party, ProcessState, ProposalSet, Transfer, Uitruil
 from herverdeling.scenario.preferences import MunicipalityPreference, Preferences
+from tests.paths import DATA
 from tests.strategies import SIGNAL_DAYS as STRATEGY_DAYS
 from tests.strategies import base_case
 
-SOURCE = (Path(__file__).resolve().parents[1] / "data" / "sources"
+SOURCE = (DATA / "sources"
           / "informatiebericht-uitruil-samenvoegen.txt")
-DOMAIN = Path(__file__).resolve().parents[1] / "data" / "sources" / "DOMAIN.md"
+DOMAIN = DATA / "sources" / "DOMAIN.md"
 
 
 # ---- helpers to edit one proposal of a set -------------------------------------------------------

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from herverdeling.scenario.io import write_scenario
-from tests.test_app_whatif import small_world
+from tests.app.test_app_whatif import small_world
 
 CHROMIUM = os.environ.get("HERVERDELING_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -19,7 +19,7 @@ from herverdeling.scenario.model import Scenario
 from herverdeling.uitruil import UitruilResult, load_uitruil_settings, model, propose_uitruil
 from herverdeling.uitruil.settings import UitruilSettings
 from tests.factories import scenario
-from tests.test_uitruil_model import (
+from tests.uitruil.test_uitruil_model import (
     assert_limits_and_accounting,
     brute_force,
     build,

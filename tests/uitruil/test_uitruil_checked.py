@@ -8,7 +8,7 @@ from herverdeling.checker import check
 from herverdeling.proposals import ProposalSet
 from herverdeling.scenario.model import Scenario
 from herverdeling.uitruil import UitruilResult, propose_uitruil
-from tests.test_uitruil_model import build, make_settings, medium_scenarios
+from tests.uitruil.test_uitruil_model import build, make_settings, medium_scenarios
 
 
 def checked(s: Scenario, r: UitruilResult):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_surplus.py"
+from tests.paths import ROOT
+
+BENCH = ROOT / "benchmarks" / "bench_surplus.py"
 
 
 def test_harness_runs_and_writes_a_report(tmp_path):

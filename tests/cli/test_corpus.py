@@ -1,4 +1,4 @@
-"""The bad-input corpus (issue 18, point 12): one folder per case under tests/corpus/, one test.
+"""The bad-input corpus (issue 18, point 12): one folder per case under tests/cli/corpus/, one test.
 
 Each `case.yaml` says how to build the input (usually: copy the bundled nl-2025 and change one
 thing, so no case commits a 343-row copy), the command, the exit code and a fragment of the

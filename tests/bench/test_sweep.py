@@ -22,6 +22,7 @@ from herverdeling.bench.sweep import (
 from herverdeling.cli import app
 from herverdeling.errors import SettingsError
 from herverdeling.scenario.synthetic import synthetic_country
+from tests.paths import ROOT
 
 # Small synthetic countries keep every cell well under a second.
 TINY = Grid(id="tiny", scenarios=("synthetic:40:1", "synthetic:60:2"), policies=("proportional", "nearest"),
@@ -125,9 +126,8 @@ def test_norms_overrides():
 
 
 def test_example_grid_loads():
-    from pathlib import Path
 
-    grid = load_grid(Path(__file__).resolve().parents[1] / "benchmarks" / "grids" / "example.yaml")
+    grid = load_grid(ROOT / "benchmarks" / "grids" / "example.yaml")
     assert len(grid.cells()) == len(grid.scenarios) * len(grid.policies) * len(grid.norms)
 
 
