@@ -44,6 +44,7 @@ from herverdeling.scenario.model import (
 )
 from herverdeling.scenario.readers import Cells, Rows, TableSpec, check_columns, read_table
 from herverdeling.scenario.registers import Register, load_register
+from herverdeling.scenario.wishes import read_wishes, wish_frames
 
 SCENARIO_FILE = "scenario.yaml"
 PROVINCES_FILE = "provinces.csv"
@@ -118,7 +119,11 @@ def load_scenario(name_or_path: str | Path = "nl-2025") -> Scenario:
     provinces = _read_provinces(folder / PROVINCES_FILE, columns.get(PROVINCES_FILE, ()))
     municipalities = _read_municipalities(folder / MUNICIPALITIES_FILE,
                                           columns.get(MUNICIPALITIES_FILE, ()), register)
-    return assemble(meta, provinces, municipalities, meta_path=meta_path)
+    scenario = assemble(meta, provinces, municipalities, meta_path=meta_path)
+    wishes = read_wishes(folder, scenario)
+    if wishes.municipalities or wishes.partners:
+        scenario = scenario.model_copy(update={"preferences": wishes})
+    return scenario
 
 
 def _extensions(meta: Mapping[str, Any], meta_path: Path | str) -> tuple[Extension, ...]:
@@ -531,4 +536,6 @@ def write_scenario(scenario: Scenario, folder: str | Path, *, force: bool = Fals
         province_frame(scenario).to_csv(tmp / PROVINCES_FILE, index=False, lineterminator="\n")
         municipality_frame(scenario).to_csv(tmp / MUNICIPALITIES_FILE, index=False,
                                             lineterminator="\n")
+        for file, frame in wish_frames(scenario.preferences).items():
+            frame.to_csv(tmp / file, index=False, lineterminator="\n")
     return folder

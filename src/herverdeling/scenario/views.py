@@ -49,4 +49,21 @@ def render_overview(scenario: Scenario, rows: list[dict[str, int | str]]) -> str
     lines.append("")
     lines.append("reg = regulier, amv = alleenstaande minderjarige vreemdelingen; small = tasks "
                  "above 0 and below the minimum viable size.")
+    lines += wish_lines(scenario)
     return "\n".join(lines)
+
+
+def wish_lines(scenario: Scenario) -> list[str]:
+    """The users' wishes (preferences.csv, partners.csv), one line each, if any."""
+    prefs = scenario.preferences
+    if not (prefs.municipalities or prefs.partners):
+        return []
+    yn = {True: "ja", False: "nee", None: "-"}
+    out = ["", "Wensen (preferences.csv, partners.csv):"]
+    for p in prefs.municipalities:
+        name = scenario.municipality(p.cbs_code).name
+        out.append(f"  {name} ({p.cbs_code}): ontlasting {p.relief}, surplus inzetten "
+                   f"{yn[p.back_surplus]}, gastgemeente {yn[p.host]}")
+    for q in prefs.partners:
+        out.append(f"  {q.sink} door {q.source}: {q.partner}")
+    return out
