@@ -29,12 +29,22 @@ ROLES: dict[str, tuple[str, str]] = {  # role -> (Dutch label, colour), in order
     "other": ("overige gemeenten", "#E8E8E8"),
 }
 # no button that uploads or leaves the machine; the image button saves a PNG locally
+# (plotly.js 3 dropped showLink and showEditInChartStudio: plotly warns on them, so not set)
 PLOTLY_CONFIG: dict[str, Any] = {
-    "displaylogo": False, "showLink": False, "showSendToCloud": False,
-    "showEditInChartStudio": False, "responsive": True,
+    "displaylogo": False, "showSendToCloud": False, "responsive": True,
     "modeBarButtonsToRemove": ["sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"],
     "toImageButtonOptions": {"filename": "kaart", "format": "png"},
 }
+
+
+def first_trace() -> dict[str, Any]:
+    """An empty lon/lat trace to put first in every geo figure.
+
+    plotly.js decides from the first trace alone whether to fetch its world map from
+    cdn.plot.ly (it does for a choropleth first); with this trace first it never does.
+    """
+    return {"type": "scattergeo", "lon": [], "lat": [], "mode": "lines", "hoverinfo": "skip",
+            "showlegend": False, "name": "basis"}
 
 
 def roles_in_view(scenario: Scenario, codes: Iterable[str], category: Category,

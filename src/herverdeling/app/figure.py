@@ -33,6 +33,7 @@ from herverdeling.maps import (
     SWAP,
     UITRUIL,
     anchor,
+    first_trace,
     links,
     nl,
     province_anchor,
@@ -102,7 +103,7 @@ def province_figure(scenario: Scenario, province: str, category: Category,
     ms = scenario.municipalities_in(province)
     codes = [m.cbs_code for m in ms]
     role = roles_in_view(scenario, codes, category, proposals, done)
-    fig = go.Figure()
+    fig = go.Figure(data=[first_trace()])
     # the other provinces' outlines first (context), then this province's areas
     _outlines(fig, scenario, province)
     for key, (label, colour) in ROLES.items():
@@ -246,7 +247,7 @@ def _swaps(fig: go.Figure, scenario: Scenario, province: str, proposals: list[An
                                         "color": SWAP}))
     fig.add_trace(go.Scattergeo(lon=text_lon, lat=text_lat, mode="text", text=texts,
                                 hovertext=hovers, hoverinfo="text", showlegend=False,
-                                legendgroup="swap", textfont={"size": 12, "color": SWAP}))
+                                legendgroup="swap", textfont={"size": 12, "color": SWAP, "shadow": "0 0 3px white"}))
 
 
 def _names(fig: go.Figure, scenario: Scenario, codes: list[str], role: dict[str, str]) -> None:
