@@ -247,7 +247,8 @@ def _swaps(fig: go.Figure, scenario: Scenario, province: str, proposals: list[An
                                         "color": SWAP}))
     fig.add_trace(go.Scattergeo(lon=text_lon, lat=text_lat, mode="text", text=texts,
                                 hovertext=hovers, hoverinfo="text", showlegend=False,
-                                legendgroup="swap", textfont={"size": 12, "color": SWAP, "shadow": "0 0 3px white"}))
+                                legendgroup="swap",
+                                textfont={"size": 12, "color": SWAP, "shadow": "0 0 3px white"}))
 
 
 def _names(fig: go.Figure, scenario: Scenario, codes: list[str], role: dict[str, str]) -> None:
