@@ -224,3 +224,43 @@ def test_downloads_are_the_propose_files_and_the_docx_opens(browser, world_app, 
     assert any(r[1] == "merger" for r in rows)
     assert all(r[4] != "GM0001" for r in rows if r[1] == "merger")  # GM0001 may not host here
     assert not errors
+
+
+def test_the_map_has_one_shape_per_municipality_and_search_highlights(browser, nl_app):
+    page, errors = open_page(browser, nl_app)
+    prov = page.input_value("#province")
+    codes = page.evaluate(f"""JSON.parse(document.getElementById('page-data').textContent)
+        .municipalities.filter(m => m.province === '{prov}')""")
+    assert page.locator("#map-a path.choroplethlocation").count() == len(codes)
+    drawn = page.evaluate("""document.getElementById('map-a').data
+        .filter(t => t.type === 'choropleth').flatMap(t => t.locations)""")
+    assert sorted(drawn) == sorted(m["code"] for m in codes)
+    target = codes[len(codes) // 2]
+    page.fill("#search-a", target["name"])
+    page.wait_for_function(f"document.getElementById('map-a').dataset.highlight === '{target['code']}'",
+                           timeout=WAIT_MS)
+    widths = page.evaluate(f"""(() => {{ const d = document.getElementById('map-a').data
+        .find(t => t.type === 'choropleth' && t.locations.includes('{target['code']}'));
+        return d.marker.line.width[d.locations.indexOf('{target['code']}')]; }})()""")
+    assert widths == 4
+    assert target["name"] in page.inner_text("#col-a .map-search .found")
+    assert not errors
+
+
+def test_every_toolbar_button_stays_on_127_0_0_1(browser, nl_app):
+    page, errors = open_page(browser, nl_app)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.hover("#map-a")
+    buttons = page.locator("#map-a .modebar-btn")
+    titles = [buttons.nth(i).get_attribute("data-title") for i in range(buttons.count())]
+    assert titles
+    assert not [t for t in titles if "cloud" in (t or "").lower() or "share" in (t or "").lower()]
+    for i in range(buttons.count()):
+        page.hover("#map-a")
+        buttons.nth(i).click()
+        page.wait_for_timeout(300)
+    outside = [u for u in requests if u.split(":")[0] in ("http", "https", "ws", "wss")
+               and not u.startswith(nl_app)]
+    assert not outside
+    assert not errors

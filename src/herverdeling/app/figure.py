@@ -1,164 +1,263 @@
-"""The page's map of one province and category (plotly): municipalities sized by task, merger
-groups linked to their host, surplus swaps as arrows toward (or away from) the other province.
+"""The page's map of one province and category (plotly geo): the municipal boundaries coloured by
+role (herverdeling.maps), merger links above the areas, surplus swaps as one arrow per pair of
+provinces with its total, and the province outlines.
 
-The view is zoomed to the province; an arrow's tail points in the direction of the other
-province's centroid, so relief from far away stays readable without shrinking the province.
-Colours follow documents/kaart.py (the run's national map).
+The view is the province's box; an arrow to a province outside it enters the box from that
+province's direction and carries its label just inside the box, so labels never pile up on one
+municipality. Only the province's municipalities are sent as GeoJSON (the rest are outlines).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import plotly.graph_objects as go
+from shapely.geometry import shape
 
+from herverdeling.boundaries import (
+    CREDIT,
+    collection,
+    geometry,
+    outline,
+    province_features,
+    province_geometry,
+)
 from herverdeling.commitments import Commitments
-from herverdeling.proposals import AnyProposal, Merger, SurplusSwap, Uitruil
+from herverdeling.maps import (
+    EDGE,
+    LINK,
+    OUTLINE,
+    PLOTLY_CONFIG,
+    ROLES,
+    SWAP,
+    UITRUIL,
+    anchor,
+    first_trace,
+    links,
+    nl,
+    province_anchor,
+    roles_in_view,
+    swap_pairs,
+)
+from herverdeling.proposals import AnyProposal, Merger, Uitruil
 from herverdeling.scenario.model import Category, Scenario
 
-SWAP = "#c0392b"
-MERGER = "#2471a3"
-UITRUIL = "#7d3c98"
-ROLES = {  # role -> (label, colour)
-    "host": ("gastgemeente", MERGER),
-    "member": ("deelnemer samenvoeging", "#5dade2"),
-    "small": ("kleine taak, niet samengevoegd", "#e67e22"),
-    "relieved": ("ontlast (surplus-uitruil)", SWAP),
-    "other": ("overige gemeenten", "#95a5a6"),
-}
-_ASPECT = 1.6  # latitude degrees drawn 1.6x longitude degrees (about right at 52 N)
+_CAT_NL = {"regulier": "regulier", "amv": "AMV"}
 
 
-def _size(places: int) -> float:
-    return 6 + 1.6 * math.sqrt(max(places, 0))
+def _box(scenario: Scenario, province: str) -> tuple[float, float, float, float]:
+    xs: list[float] = []
+    ys: list[float] = []
+    for m in scenario.municipalities_in(province):
+        geom = geometry(m.cbs_code)
+        if geom is not None:
+            x0, y0, x1, y1 = geom.bounds
+            xs += [x0, x1]
+            ys += [y0, y1]
+        else:
+            xs.append(m.point.lon)
+            ys.append(m.point.lat)
+    px = max(0.05, (max(xs) - min(xs)) * 0.06)
+    py = max(0.03, (max(ys) - min(ys)) * 0.06)
+    return min(xs) - px, min(ys) - py, max(xs) + px, max(ys) + py
 
 
-def _centroid(scenario: Scenario, province: str) -> tuple[float, float]:
-    ms = scenario.municipalities_in(province)
-    w = [max(m.population, 1) for m in ms]
-    return (sum(m.point.lon * x for m, x in zip(ms, w, strict=True)) / sum(w),
-            sum(m.point.lat * x for m, x in zip(ms, w, strict=True)) / sum(w))
+def _label_point(a: tuple[float, float], b: tuple[float, float],
+                 box: tuple[float, float, float, float]) -> tuple[float, float]:
+    """Where the segment a -> b (b inside the view) first is well inside the box."""
+    x0, y0, x1, y1 = box
+    ix, iy = (x1 - x0) * 0.12, (y1 - y0) * 0.12
+    for i in range(0, 41):
+        t = i / 40
+        x, y = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
+        if x0 + ix <= x <= x1 - ix and y0 + iy <= y <= y1 - iy:
+            return (x, y) if t < 0.9 else (a[0] + 0.6 * (b[0] - a[0]), a[1] + 0.6 * (b[1] - a[1]))
+    return a[0] + 0.6 * (b[0] - a[0]), a[1] + 0.6 * (b[1] - a[1])
+
+
+def _hover(scenario: Scenario, code: str, category: Category, done: Commitments,
+           role: str) -> str:
+    m = scenario.municipality(code)
+    c = done.of(code, category)
+    task = m.verdeelbesluit.get(category)
+    lines = [f"<b>{m.name}</b> ({code})", f"{ROLES[role][0]}",
+             f"verdeelbesluit {_CAT_NL[category]}: {nl(task)}"]
+    if c.relieved:
+        lines.append(f"ontlast: {nl(c.relieved)}, taak daarna: {nl(task - c.relieved)}")
+    if c.merged_away:
+        lines.append(f"samengevoegd bij gastgemeente: {nl(c.merged_away)}")
+    if c.hosts:
+        lines.append(f"neemt op van anderen: {nl(c.hosts)}")
+    if c.backs:
+        lines.append(f"realiseert voor een andere provincie: {nl(c.backs)}")
+    if c.realises:
+        lines.append(f"realiseert via uitruil: {nl(c.realises)}")
+    lines.append("mag gastgemeente zijn" if m.may_host else "mag geen gastgemeente zijn")
+    return "<br>".join(lines)
 
 
 def province_figure(scenario: Scenario, province: str, category: Category,
-                    proposals: list[AnyProposal],
-                    done: Commitments) -> dict[str, Any]:
-    """The figure as plotly JSON (data + layout), ready for Plotly.react in the page."""
+                    proposals: list[AnyProposal], done: Commitments) -> dict[str, Any]:
+    """The figure as plotly JSON (data, layout, config), ready for Plotly.react in the page."""
     ms = scenario.municipalities_in(province)
-    norm = scenario.norms.get(category)
-    role: dict[str, str] = {}
-    for p in proposals:
-        if isinstance(p, Merger):
-            role[p.host_code] = "host"
-            for t in p.transfers:
-                role.setdefault(t.from_code, "member")
-    for m in ms:
-        net = m.verdeelbesluit.get(category) - done.relieved(m.cbs_code, category)
-        if m.cbs_code not in role:
-            if 0 < net < norm.min_size:
-                role[m.cbs_code] = "small"
-            elif done.relieved(m.cbs_code, category) > 0:
-                role[m.cbs_code] = "relieved"
-    fig = go.Figure()
-    for kind, colour, label in ((Merger, MERGER, "samenvoeging"), (Uitruil, UITRUIL, "uitruil")):
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for p in proposals:
-            if not isinstance(p, kind):
-                continue
-            for t in p.transfers:
-                if t.category != category:
-                    continue
-                a, b = scenario.municipality(t.from_code).point, scenario.municipality(t.to_code).point
-                xs += [a.lon, b.lon, None]
-                ys += [a.lat, b.lat, None]
-        if xs:
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=label, hoverinfo="skip",
-                                     line={"color": colour, "width": 2}))
+    codes = [m.cbs_code for m in ms]
+    role = roles_in_view(scenario, codes, category, proposals, done)
+    fig = go.Figure(data=[first_trace()])
+    # the other provinces' outlines first (context), then this province's areas
+    _outlines(fig, scenario, province)
     for key, (label, colour) in ROLES.items():
-        group = [m for m in ms if role.get(m.cbs_code, "other") == key]
-        if not group:
-            continue
-        fig.add_trace(go.Scatter(
-            x=[m.point.lon for m in group], y=[m.point.lat for m in group], mode="markers",
-            name=label, customdata=[m.cbs_code for m in group],
-            marker={"size": [_size(m.verdeelbesluit.get(category)) for m in group], "color": colour,
-                    "opacity": 0.85,
-                    "symbol": ["circle" if m.may_host else "circle-x-open" for m in group],
-                    "line": {"width": 1, "color": "#2c3e50"}},
-            text=[_hover(m, category, done) for m in group],
-            hovertemplate="%{text}<extra></extra>",
-        ))
-    annotations = _arrows(scenario, province, category, proposals)
-    lon = [m.point.lon for m in ms]
-    lat = [m.point.lat for m in ms]
-    pad_x = max(0.05, (max(lon) - min(lon)) * 0.08)
-    pad_y = max(0.03, (max(lat) - min(lat)) * 0.08)
+        group = [c for c in codes if role[c] == key]
+        shaped = [c for c in group if geometry(c) is not None]
+        loose = [c for c in group if geometry(c) is None]
+        if shaped:
+            fig.add_trace(go.Choropleth(
+                geojson=collection(shaped), locations=shaped, featureidkey="id", z=[1] * len(shaped),
+                colorscale=[[0, colour], [1, colour]], showscale=False, showlegend=True,
+                name=label, legendgroup=key, customdata=shaped,
+                text=[_hover(scenario, c, category, done, key) for c in shaped],
+                hovertemplate="%{text}<extra></extra>",
+                marker={"line": {"color": EDGE, "width": 0.6}}))
+        if loose:  # a municipality the boundaries lack (a synthetic scenario): a marker
+            fig.add_trace(go.Scattergeo(
+                lon=[anchor(scenario, c)[0] for c in loose],
+                lat=[anchor(scenario, c)[1] for c in loose], mode="markers", name=label,
+                legendgroup=key, showlegend=not shaped, customdata=loose,
+                text=[_hover(scenario, c, category, done, key) for c in loose],
+                hovertemplate="%{text}<extra></extra>",
+                marker={"size": 11, "color": colour, "line": {"width": 1, "color": EDGE}}))
+    _province_border(fig, scenario, province)
+    _no_host(fig, scenario, ms)
+    _links(fig, scenario, proposals, category)
+    box = _box(scenario, province)
+    _swaps(fig, scenario, province, proposals, category, box)
+    _names(fig, scenario, codes, role)
+    x0, y0, x1, y1 = box
+    name = scenario.province(province).name
     fig.update_layout(
-        xaxis={"range": [min(lon) - pad_x, max(lon) + pad_x], "title": "lengtegraad",
-               "scaleanchor": "y", "scaleratio": _ASPECT, "constrain": "domain"},
-        yaxis={"range": [min(lat) - pad_y, max(lat) + pad_y], "title": "breedtegraad"},
-        template="plotly_white", height=520, margin={"l": 50, "r": 10, "t": 30, "b": 40},
-        legend={"orientation": "h", "y": -0.12}, annotations=annotations,
-        title={"text": f"{scenario.province(province).name}, {category}: grootte = taak; "
-                       "✕ = mag niet hosten", "font": {"size": 13}},
-        uirevision=f"{province}",
+        geo={"visible": False, "projection": {"type": "mercator"}, "bgcolor": "white",
+             "lonaxis": {"range": [x0, x1]}, "lataxis": {"range": [y0, y1]}},
+        height=560, margin={"l": 0, "r": 0, "t": 34, "b": 0}, paper_bgcolor="white",
+        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 11},
+                "title": {"text": "Kleur: "}},
+        title={"text": f"{name}, {_CAT_NL[category]}: rol per gemeente; lijnen: samenvoegingen; "
+                       "pijlen: surplus-uitruil", "font": {"size": 13}},
+        annotations=[{"text": CREDIT, "xref": "paper", "yref": "paper", "x": 1, "y": 0,
+                      "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+                      "font": {"size": 9, "color": "#555"}}],
+        uirevision=province,
     )
-    return json.loads(fig.to_json())
-
-
-def _hover(m: Any, category: Category, done: Commitments) -> str:
-    task = m.verdeelbesluit.get(category)
-    rel = done.relieved(m.cbs_code, category)
-    host = "mag gastgemeente zijn" if m.may_host else "mag geen gastgemeente zijn"
-    return (f"<b>{m.name}</b> ({m.cbs_code})<br>verdeelbesluit {category}: {task}<br>"
-            f"ontlast: {rel}, taak daarna: {task - rel}<br>{host}")
-
-
-def _arrows(scenario: Scenario, province: str, category: Category,
-            proposals: list[AnyProposal]) -> list[dict[str, Any]]:
-    """One arrow per (municipality in the province, other province): tail toward that province."""
-    inbound: dict[tuple[str, str], int] = {}  # relieved here, realised there
-    outbound: dict[tuple[str, str], int] = {}  # realised here, relieving there
-    for p in proposals:
-        if not isinstance(p, SurplusSwap):
-            continue
-        for t in p.transfers:
-            if t.category != category:
-                continue
-            frm, to = scenario.municipality(t.from_code), scenario.municipality(t.to_code)
-            if frm.province == province and to.province != province:
-                inbound[(frm.cbs_code, to.province)] = inbound.get((frm.cbs_code, to.province), 0) \
-                    + int(t.places)
-            elif to.province == province and frm.province != province:
-                outbound[(to.cbs_code, frm.province)] = outbound.get((to.cbs_code, frm.province), 0) \
-                    + int(t.places)
-    out = []
-    for (code, other), places in sorted(inbound.items()):
-        out.append(_arrow(scenario, code, other, places, inbound=True))
-    for (code, other), places in sorted(outbound.items()):
-        out.append(_arrow(scenario, code, other, places, inbound=False))
+    out = json.loads(fig.to_json())
+    out["config"] = PLOTLY_CONFIG
     return out
 
 
-def _arrow(scenario: Scenario, code: str, other: str, places: int, *, inbound: bool) -> dict[str, Any]:
-    m = scenario.municipality(code)
-    cx, cy = _centroid(scenario, other)
-    dx, dy = cx - m.point.lon, (cy - m.point.lat) * _ASPECT
-    norm = math.hypot(dx, dy) or 1.0
-    length = 45.0
-    ux, uy = dx / norm * length, -dy / norm * length  # screen y grows downward
-    width = 1 + math.log1p(places) / 2
-    text = f"{places} via {other}" if inbound else f"{places} voor {other}"
-    if inbound:  # head at the relieved municipality, tail toward the realising province
-        return {"x": m.point.lon, "y": m.point.lat, "ax": ux, "ay": uy, "xref": "x", "yref": "y",
-                "axref": "pixel", "ayref": "pixel", "showarrow": True, "arrowhead": 3,
-                "arrowwidth": width, "arrowcolor": SWAP, "text": text, "font": {"size": 10,
-                "color": SWAP}, "hovertext": f"{m.name}: {places} plekken ontlast door {other}"}
-    return {"x": m.point.lon, "y": m.point.lat, "ax": ux, "ay": uy, "xref": "x", "yref": "y",
-            "axref": "pixel", "ayref": "pixel", "showarrow": True, "arrowhead": 3,
-            "arrowside": "start", "arrowwidth": width, "arrowcolor": SWAP, "text": text,
-            "font": {"size": 10, "color": SWAP},
-            "hovertext": f"{m.name} realiseert {places} plekken voor {other}"}
+def _outlines(fig: go.Figure, scenario: Scenario, province: str) -> None:
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    own = scenario.province(province).name.lower()
+    for name, f in province_features().items():
+        if name == own:
+            continue
+        xs, ys = outline(shape(f["geometry"]))
+        lons += xs
+        lats += ys
+    if lons:
+        fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
+                                    line={"color": "#b0b0b0", "width": 0.8}, showlegend=False,
+                                    name="provinciegrenzen"))
+
+
+def _province_border(fig: go.Figure, scenario: Scenario, province: str) -> None:
+    geom = province_geometry(scenario.province(province).name)
+    if geom is None:
+        return
+    xs, ys = outline(geom)
+    fig.add_trace(go.Scattergeo(lon=xs, lat=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                                name="provinciegrens", line={"color": OUTLINE, "width": 2}))
+
+
+def _no_host(fig: go.Figure, scenario: Scenario, ms: list[Any]) -> None:
+    not_host = [m.cbs_code for m in ms if not m.may_host]
+    if not_host:
+        pts = [anchor(scenario, c) for c in not_host]
+        fig.add_trace(go.Scattergeo(
+            lon=[p[0] for p in pts], lat=[p[1] for p in pts], mode="markers",
+            name="✕ mag geen gastgemeente zijn", hoverinfo="skip",
+            marker={"symbol": "x-thin", "size": 7, "line": {"width": 1.5, "color": "#333"}}))
+
+
+def _links(fig: go.Figure, scenario: Scenario, proposals: list[AnyProposal],
+           category: Category) -> None:
+    for kind, colour, label, dash in ((Merger, LINK, "samenvoeging (lijn naar gastgemeente)",
+                                       "solid"), (Uitruil, UITRUIL, "uitruil", "dash")):
+        pairs = links(scenario, proposals, kind, category)
+        if not pairs:
+            continue
+        lon: list[float | None] = []
+        lat: list[float | None] = []
+        for a, b in pairs:
+            lon += [a[0], b[0], None]
+            lat += [a[1], b[1], None]
+        fig.add_trace(go.Scattergeo(lon=lon, lat=lat, mode="lines", name=label, hoverinfo="skip",
+                                    line={"color": colour, "width": 2, "dash": dash}))
+        if kind is Merger:
+            hosts = sorted({b for _, b in pairs})
+            fig.add_trace(go.Scattergeo(
+                lon=[h[0] for h in hosts], lat=[h[1] for h in hosts], mode="markers",
+                name="● gastgemeente (locatie)", hoverinfo="skip", showlegend=False,
+                marker={"size": 9, "color": "white", "line": {"width": 2.5, "color": LINK}}))
+
+
+def _swaps(fig: go.Figure, scenario: Scenario, province: str, proposals: list[AnyProposal],
+           category: Category, box: tuple[float, float, float, float]) -> None:
+    pairs = {k: v for k, v in swap_pairs(proposals, (category,)).items() if province in k}
+    if not pairs:
+        return
+    here = province_anchor(scenario, province)
+    lon: list[float | None] = []
+    lat: list[float | None] = []
+    heads_lon, heads_lat, text_lon, text_lat, texts, hovers = [], [], [], [], [], []
+    for (src, sink), n in sorted(pairs.items()):
+        a, b = province_anchor(scenario, src), province_anchor(scenario, sink)
+        lon += [a[0], b[0], None]
+        lat += [a[1], b[1], None]
+        heads_lon += [a[0], b[0]]
+        heads_lat += [a[1], b[1]]
+        other = a if sink == province else b
+        t = _label_point(other, here, box)
+        step = (box[3] - box[1]) * 0.045
+        while any(abs(t[0] - x) < (box[2] - box[0]) * 0.12 and abs(t[1] - y) < step
+                  for x, y in zip(text_lon, text_lat, strict=True)):
+            t = (t[0], t[1] - step)  # a label in the same direction as another: one line lower
+        text_lon.append(t[0])
+        text_lat.append(t[1])
+        texts.append(f"<b>{src} → {sink}: {nl(n)}</b>")
+        hovers.append(f"{scenario.province(src).name} realiseert {nl(n)} plaatsen "
+                      f"({_CAT_NL[category]}) voor {scenario.province(sink).name}")
+    fig.add_trace(go.Scattergeo(lon=lon, lat=lat, mode="lines", hoverinfo="skip",
+                                name="surplus-uitruil: pijl van plusprovincie naar ontlaste "
+                                     "provincie, getal = plaatsen",
+                                line={"color": SWAP, "width": 3}, legendgroup="swap"))
+    # the arrow heads: a marker at each sink, turned along its segment
+    fig.add_trace(go.Scattergeo(lon=heads_lon, lat=heads_lat, mode="markers", hoverinfo="skip",
+                                showlegend=False, legendgroup="swap",
+                                marker={"symbol": ["circle", "arrow"] * len(pairs),
+                                        "angleref": "previous", "size": [5, 16] * len(pairs),
+                                        "color": SWAP}))
+    fig.add_trace(go.Scattergeo(lon=text_lon, lat=text_lat, mode="text", text=texts,
+                                hovertext=hovers, hoverinfo="text", showlegend=False,
+                                legendgroup="swap",
+                                textfont={"size": 12, "color": SWAP, "shadow": "0 0 3px white"}))
+
+
+def _names(fig: go.Figure, scenario: Scenario, codes: list[str], role: dict[str, str]) -> None:
+    """Names of the municipalities that play a role here (all names are on hover)."""
+    named = [c for c in codes if role[c] in ("host", "member", "small", "relieved")]
+    if not named:
+        return
+    pts = [anchor(scenario, c) for c in named]
+    fig.add_trace(go.Scattergeo(
+        lon=[p[0] for p in pts], lat=[p[1] for p in pts], mode="text", hoverinfo="skip",
+        text=[scenario.municipality(c).name for c in named], textposition="top center",
+        textfont={"size": 9, "color": "#111"}, showlegend=False, name="namen"))

@@ -1,11 +1,13 @@
-"""The map: an interactive, self-contained kaart.html (plotly.js embedded, works offline) and a
-static kaart.png for summary.md. Both draw the same data: municipalities sized by task, surplus
-swaps as arrows between provinces, merger groups linked to their host.
+"""The map of a run: an interactive, self-contained kaart.html (plotly.js inlined, works offline,
+no cloud buttons) and a static kaart.png for summary.md (matplotlib, the same GeoJSON polygons).
+
+Both draw the explorer's style (herverdeling.maps): municipalities coloured by role over both
+categories, merger links above the areas, one surplus-swap arrow per pair of provinces with its
+total, the province outlines and the CBS / PDOK credit.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import matplotlib
@@ -13,124 +15,209 @@ import matplotlib
 matplotlib.use("Agg")  # no screen on servers and in CI
 import matplotlib.pyplot as plt
 import plotly.graph_objects as go
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
+from shapely.geometry import shape
 
-from herverdeling.proposals import Merger, ProposalSet, SurplusSwap, Uitruil
+from herverdeling.boundaries import CREDIT, collection, geometry, outline, province_features
+from herverdeling.commitments import commitments_of
+from herverdeling.maps import (
+    EDGE,
+    LINK,
+    OUTLINE,
+    PLOTLY_CONFIG,
+    ROLES,
+    SWAP,
+    UITRUIL,
+    anchor,
+    first_trace,
+    links,
+    nl,
+    province_anchor,
+    roles_national,
+    swap_pairs,
+)
+from herverdeling.proposals import Merger, ProposalSet, Uitruil
 from herverdeling.scenario.model import Scenario
 
-_SWAP = "#c0392b"
-_MERGER = "#2471a3"
-_UITRUIL = "#7d3c98"
+_ASPECT = 1.64  # matplotlib only: 1 / cos(52.4 N), latitude degrees drawn longer than longitude
 
 
-def _size(places: int) -> float:
-    return 4 + 1.2 * math.sqrt(max(places, 0))
+def _hover(scenario: Scenario, code: str, role: str, tasks: dict[str, tuple[int, int]]) -> str:
+    m = scenario.municipality(code)
+    reg, amv = tasks.get(code, (m.verdeelbesluit.regulier, m.verdeelbesluit.amv))
+    return (f"<b>{m.name}</b> ({code}, {m.province})<br>{ROLES[role][0]}<br>"
+            f"verdeelbesluit: {nl(m.verdeelbesluit.regulier)} regulier, "
+            f"{nl(m.verdeelbesluit.amv)} AMV<br>IBT-taak na afspraken: {nl(reg)} regulier, "
+            f"{nl(amv)} AMV")
 
 
-def _centroid(scenario: Scenario, province: str) -> tuple[float, float]:
-    ms = scenario.municipalities_in(province)
-    w = [max(m.population, 1) for m in ms]
-    lon = sum(m.point.lon * x for m, x in zip(ms, w, strict=True)) / sum(w)
-    lat = sum(m.point.lat * x for m, x in zip(ms, w, strict=True)) / sum(w)
-    return lon, lat
+def _pairs(proposals: ProposalSet) -> list[tuple[str, str, int, int]]:
+    reg = swap_pairs(proposals.proposals, ("regulier",))
+    amv = swap_pairs(proposals.proposals, ("amv",))
+    return [(s, t, reg.get((s, t), 0), amv.get((s, t), 0)) for s, t in sorted(set(reg) | set(amv))]
 
 
-def _links(scenario: Scenario, proposals: ProposalSet, kind: type) -> tuple[list, list]:
-    xs: list[float | None] = []
-    ys: list[float | None] = []
-    for p in proposals.proposals:
-        if not isinstance(p, kind):
-            continue
-        for t in p.transfers:
-            a, b = scenario.municipality(t.from_code).point, scenario.municipality(t.to_code).point
-            xs += [a.lon, b.lon, None]
-            ys += [a.lat, b.lat, None]
-    return xs, ys
+def _pair_text(reg: int, amv: int) -> str:
+    if not reg:
+        return f"{nl(amv)} AMV"
+    return f"{nl(reg)} + {nl(amv)} AMV" if amv else nl(reg)
 
 
-def _swap_arrows(scenario: Scenario, proposals: ProposalSet) -> list[tuple[str, str, int, int]]:
-    """(source province, sink province, regulier, amv) per surplus swap."""
-    out = []
-    for p in proposals.proposals:
-        if isinstance(p, SurplusSwap):
-            out.append((p.source_province, p.sink_province, int(p.places("regulier")),
-                        int(p.places("amv"))))
-    return out
-
-
-def _hover(scenario: Scenario, tasks: dict[str, tuple[int, int]]) -> list[str]:
-    texts = []
-    for m in scenario.municipalities:
-        reg, amv = tasks[m.cbs_code]
-        texts.append(
-            f"<b>{m.name}</b> ({m.cbs_code}, {m.province})<br>"
-            f"verdeelbesluit: {m.verdeelbesluit.regulier} regulier, {m.verdeelbesluit.amv} amv<br>"
-            f"IBT-taak na afspraken: {reg} regulier, {amv} amv"
-        )
-    return texts
+def national_figure(scenario: Scenario, proposals: ProposalSet,
+                    ibt_tasks: dict[str, tuple[int, int]]) -> go.Figure:
+    """The national map as a plotly figure (kaart.html)."""
+    role = roles_national(scenario, commitments_of(proposals.proposals))
+    fig = go.Figure(data=[first_trace()])
+    codes = [m.cbs_code for m in scenario.municipalities]
+    for key, (label, colour) in ROLES.items():
+        group = [c for c in codes if role[c] == key]
+        shaped = [c for c in group if geometry(c) is not None]
+        loose = [c for c in group if geometry(c) is None]
+        texts = {c: _hover(scenario, c, key, ibt_tasks) for c in group}
+        if shaped:
+            fig.add_trace(go.Choropleth(
+                geojson=collection(shaped), locations=shaped, featureidkey="id", z=[1] * len(shaped),
+                colorscale=[[0, colour], [1, colour]], showscale=False, showlegend=True, name=label,
+                legendgroup=key, customdata=shaped, text=[texts[c] for c in shaped],
+                hovertemplate="%{text}<extra></extra>", marker={"line": {"color": EDGE,
+                                                                         "width": 0.4}}))
+        if loose:
+            pts = [anchor(scenario, c) for c in loose]
+            fig.add_trace(go.Scattergeo(
+                lon=[p[0] for p in pts], lat=[p[1] for p in pts], mode="markers", name=label,
+                legendgroup=key, showlegend=not shaped, customdata=loose,
+                text=[texts[c] for c in loose], hovertemplate="%{text}<extra></extra>",
+                marker={"size": 9, "color": colour, "line": {"width": 1, "color": EDGE}}))
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for f in province_features().values():
+        xs, ys = outline(shape(f["geometry"]))
+        lons += xs
+        lats += ys
+    if lons:
+        fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
+                                    showlegend=False, name="provinciegrenzen",
+                                    line={"color": OUTLINE, "width": 1.4}))
+    for kind, colour, label, dash in ((Merger, LINK, "samenvoeging (lijn naar gastgemeente)",
+                                       "solid"), (Uitruil, UITRUIL, "uitruil", "dash")):
+        pairs = links(scenario, proposals.proposals, kind)
+        if pairs:
+            lon: list[float | None] = []
+            lat: list[float | None] = []
+            for a, b in pairs:
+                lon += [a[0], b[0], None]
+                lat += [a[1], b[1], None]
+            fig.add_trace(go.Scattergeo(lon=lon, lat=lat, mode="lines", name=label,
+                                        hoverinfo="skip", line={"color": colour, "width": 1.5,
+                                                                "dash": dash}))
+    pairs4 = _pairs(proposals)
+    if pairs4:
+        lon, lat, hl, ht, tl, tt, texts, hovers = [], [], [], [], [], [], [], []
+        for src, sink, reg, amv in pairs4:
+            a, b = province_anchor(scenario, src), province_anchor(scenario, sink)
+            lon += [a[0], b[0], None]
+            lat += [a[1], b[1], None]
+            hl += [a[0], b[0]]
+            ht += [a[1], b[1]]
+            tl.append(a[0] + 0.55 * (b[0] - a[0]))
+            tt.append(a[1] + 0.55 * (b[1] - a[1]))
+            texts.append(f"<b>{_pair_text(reg, amv)}</b>")
+            hovers.append(f"{scenario.province(src).name} realiseert voor "
+                          f"{scenario.province(sink).name}: {nl(reg)} regulier, {nl(amv)} AMV")
+        fig.add_trace(go.Scattergeo(lon=lon, lat=lat, mode="lines", hoverinfo="skip",
+                                    legendgroup="swap", line={"color": SWAP, "width": 2.5},
+                                    name="surplus-uitruil: pijl van plusprovincie naar ontlaste "
+                                         "provincie, getal = plaatsen"))
+        fig.add_trace(go.Scattergeo(lon=hl, lat=ht, mode="markers", hoverinfo="skip",
+                                    showlegend=False, legendgroup="swap",
+                                    marker={"symbol": ["circle", "arrow"] * len(pairs4),
+                                            "angleref": "previous",
+                                            "size": [5, 15] * len(pairs4), "color": SWAP}))
+        fig.add_trace(go.Scattergeo(lon=tl, lat=tt, mode="text", text=texts, hovertext=hovers,
+                                    hoverinfo="text", showlegend=False, legendgroup="swap",
+                                    textfont={"size": 11, "color": SWAP, "shadow": "0 0 3px white"}))
+    fig.update_layout(
+        title={"text": f"Voorstellen {scenario.name}: rol per gemeente, samenvoegingen (lijnen), "
+                       "surplus-uitruil tussen provincies (pijlen)", "font": {"size": 14}},
+        geo={"visible": False, "projection": {"type": "mercator"}, "fitbounds": "locations",
+             "bgcolor": "white"},
+        height=860, margin={"l": 0, "r": 0, "t": 40, "b": 0}, paper_bgcolor="white",
+        legend={"orientation": "h", "y": 0, "yanchor": "top", "title": {"text": "Kleur: "}},
+        annotations=[{"text": CREDIT, "xref": "paper", "yref": "paper", "x": 1, "y": 0,
+                      "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+                      "font": {"size": 10, "color": "#555"}}],
+    )
+    return fig
 
 
 def write_html(scenario: Scenario, proposals: ProposalSet, ibt_tasks: dict[str, tuple[int, int]],
                path: Path) -> Path:
     """`ibt_tasks`: per CBS code the (regulier, amv) task IBT holds it to, from the ledger."""
-    fig = go.Figure()
-    for kind, colour, label in ((Merger, _MERGER, "samenvoeging"), (Uitruil, _UITRUIL, "uitruil"),
-                                (SurplusSwap, _SWAP, "surplus-uitruil (gemeenten)")):
-        xs, ys = _links(scenario, proposals, kind)
-        if xs:
-            # municipality-level swap links are many: off until the reader switches them on
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=label, hoverinfo="skip",
-                                     line={"color": colour, "width": 1.5 if kind is Merger else 1},
-                                     visible="legendonly" if kind is SurplusSwap else True))
-    ms = scenario.municipalities
-    fig.add_trace(go.Scatter(
-        x=[m.point.lon for m in ms], y=[m.point.lat for m in ms], mode="markers",
-        name="gemeenten (grootte = taak)",
-        marker={"size": [_size(m.verdeelbesluit.total) for m in ms], "color": "#7f8c8d",
-                "opacity": 0.6, "line": {"width": 0.5, "color": "#2c3e50"}},
-        text=_hover(scenario, ibt_tasks), hovertemplate="%{text}<extra></extra>",
-    ))
-    for src, sink, reg, amv in _swap_arrows(scenario, proposals):
-        x0, y0 = _centroid(scenario, src)
-        x1, y1 = _centroid(scenario, sink)
-        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
-                           showarrow=True, arrowhead=3, arrowsize=1.2,
-                           arrowwidth=1 + math.log1p(reg + amv) / 2, arrowcolor=_SWAP,
-                           hovertext=f"{src} → {sink}: {reg} regulier, {amv} amv", text="")
-    fig.update_layout(
-        title=f"Voorstellen {scenario.name}: surplus-uitruil (pijlen), samenvoegingen (lijnen)",
-        xaxis={"title": "lengtegraad", "scaleanchor": "y", "scaleratio": 1.6},
-        yaxis={"title": "breedtegraad"}, template="plotly_white", height=800,
-        legend={"orientation": "h"},
-    )
-    fig.write_html(str(path), include_plotlyjs=True, full_html=True)
+    fig = national_figure(scenario, proposals, ibt_tasks)
+    fig.write_html(str(path), include_plotlyjs=True, full_html=True, config=PLOTLY_CONFIG)
     return path
 
 
+def _polygon_path(geom: object) -> MplPath:
+    """A matplotlib path of a (multi)polygon with its holes."""
+    verts: list[tuple[float, float]] = []
+    codes: list[int] = []
+    for poly in getattr(geom, "geoms", [geom]):
+        for ring in (poly.exterior, *poly.interiors):  # type: ignore[attr-defined]
+            pts = list(ring.coords)
+            verts += pts
+            codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(pts) - 2) + [MplPath.CLOSEPOLY]
+    return MplPath(verts, codes)
+
+
 def write_png(scenario: Scenario, proposals: ProposalSet, path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(8, 9), dpi=110)
-    for kind, colour in ((Merger, _MERGER), (Uitruil, _UITRUIL)):  # swaps: province arrows below
-        xs, ys = _links(scenario, proposals, kind)
-        if xs:
-            ax.plot(xs, ys, color=colour, linewidth=1.4, alpha=0.9)
-    ms = scenario.municipalities
-    ax.scatter([m.point.lon for m in ms], [m.point.lat for m in ms],
-               s=[_size(m.verdeelbesluit.total) ** 2 / 4 for m in ms], c="#7f8c8d", alpha=0.5,
-               edgecolors="#2c3e50", linewidths=0.3)
-    for src, sink, reg, amv in _swap_arrows(scenario, proposals):
-        x0, y0 = _centroid(scenario, src)
-        x1, y1 = _centroid(scenario, sink)
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops={"arrowstyle": "->", "color": _SWAP,
-                                "lw": 1 + math.log1p(reg + amv) / 2})
-        ax.text(x0 + 0.62 * (x1 - x0), y0 + 0.62 * (y1 - y0), f"{reg}+{amv}", fontsize=6,
-                color=_SWAP, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
-                                   "alpha": 0.7})
-    ax.set_aspect(1.6)
-    ax.set_xlabel("lengtegraad")
-    ax.set_ylabel("breedtegraad")
-    ax.set_title(f"{scenario.name}: surplus-uitruil tussen provincies (rood, regulier+amv), "
-                 "samenvoegingen (blauw), uitruil (paars)", fontsize=8)
+    """The same map as kaart.html, drawn by matplotlib from the same GeoJSON polygons."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    role = roles_national(scenario, commitments_of(proposals.proposals))
+    fig, ax = plt.subplots(figsize=(8, 9.5), dpi=120)
+    shaped = False
+    for m in scenario.municipalities:
+        geom = geometry(m.cbs_code)
+        colour = ROLES[role[m.cbs_code]][1]
+        if geom is not None:
+            shaped = True
+            ax.add_patch(PathPatch(_polygon_path(geom), facecolor=colour, edgecolor=EDGE,
+                                   linewidth=0.25))
+        else:
+            ax.scatter([m.point.lon], [m.point.lat], s=40, c=colour, edgecolors=EDGE,
+                       linewidths=0.5, zorder=3)
+    if shaped:
+        for f in province_features().values():
+            ax.add_patch(PathPatch(_polygon_path(shape(f["geometry"])), facecolor="none",
+                                   edgecolor=OUTLINE, linewidth=0.9, zorder=2))
+    for kind, colour, style in ((Merger, LINK, "-"), (Uitruil, UITRUIL, "--")):
+        for a, b in links(scenario, proposals.proposals, kind):
+            ax.plot([a[0], b[0]], [a[1], b[1]], style, color=colour, linewidth=1.0, zorder=4)
+    for src, sink, reg, amv in _pairs(proposals):
+        a, b = province_anchor(scenario, src), province_anchor(scenario, sink)
+        ax.annotate("", xy=b, xytext=a, zorder=5,
+                    arrowprops={"arrowstyle": "-|>", "color": SWAP, "lw": 2.0,
+                                "mutation_scale": 14})
+        ax.text(a[0] + 0.55 * (b[0] - a[0]), a[1] + 0.55 * (b[1] - a[1]), _pair_text(reg, amv),
+                fontsize=7, color=SWAP, ha="center", va="center", zorder=6, fontweight="bold",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+    ax.autoscale_view()
+    ax.set_aspect(_ASPECT)
+    ax.set_axis_off()
+    handles = [Patch(facecolor=c, edgecolor=EDGE, label=label) for label, c in ROLES.values()]
+    handles += [Line2D([], [], color=LINK, label="samenvoeging (lijn naar gastgemeente)"),
+                Line2D([], [], color=UITRUIL, linestyle="--", label="uitruil"),
+                Line2D([], [], color=SWAP, lw=2, marker=">",
+                       label="surplus-uitruil: plusprovincie → ontlaste provincie (plaatsen)")]
+    ax.legend(handles=handles, loc="upper left", fontsize=6.5, frameon=True, framealpha=0.9)
+    ax.set_title(f"Voorstellen {scenario.name}: rol per gemeente, samenvoegingen, "
+                 "surplus-uitruil tussen provincies", fontsize=9)
+    fig.text(0.99, 0.01, CREDIT, ha="right", va="bottom", fontsize=6.5, color="#555")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
     return path
+

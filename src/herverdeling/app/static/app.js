@@ -85,8 +85,8 @@ function showSide(side, answer) {
   $(`#detail-${side}`).innerHTML = answer.detail;
   const map = $(`#map-${side}`);
   map.dataset.hosts = answer.hosts.join(",");
-  Plotly.react(map, answer.figure.data, answer.figure.layout,
-               {responsive: true, displaylogo: false});
+  Plotly.react(map, answer.figure.data, answer.figure.layout, answer.figure.config)
+    .then(() => highlight(side));
   col.dataset.state = "ready";
 }
 
@@ -132,6 +132,72 @@ function copyAtoB() {
   }
   countHosts("b");
   schedule();
+}
+
+// ---- map search: find a municipality of the province and outline its shape ---------------
+function buildSearch(side) {
+  const map = $(`#map-${side}`);
+  const box = document.createElement("div");
+  box.className = "map-search";
+  const label = document.createElement("label");
+  const input = document.createElement("input");
+  input.type = "search";
+  input.id = `search-${side}`;
+  input.placeholder = "naam of GM-code";
+  input.setAttribute("list", `names-${side}`);
+  const list = document.createElement("datalist");
+  list.id = `names-${side}`;
+  const found = document.createElement("span");
+  found.className = "found";
+  found.setAttribute("role", "status");
+  label.append("Zoek gemeente ", input);
+  box.append(label, list, found);
+  map.before(box);
+  input.addEventListener("input", () => highlight(side));
+  fillSearch(side);
+}
+
+function fillSearch(side) {
+  const list = $(`#names-${side}`);
+  list.innerHTML = "";
+  for (const m of DATA.municipalities.filter((m) => m.province === province())) {
+    const opt = document.createElement("option");
+    opt.value = m.name;
+    list.append(opt);
+  }
+}
+
+function findMunicipality(text) {
+  const q = text.trim().toLowerCase();
+  if (!q) return null;
+  const here = DATA.municipalities.filter((m) => m.province === province());
+  const exact = here.find((m) => m.name.toLowerCase() === q || m.code.toLowerCase() === q);
+  if (exact) return exact;
+  const starts = here.filter((m) => m.name.toLowerCase().startsWith(q));
+  return starts.length === 1 ? starts[0] : null;
+}
+
+function highlight(side) {
+  const map = $(`#map-${side}`);
+  const input = $(`#search-${side}`);
+  const found = $(`#search-${side}`).parentElement.parentElement.querySelector(".found");
+  if (!map.data || !input) return;
+  const m = findMunicipality(input.value);
+  const traces = [];
+  const widths = [];
+  const colours = [];
+  map.data.forEach((t, i) => {
+    if (t.type !== "choropleth") return;
+    traces.push(i);
+    widths.push(t.locations.map((c) => (m && c === m.code ? 4 : 0.6)));
+    colours.push(t.locations.map((c) => (m && c === m.code ? "#000000" : "#555555")));
+  });
+  map.dataset.highlight = m ? m.code : "";
+  found.textContent = m ? `${m.name} (${m.code}) is omlijnd` :
+    (input.value.trim() ? "geen gemeente van deze provincie gevonden" : "");
+  if (traces.length) {
+    Plotly.restyle(map, {"marker.line.width": widths, "marker.line.color": colours}, traces);
+  }
 }
 
 // ---- downloads ---------------------------------------------------------------------------
@@ -189,6 +255,7 @@ async function makeFiles(side) {
 function init() {
   for (const side of SIDES) {
     buildHosts(side);
+    buildSearch(side);
     const form = $(`#form-${side}`);
     form.addEventListener("input", (ev) => {
       if (ev.target.name === "host") countHosts(side);
@@ -209,6 +276,7 @@ function init() {
   }
   $("#province").addEventListener("change", () => {
     SIDES.forEach(buildHosts);
+    SIDES.forEach(fillSearch);
     SIDES.forEach((s) => { $(`#downloads-${s} .download-links`).hidden = true; });
     schedule();
   });
