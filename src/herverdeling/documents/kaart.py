@@ -102,7 +102,7 @@ def write_html(scenario: Scenario, proposals: ProposalSet, ibt_tasks: dict[str, 
         yaxis={"title": "breedtegraad"}, template="plotly_white", height=800,
         legend={"orientation": "h"},
     )
-    fig.write_html(str(path), include_plotlyjs=True, full_html=True)
+    fig.write_html(str(path), include_plotlyjs=True, full_html=True, div_id="kaart")  # no random id
     return path
 
 
