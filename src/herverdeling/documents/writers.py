@@ -10,9 +10,9 @@ import io
 import json
 import platform
 import time
-from datetime import date
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +30,8 @@ from herverdeling.documents.context import (
     slug,
 )
 from herverdeling.documents.docx import markdown_to_docx
-from herverdeling.documents.reproducible import fix_office_file
 from herverdeling.documents.overview import build_overviews
+from herverdeling.documents.reproducible import fix_office_file
 from herverdeling.drafting.clauses import Clauses, load_clauses
 from herverdeling.dutch import datum, decimaal, plaatsen
 from herverdeling.proposals import AnyProposal, Merger, ProposalSet, SurplusSwap, Uitruil
