@@ -31,8 +31,8 @@ from herverdeling.limits import limits
 from herverdeling.pipeline import propose
 from herverdeling.scenario.io import write_scenario
 from herverdeling.surplus.policies import available_policies
-from tests.test_app_browser import free_port, get_json
-from tests.test_app_whatif import small_world
+from tests.app.test_app_browser import free_port, get_json
+from tests.app.test_app_whatif import small_world
 
 EVIL = {"a": {"province": "AA", "category": "amv", "policy": "/etc/passwd"}}
 

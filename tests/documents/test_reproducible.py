@@ -13,7 +13,7 @@ from pathlib import Path
 from herverdeling.checker import read_proposals
 from herverdeling.pipeline import propose
 from tests import factories as f
-from tests.test_documents import small_country
+from tests.documents.test_documents import small_country
 
 
 def _files(folder: Path) -> dict[str, bytes]:
