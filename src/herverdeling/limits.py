@@ -33,6 +33,10 @@ class Limits(BaseModel):
     json_max_depth: int = Field(gt=0)
     text_max_chars: int = Field(gt=0)
     long_text_max_chars: int = Field(gt=0)
+    request_max_bytes: int = Field(gt=0)
+    whatif_max_places: int = Field(gt=0)
+    whatif_max_distance_km: float = Field(gt=0)
+    download_queue_max: int = Field(gt=0)
     sources: dict[str, str]
 
 

@@ -137,7 +137,9 @@ class SolveInfo(Contract):
     objective: float | None = None
     best_bound: float | None = None
     gap: float | None = None
-    seconds: float = Field(ge=0)
+    # wall-clock time: recorded in manifest.json only, so proposals.json is reproducible (issue 18,
+    # point 5); 0 when read back from a proposals.json
+    seconds: float = Field(default=0, ge=0)
     parameters: dict[str, str | int | float | bool] = {}
 
 

@@ -106,8 +106,11 @@ def open_page(browser, url: str):
     page = browser.new_page(viewport={"width": 1500, "height": 1200}, accept_downloads=True)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # the Content-Security-Policy (issue 18, point 2) must block nothing the page needs
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text
+            else None)
     page.goto(url)
-    page.wait_for_function("document.body.dataset.seq === '1'", timeout=WAIT_MS)
+    page.wait_for_function("() => document.body.dataset.seq === '1'", timeout=WAIT_MS)
     return page, errors
 
 
@@ -115,7 +118,7 @@ def changed(page, action) -> None:
     """Do `action` and wait until the page shows the answer to the request it triggers."""
     seq = int(page.get_attribute("body", "data-seq"))
     action()
-    page.wait_for_function(f"Number(document.body.dataset.seq) > {seq}", timeout=WAIT_MS)
+    page.wait_for_function(f"() => Number(document.body.dataset.seq) > {seq}", timeout=WAIT_MS)
 
 
 def map_data(page, side: str) -> str:

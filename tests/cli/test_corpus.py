@@ -12,6 +12,11 @@ Operations (`build:` is a list, applied in order, in a fresh working folder):
 - `write` writes a text file; `import_table` writes a verdeelbesluit table of Noord-Brabant
   (CSV or Excel, with sheets, formulas, separators and encodings); `zip_bomb`, `nested_json`,
   `raised_uitruil` write the named hostile files.
+
+A case with `request:` is sent to the explorer app instead (issue 18, point 12): `method`, `path`,
+`json` or `body_bytes` (that many bytes), `host` (default the server's own); it expects `status`,
+each `expect` fragment in the answer and no `reject` fragment (nothing of a file's contents or
+existence), in under `max_seconds`.
 """
 
 from __future__ import annotations
@@ -165,9 +170,38 @@ def _snapshot(work: Path) -> dict[str, int]:
     return {str(p.relative_to(work)): p.stat().st_mtime_ns for p in work.rglob("*")}
 
 
+def _http_case(case: dict, work: Path) -> None:
+    from herverdeling.app.server import create_app
+    from tests.app.test_app_http import Served
+
+    req = case["request"]
+    app = create_app(load_scenario(case.get("app_scenario", "nl-2025")), work_dir=work / "runs")
+    headers = {"Host": req["host"]} if "host" in req else {}
+    with Served(app) as server:
+        start = time.perf_counter()
+        if "body_bytes" in req:
+            answer = server.request(req.get("method", "POST"), req["path"], headers={
+                **headers, "Content-Type": "application/json"}, content=b"x" * req["body_bytes"])
+        else:
+            answer = server.request(req.get("method", "POST"), req["path"], headers=headers,
+                                    json_body=req.get("json"))
+        seconds = time.perf_counter() - start
+    text = answer.content.decode("utf-8", "replace")
+    assert answer.status_code == case["status"], (answer.status_code, text)
+    assert "Traceback" not in text
+    for fragment in case.get("expect", []):
+        assert fragment in text, (fragment, text)
+    for fragment in case.get("reject", []):
+        assert fragment not in text, (fragment, text)
+    assert seconds < case.get("max_seconds", 10), f"took {seconds:.2f} s"
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_corpus_case(name: str, tmp_path: Path, monkeypatch):
     case = yaml.safe_load((CORPUS / name / "case.yaml").read_text(encoding="utf-8"))
+    if "request" in case:
+        _http_case(case, tmp_path)
+        return
     work = tmp_path / "work"
     work.mkdir()
     build(work, case.get("build", []))

@@ -1,7 +1,8 @@
 """The web app: FastAPI with server-rendered pages (Jinja2) and a little JavaScript of our own.
 
 Everything the browser loads comes from this server (templates, static/, and plotly.js from the
-plotly package's own bundled file), so it works without internet. It binds to 127.0.0.1 only.
+plotly package's own bundled file), so it works without internet. It binds to 127.0.0.1 only,
+answers only to a local Host header, refuses large bodies and sends security headers (guard.py).
 Bad settings come back as a message for the page (never a trace); an unexpected error is logged
 here and answered with one line, and the server keeps running.
 """
@@ -9,7 +10,6 @@ here and answered with one line, and the server keeps running.
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,10 +23,19 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from herverdeling import __version__
 from herverdeling.app.compare import Comparison, compare
-from herverdeling.app.downloads import FILES, Downloads, agreements_zip
+from herverdeling.app.downloads import (
+    FILES,
+    BusyError,
+    DownloadError,
+    Downloads,
+    agreements_zip,
+    make_work_dir,
+)
 from herverdeling.app.explore import Explorer, View
+from herverdeling.app.guard import Guard
 from herverdeling.app.whatif import CATEGORY_NL, WhatIfError, defaults, parse_whatif
 from herverdeling.errors import HerverdelingError
+from herverdeling.limits import limits
 from herverdeling.scenario.model import CATEGORIES, Scenario
 from herverdeling.surplus.policies import available_policies, load_policy
 
@@ -81,20 +90,20 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None) -> FastAPI:
     """The app for one scenario; `work_dir` holds the download runs (default: a temporary folder)."""
     explorer = Explorer(scenario)
     env = environment()
-    tmp = None if work_dir is not None else tempfile.TemporaryDirectory(prefix="herverdeling-app-")
-    downloads = Downloads(work_dir or Path(tmp.name))  # type: ignore[union-attr]
+    # our own folder (marker, removed on stop, stale ones removed here), unless one is given
+    downloads = Downloads(work_dir or make_work_dir(), remove_root=work_dir is None)
     names = {m.cbs_code: m.name for m in scenario.municipalities}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         downloads.shutdown()
-        if tmp is not None:
-            tmp.cleanup()
 
     app = FastAPI(title="herverdeling explorer", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(Guard, max_body=limits().request_max_bytes)
+    app.state.downloads = downloads
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -153,6 +162,9 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None) -> FastAPI:
         try:
             settings = parse_whatif(body.get("settings"))
             status = downloads.start(explorer.scenario(settings), settings.policy)
+        except BusyError as exc:
+            return JSONResponse({"ok": False, "error": str(exc)}, status_code=503,
+                                headers={"Retry-After": "30"})
         except HerverdelingError as exc:
             return JSONResponse({"ok": False, "error": str(exc)}, status_code=422)
         return JSONResponse({"ok": True, **status.model_dump()})
@@ -167,23 +179,35 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None) -> FastAPI:
 
     @app.get("/downloads/{key}/{name}")
     def download(key: str, name: str, province: str | None = None) -> Response:
-        done = downloads.finished(key)
-        if done is None:
-            return JSONResponse({"ok": False, "error": "de bestanden zijn (nog) niet klaar"},
-                                status_code=404)
-        folder, run_scenario = done
-        if name == "overeenkomsten.zip":
-            if province is not None and not run_scenario.has_province(province):
-                return JSONResponse({"ok": False, "error": f"onbekende provincie {province!r}"},
+        """A file of a finished run, read whole while the run is pinned (never deleted meanwhile)."""
+        with downloads.serving(key) as done:
+            if done is None:
+                return JSONResponse({"ok": False, "error": "de bestanden zijn (nog) niet klaar"},
                                     status_code=404)
-            suffix = f"-{province}" if province else ""
-            return Response(agreements_zip(folder, run_scenario, province),
-                            media_type="application/zip",
-                            headers={"Content-Disposition":
-                                     f'attachment; filename="overeenkomsten{suffix}.zip"'})
-        if name not in FILES:
-            return JSONResponse({"ok": False, "error": f"geen bestand {name!r}"}, status_code=404)
-        return FileResponse(folder / name, filename=name)
+            folder, run_scenario = done
+            if name == "overeenkomsten.zip":
+                if province is not None and not run_scenario.has_province(province):
+                    return JSONResponse({"ok": False, "error": f"onbekende provincie {province!r}"},
+                                        status_code=404)
+                suffix = f"-{province}" if province else ""
+                try:
+                    data = agreements_zip(folder, run_scenario, province)
+                except DownloadError as exc:
+                    return JSONResponse({"ok": False, "error": str(exc)}, status_code=500)
+                return Response(data, media_type="application/zip",
+                                headers={"Content-Disposition":
+                                         f'attachment; filename="overeenkomsten{suffix}.zip"'})
+            if name not in FILES:
+                return JSONResponse({"ok": False, "error": f"geen bestand {name!r}"}, status_code=404)
+            try:
+                data = (folder / name).read_bytes()
+            except OSError:
+                return JSONResponse({"ok": False, "error": "het bestand is er niet meer; maak de "
+                                     "bestanden opnieuw"}, status_code=500)
+            media = ("application/json" if name.endswith(".json") else
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            return Response(data, media_type=media,
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     return app
 

@@ -82,7 +82,20 @@ def defaults(scenario: Scenario, province: str | None = None, category: Category
 
 
 def _norm(scenario: Scenario, category: Category, given: NormInput) -> CategoryNorm:
+    from herverdeling.limits import limits
+
     label = CATEGORY_NL[category]
+    top, far = limits().whatif_max_places, limits().whatif_max_distance_km
+    for name, word in (("min_size", "minimum"), ("max_size", "maximum")):
+        if getattr(given, name) > top:
+            raise WhatIfError(f"{label}: het {word} mag hoogstens {top:,} plekken zijn (nu "
+                              f"{getattr(given, name):.3g}; whatif_max_places in "
+                              "models/limits/default.yaml)".replace(",", "."),
+                              field=f"norms.{category}.{name}")
+    if not given.max_distance_km <= far:  # also NaN and infinity
+        raise WhatIfError(f"{label}: de maximale afstand mag hoogstens {far:g} km zijn (nu "
+                          f"{given.max_distance_km:g}; whatif_max_distance_km in "
+                          "models/limits/default.yaml)", field=f"norms.{category}.max_distance_km")
     if given.min_size < 1:
         raise WhatIfError(f"{label}: het minimum moet minstens 1 plek zijn (nu {given.min_size})",
                           field=f"norms.{category}.min_size")

@@ -102,8 +102,14 @@ def read_proposals(path: str | Path) -> ProposalSet:
     return parse_proposals(text, source=str(path))
 
 
+def proposals_json(proposals: ProposalSet) -> str:
+    """The text of a proposals.json: without the solvers' wall-clock seconds (manifest.json has
+    them), so the same input and settings give the same bytes (issue 18, point 5)."""
+    return proposals.model_dump_json(indent=2, exclude={"solve_info": {"__all__": {"seconds"}}}) + "\n"
+
+
 def write_proposals(proposals: ProposalSet, path: str | Path) -> Path:
     """Write whole or not at all (a temporary file moved into place)."""
     from herverdeling.scenario.io import atomic_write_text
 
-    return atomic_write_text(path, proposals.model_dump_json(indent=2) + "\n")
+    return atomic_write_text(path, proposals_json(proposals))

@@ -11,6 +11,7 @@ HTML and the text of links become plain runs, so nothing in a name disappears fr
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from docx import Document
@@ -22,6 +23,8 @@ from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from herverdeling.documents.reproducible import fix_office_file
 
 _MD = MarkdownIt("commonmark").enable("table")
 LANGUAGE = "nl-NL"
@@ -107,8 +110,11 @@ def _runs(paragraph: Paragraph, inline: Token) -> None:
             paragraph.add_run().add_break()
 
 
-def markdown_to_docx(markdown: str, path: Path, *, title: str = "") -> Path:
-    """Write `markdown` as a .docx at `path` (a lawyer edits it further in Word)."""
+def markdown_to_docx(markdown: str, path: Path, *, title: str = "", when: date | None = None) -> Path:
+    """Write `markdown` as a .docx at `path` (a lawyer edits it further in Word).
+
+    `when` (the round's as_of) is its created/modified date: the same text gives the same bytes.
+    """
     doc: DocxDocument = Document()
     style = doc.styles["Normal"]
     style.font.name = "Calibri"
@@ -159,8 +165,9 @@ def markdown_to_docx(markdown: str, path: Path, *, title: str = "") -> Path:
             doc.add_paragraph(tok.content.rstrip("\n"))
         i += 1
     path.parent.mkdir(parents=True, exist_ok=True)
+    doc.core_properties.revision = 1
     doc.save(str(path))
-    return path
+    return fix_office_file(path, when)
 
 
 def _table(doc: DocxDocument, tokens: list[Token], start: int) -> int:

@@ -155,7 +155,8 @@ def write_html(scenario: Scenario, proposals: ProposalSet, ibt_tasks: dict[str, 
                path: Path) -> Path:
     """`ibt_tasks`: per CBS code the (regulier, amv) task IBT holds it to, from the ledger."""
     fig = national_figure(scenario, proposals, ibt_tasks)
-    fig.write_html(str(path), include_plotlyjs=True, full_html=True, config=PLOTLY_CONFIG)
+    fig.write_html(str(path), include_plotlyjs=True, full_html=True, config=PLOTLY_CONFIG,
+                   div_id="kaart")  # a fixed id: the same bytes on every run
     return path
 
 

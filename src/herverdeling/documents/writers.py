@@ -12,6 +12,7 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from herverdeling.checker.findings import CheckReport
+from herverdeling.checker.io import proposals_json
 from herverdeling.checker.ledger import Ledger, build_ledger
 from herverdeling.documents.context import (
     TEMPLATES,
@@ -29,6 +31,7 @@ from herverdeling.documents.context import (
 )
 from herverdeling.documents.docx import markdown_to_docx
 from herverdeling.documents.overview import build_overviews
+from herverdeling.documents.reproducible import fix_office_file
 from herverdeling.drafting.clauses import Clauses, load_clauses
 from herverdeling.dutch import datum, decimaal, plaatsen
 from herverdeling.proposals import AnyProposal, Merger, ProposalSet, SurplusSwap, Uitruil
@@ -75,12 +78,12 @@ def file_stem(proposal: AnyProposal, scenario: Scenario) -> str:
     return ref
 
 
-def _write(folder: Path, sub: str, stem: str, text: str) -> list[Path]:
+def _write(folder: Path, sub: str, stem: str, text: str, when: date | None = None) -> list[Path]:
     md = folder / sub / f"{stem}.md"
     md.parent.mkdir(parents=True, exist_ok=True)
     md.write_text(text, encoding="utf-8")
     title = text.splitlines()[0].lstrip("# ").strip()
-    return [md, markdown_to_docx(text, md.with_suffix(".docx"), title=title)]
+    return [md, markdown_to_docx(text, md.with_suffix(".docx"), title=title, when=when)]
 
 
 def write_documents(folder: Path, proposals: ProposalSet, scenario: Scenario, ledger: Ledger,
@@ -91,26 +94,27 @@ def write_documents(folder: Path, proposals: ProposalSet, scenario: Scenario, le
     wijzigingsoverzicht per province with amendments; each as .md and .docx."""
     env = environment()
     c = clauses or load_clauses()
+    when = scenario.round.as_of
     written: list[Path] = []
     passed = [p for p in proposals.proposals if report.passed(p.id)]
     for n, proposal in enumerate(passed, 1):
         texts = render_agreement(proposal, scenario, ledger, report, version, env, c)
         stem = file_stem(proposal, scenario)
-        written += _write(folder, "agreements", stem, texts["agreement"])
-        written += _write(folder, "kennisgevingen", stem, texts["kennisgeving"])
+        written += _write(folder, "agreements", stem, texts["agreement"], when)
+        written += _write(folder, "kennisgevingen", stem, texts["kennisgeving"], when)
         for key, text in texts.items():
             if key.startswith("toetreding:"):
                 code = key.split(":", 1)[1]
                 muni = slug(scenario.municipality(code).name, 40)
                 written += _write(folder, "toetredingsverklaringen",
-                                  f"{stem}-{code.lower()}-{muni}", text)
+                                  f"{stem}-{code.lower()}-{muni}", text, when)
         if progress and (n % 25 == 0 or n == len(passed)):
             progress(f"      documents {n}/{len(passed)}")
     template = env.get_template(TEMPLATES["wijzigingsoverzicht"])
     for overview in build_overviews(proposals, scenario, ledger, report, version, c):
         name = slug(scenario.province(overview.province_code).name, 40)
         written += _write(folder, "wijzigingsoverzichten", f"wijzigingsoverzicht-{name}",
-                          template.render(o=overview))
+                          template.render(o=overview), when)
     return written
 
 
@@ -210,7 +214,7 @@ def write_excel(path: Path, proposals: ProposalSet, report: CheckReport, ledger:
                                                                        index=False)
         pd.read_csv(io.StringIO(ledger.to_csv()), dtype={"cbs_code": str}).to_excel(
             xl, sheet_name="ibt-ledger", index=False)
-    return path
+    return fix_office_file(path, scenario.round.as_of)
 
 
 def manifest(scenario: Scenario, result: RunResult, report: CheckReport, version: str,
@@ -240,8 +244,7 @@ def write_run(folder: Path, scenario: Scenario, result: RunResult, report: Check
 
     # the ledger books only what may be signed: proposals without a checker error
     ledger = build_ledger(scenario, [p for p in result.proposals.proposals if report.passed(p.id)])
-    (folder / "proposals.json").write_text(result.proposals.model_dump_json(indent=2) + "\n",
-                                           encoding="utf-8")
+    (folder / "proposals.json").write_text(proposals_json(result.proposals), encoding="utf-8")
     (folder / "findings.json").write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
     (folder / "ledger.csv").write_text(ledger.to_csv(), encoding="utf-8")
     write_documents(folder, result.proposals, scenario, ledger, report, version, progress)

@@ -253,6 +253,8 @@ async function makeFiles(side) {
 
 // ---- wiring ------------------------------------------------------------------------------
 function init() {
+  // no inline onsubmit (the CSP allows no inline script): a settings form never submits
+  document.querySelectorAll("form.settings").forEach(f => f.addEventListener("submit", e => e.preventDefault()));
   for (const side of SIDES) {
     buildHosts(side);
     buildSearch(side);
