@@ -17,9 +17,9 @@ from herverdeling.checker.rules.base import (
     involved_codes,
     rule,
 )
-from herverdeling.proposals import Merger, Uitruil
+from herverdeling.proposals import Merger, ProposalKind, Uitruil
 
-U = ("uitruil",)
+U: tuple[ProposalKind, ...] = ("uitruil",)
 
 SPUK_MESSAGES: dict[str, tuple[str, str]] = {
     "spuk_not_entitled": (
