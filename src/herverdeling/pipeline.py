@@ -12,7 +12,7 @@ from pathlib import Path
 
 from herverdeling import __version__
 from herverdeling.commitments import commitments_of
-from herverdeling.proposals import ProposalSet, SolveInfo
+from herverdeling.proposals import AnyProposal, ProposalSet, SolveInfo
 from herverdeling.run import Progress, RunResult, RunSettings, StageTiming
 from herverdeling.run import quiet as _quiet
 from herverdeling.scenario.io import load_scenario
@@ -62,7 +62,7 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
 
     start = time.perf_counter()
     progress(f"[3/4] uitruil within provinces{where} ...")
-    earlier = (*swaps.proposals, *mergers.surplus_swaps, *mergers.mergers)
+    earlier: tuple[AnyProposal, ...] = (*swaps.proposals, *mergers.surplus_swaps, *mergers.mergers)
     uitruil = propose_uitruil(scenario, load_uitruil_settings(settings.uitruil_settings),
                               province=province, commitments=commitments_of(earlier))
     infos += uitruil.solve_info
