@@ -24,10 +24,12 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 
 # Rebuild the bundled scenario from the public facts in data/ (reproducible, seeded).
 scenario: $(STAMP)

@@ -17,7 +17,7 @@ from herverdeling.defaults import DEFAULT_SOLVER
 from herverdeling.proposals import SolveStatus
 from herverdeling.settings import load_model, settings_file
 
-_STATUS: dict[int, SolveStatus] = {
+_STATUS: dict[cp_model.CpSolverStatus | int, SolveStatus] = {
     cp_model.OPTIMAL: "OPTIMAL",
     cp_model.FEASIBLE: "FEASIBLE",
     cp_model.INFEASIBLE: "INFEASIBLE",
@@ -28,7 +28,7 @@ _STATUS: dict[int, SolveStatus] = {
 STATUS_ORDER: tuple[SolveStatus, ...] = ("OPTIMAL", "FEASIBLE", "UNKNOWN", "INFEASIBLE", "MODEL_INVALID")
 
 
-def status_of(code: int) -> SolveStatus:
+def status_of(code: cp_model.CpSolverStatus | int) -> SolveStatus:
     """The SolveInfo name of a CP-SAT status code (anything unexpected is UNKNOWN)."""
     return _STATUS.get(code, "UNKNOWN")
 

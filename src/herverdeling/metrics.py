@@ -287,7 +287,7 @@ def _category(scenario: Scenario, proposals: ProposalSet, category: Category,
                     relief[t.from_code] = relief.get(t.from_code, 0) + t.places
     achieved = sum(relief.values())
     min_size = scenario.norms.get(category).min_size
-    before_tasks = [m.verdeelbesluit.get(category) for m in scenario.municipalities]
+    before_tasks: list[Number] = [m.verdeelbesluit.get(category) for m in scenario.municipalities]
     after_tasks = [after.get((m.cbs_code, category), m.verdeelbesluit.get(category))
                    for m in scenario.municipalities]
 

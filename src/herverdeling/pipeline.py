@@ -16,7 +16,7 @@ from herverdeling import __version__
 from herverdeling.commitments import commitments_of
 from herverdeling.deal_rules import NOTE_ONLY, DealRules
 from herverdeling.defaults import DEFAULT_POLICY
-from herverdeling.proposals import ProposalSet, SolveInfo, SurplusSwap
+from herverdeling.proposals import AnyProposal, ProposalSet, SolveInfo, SurplusSwap
 from herverdeling.run import Progress, RunResult, RunSettings, StageTiming
 from herverdeling.run import quiet as _quiet
 from herverdeling.scenario.io import load_scenario
@@ -99,7 +99,7 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
 
     start = time.perf_counter()
     progress(f"[3/4] uitruil within provinces{where} ...")
-    earlier = (*swap_proposals, *mergers.surplus_swaps, *mergers.mergers)
+    earlier: tuple[AnyProposal, ...] = (*swap_proposals, *mergers.surplus_swaps, *mergers.mergers)
     uitruil = propose_uitruil(scenario, load_uitruil_settings(settings.uitruil_settings),
                               province=province,
                               commitments=commitments_of(earlier, exclusive_roles=exclusive))

@@ -89,8 +89,9 @@ def compare(a: View, b: View, names: dict[str, str]) -> Comparison:
         ra, rb = ma.get(host), mb.get(host)
         members_a = tuple(m.name for m in ra.members) if ra else ()
         members_b = tuple(m.name for m in rb.members) if rb else ()
-        kind = "only_b" if ra is None else "only_a" if rb is None else "changed"
-        if kind == "changed" and ({(m.code, m.places) for m in ra.members}
+        kind: Literal["only_a", "only_b", "changed"] = (
+            "only_b" if ra is None else "only_a" if rb is None else "changed")
+        if ra is not None and rb is not None and ({(m.code, m.places) for m in ra.members}
                                   == {(m.code, m.places) for m in rb.members}):
             continue
         changes.append(MergerChange(change=kind, host_code=host, host_name=names.get(host, host),

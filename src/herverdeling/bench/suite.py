@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from herverdeling.bench.sweep import MANIFEST, RESULTS_JSONL, CellResult, Grid, run_sweep
 from herverdeling.defaults import DEFAULT_POLICY
 from herverdeling.errors import SettingsError
+from herverdeling.metrics import RowValue
 from herverdeling.resources import bundled_dir
 
 Progress = Callable[[str], None]
@@ -206,7 +207,7 @@ def run_pmedcap(directory: Path, time_limit: float, highs: bool = True,
                 row |= {"highs_status": h.status, "highs_objective": h.objective, "highs_seconds": h.seconds}
             except ImportError:
                 pass
-        rows.append(PmedcapRow(**row))
+        rows.append(PmedcapRow.model_validate(row))
         progress(f"pmedcap {inst.name}: {ours.status} {ours.objective} (known {inst.optimum}), "
                  f"{ours.seconds:.1f} s")
     return rows, ""
@@ -303,6 +304,13 @@ def _pct(v: object) -> str:
     return "-" if not isinstance(v, int | float) else f"{100 * v:.1f} %"
 
 
+def _num(row: dict[str, RowValue], key: str) -> float:
+    """A metric that is always a number in a cell's row (sizes, means, deviations, Gini)."""
+    v = row[key]
+    assert v is not None, key
+    return float(v)
+
+
 def render_report(res: SuiteResult) -> str:
     spec = res.spec
     lines = [f"# Benchmark suite `{spec.name}`", "",
@@ -326,10 +334,10 @@ def render_report(res: SuiteResult) -> str:
             _pct(r["surplus_used_share"]), f"{r['small_tasks_before']} -> {r['small_tasks_after']}",
             f"{r['nonviable_places_before']} -> {r['nonviable_places_after']}",
             f"{r['locations_before']} -> {r['locations_after']} "
-            f"({float(r['mean_size_before_regulier']):.0f} -> {float(r['mean_size_after_regulier']):.0f})",
-            str(r["agreements"]), f"{float(r['parties_mean']):.1f}", f"{float(r['place_km']):,.0f}",
-            f"{float(r['fair_max_dev_regulier']):.1f}",
-            f"{float(r['gini_regulier']):.3f} / {float(r['gini_amv']):.3f}", _pct(r["check_pass_rate"]),
+            f"({_num(r, 'mean_size_before_regulier'):.0f} -> {_num(r, 'mean_size_after_regulier'):.0f})",
+            str(r["agreements"]), f"{_num(r, 'parties_mean'):.1f}", f"{_num(r, 'place_km'):,.0f}",
+            f"{_num(r, 'fair_max_dev_regulier'):.1f}",
+            f"{_num(r, 'gini_regulier'):.3f} / {_num(r, 'gini_amv'):.3f}", _pct(r["check_pass_rate"]),
             str(r["solver_status"]), f"{c.seconds:.1f}"])
     lines += _table(head, body)
     bad = [c for c in res.cells if c.metrics is None or c.metrics.check.pass_rate != 1.0]
@@ -421,6 +429,7 @@ def run_suite(
     sweep = run_sweep(grid, out, workers=workers, progress=progress)
     scaling = measure_scaling(spec, progress)
     fitted = exponents(scaling)
+    pm_rows: list[PmedcapRow]
     if spec.pmedcap_time_limit is None:
         pm_rows, note = [], "not run in this suite (see the `standard` suite)"
     else:

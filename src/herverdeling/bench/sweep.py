@@ -29,7 +29,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Literal
@@ -284,7 +284,7 @@ def _dask(cells: list[Cell], address: str) -> Iterator[CellResult]:
     except (OSError, TimeoutError) as exc:
         raise SettingsError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     futures = []
-    owner: dict[str, Cell] = {}
+    owner: dict[Hashable, Cell] = {}  # by Dask future key
     try:
         for c in cells:
             f = client.submit(run_cell, c, pure=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from herverdeling.proposals import Merger, ProposalSet, SolveInfo, SolveStatus, SurplusSwap
@@ -72,7 +74,7 @@ class MergerResult(_Frozen):
     def solve_info(self) -> tuple[SolveInfo, ...]:
         return tuple(info for s in self.scopes for info in s.solve_info)
 
-    def proposal_set(self, as_of: object) -> ProposalSet:
+    def proposal_set(self, as_of: date) -> ProposalSet:
         return ProposalSet(scenario=self.scenario, scenario_hash=self.scenario_hash, as_of=as_of,
                            proposals=(*self.mergers, *self.surplus_swaps),
                            solve_info=self.solve_info(), notes=self.notes)

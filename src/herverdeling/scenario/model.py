@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping
 from datetime import date
 from functools import cached_property
 from typing import Literal
@@ -49,7 +50,7 @@ class Tasks(Frozen):
         return self.model_copy(update={category: value})
 
     @classmethod
-    def of(cls, values: dict[str, int]) -> Tasks:
+    def of(cls, values: Mapping[Category, int]) -> Tasks:
         return cls(**{c: int(values.get(c, 0)) for c in CATEGORIES})
 
 

@@ -15,8 +15,10 @@ re-validation (`model_construct`); every other invariant is still checked by che
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 from string import ascii_uppercase
+from typing import Literal
 
 import numpy as np
 
@@ -65,7 +67,7 @@ def synthetic_country(
     extra_share: float = 0.4,
     relieved_share: float = 0.35,
     whole_task_share: float = 0.2,
-    relief_cap: str = "restopgave",
+    relief_cap: Literal["restopgave", "task"] = "restopgave",
     norms: Norms | None = None,
     name: str | None = None,
 ) -> Scenario:
@@ -140,14 +142,16 @@ def synthetic_country(
             cache[key] = Tasks(regulier=regulier, amv=amv)
         return cache[key]
 
+    make: Callable[..., Municipality]
     if validate:
         make = Municipality
     else:  # frozen defaults (fields added by other stages) are shared, not deep-copied per row
         shared = {k: f.default for k, f in Municipality.model_fields.items()
                   if not f.is_required() and f.default_factory is None}
 
-        def make(**kw: object) -> Municipality:
+        def construct(**kw: object) -> Municipality:
             return Municipality.model_construct(**(shared | kw))
+        make = construct
     munis = []
     for i in range(n):
         munis.append(make(

@@ -233,10 +233,13 @@ def build_network(scenario: Scenario, category: Category, policy: Policy,
     a = _Arcs()
     s_node = a.nodes(["S"])[0]
 
-    def network(transport: str, **kw: object) -> SurplusNetwork:
+    def network(transport: str, *, forced_small: tuple[str, ...] = (), fairness_weight: int = 0,
+                fair_share: dict[str, tuple[int, int]] | None = None) -> SurplusNetwork:
         return SurplusNetwork(category=category, policy=policy, problem=a.problem(), sources=sources,
                               relievable=relievable, total_surplus=total_surplus,
-                              total_capacity=total_capacity, relief=relief, transport=transport, **kw)
+                              total_capacity=total_capacity, relief=relief, transport=transport,
+                              fairness_weight=fairness_weight, forced_small=forced_small,
+                              fair_share={} if fair_share is None else fair_share)
 
     if relief == 0:
         a.nodes(["T"])

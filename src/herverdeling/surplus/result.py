@@ -182,7 +182,7 @@ def solve_info(net: SurplusNetwork, solution: FlowSolution | None, seconds: floa
 def build_proposals(scenario: Scenario, pairs: Iterable[tuple[Category, str, str, int, float]],
                     ) -> tuple[SurplusSwap, ...]:
     """One SurplusSwap per (plusprovincie, restopgave province), from (category, src, rel, places, km)."""
-    cat_order = {c: i for i, c in enumerate(CATEGORIES)}
+    cat_order: dict[object, int] = {c: i for i, c in enumerate(CATEGORIES)}
     by_pair: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
     for category, s_code, r_code, places, km in pairs:
         if places <= 0:

@@ -61,7 +61,7 @@ class FlowProblem:
         index = {n: i for i, n in enumerate(nodes)}
         demand = np.fromiter((int(d.get("demand", 0)) for _, d in graph.nodes(data=True)),
                              dtype=np.int64, count=len(nodes))
-        if graph.is_multigraph():
+        if isinstance(graph, nx.MultiDiGraph):  # the DiGraph that is a multigraph
             edges = list(graph.edges(keys=True, data=True))
         else:
             edges = [(u, v, None, d) for u, v, d in graph.edges(data=True)]
@@ -91,9 +91,10 @@ class FlowProblem:
                 for c, w, lo in zip(self.capacities.tolist(), self.costs.tolist(), self.lowers.tolist(),
                                     strict=True))
         pairs = zip(self.tails.tolist(), self.heads.tolist(), strict=True)
-        if multi:
-            g.add_edges_from((names[t], names[h], k, d) for (t, h), k, d in zip(pairs, self.keys, data,
-                                                                                strict=True))
+        if self.keys is not None:
+            # types-networkx: add_edges_from lacks MultiGraph's (u, v, key, data) form
+            g.add_edges_from((names[t], names[h], k, d) for (t, h), k, d in zip(  # type: ignore[misc]
+                pairs, self.keys, data, strict=True))
         else:
             g.add_edges_from((names[t], names[h], d) for (t, h), d in zip(pairs, data, strict=True))
             if g.number_of_edges() != self.n_arcs:
@@ -147,9 +148,10 @@ def _solve_ortools(p: FlowProblem) -> tuple[SolveStatus, int, np.ndarray]:
 
 def _solve_networkx(p: FlowProblem) -> tuple[SolveStatus, int, np.ndarray]:
     caps, supplies = p.shifted()
-    g = nx.MultiDiGraph()
+    g: nx.MultiDiGraph = nx.MultiDiGraph()
     g.add_nodes_from((i, {"demand": -s}) for i, s in enumerate(supplies.tolist()))
-    g.add_edges_from((t, h, k, {"capacity": c, "weight": w}) for k, (t, h, c, w) in enumerate(
+    # types-networkx: add_edges_from lacks MultiGraph's (u, v, key, data) form
+    g.add_edges_from((t, h, k, {"capacity": c, "weight": w}) for k, (t, h, c, w) in enumerate(  # type: ignore[misc]
         zip(p.tails.tolist(), p.heads.tolist(), caps.tolist(), p.costs.tolist(), strict=True)))
     zero = np.zeros(p.n_arcs, dtype=np.int64)
     try:

@@ -201,7 +201,7 @@ class Solution:
         return sum(self.places.values()) + sum(self.cycle_places.values())
 
 
-def _balanced(m: cp_model.CpModel, y: cp_model.IntVar, places: cp_model.LinearExprT, kind: CounterKind,
+def _balanced(m: cp_model.CpModel, y: cp_model.IntVar, places: cp_model.LinearExpr | int, kind: CounterKind,
               settings: UitruilSettings, room: int, total_ub: int, name: str) -> tuple[cp_model.IntVar, int]:
     """Tie y to X = places: (1 - tol) r X <= y <= (1 + tol) r X, integer after scaling.
 
@@ -284,9 +284,9 @@ def _solve(instance: Instance, settings: UitruilSettings, hint: Solution | None 
         places = sum(x[(*key, c)] for c in p.categories)
         m.add(places <= total_ub * z[key])
         m.add(places >= settings.min_transfer_places * z[key])
-        d, bound = _balanced(m, y[key], places, p.kind, settings, room, total_ub, name)
+        d, d_bound = _balanced(m, y[key], places, p.kind, settings, room, total_ub, name)
         dev.append(d)
-        d_max += bound
+        d_max += d_bound
         costs.append((1 + math.ceil(p.distance_km), z[key]))
         by_room[(p.realiser, p.kind)].append(y[key])
         partners[p.requester].append(z[key])
@@ -307,9 +307,9 @@ def _solve(instance: Instance, settings: UitruilSettings, hint: Solution | None 
         for who, kind, tag in ((t.third, t.kind, "to_third"), (t.realiser, t.third_kind, "to_realiser")):
             room = instance.room[(who, kind)]
             arc = m.new_int_var(0, room, f"cy_{name}_{tag}")
-            d, bound = _balanced(m, arc, places, kind, settings, room, total_ub, f"{name}_{tag}")
+            d, d_bound = _balanced(m, arc, places, kind, settings, room, total_ub, f"{name}_{tag}")
             dev.append(d)
-            d_max += bound
+            d_max += d_bound
             by_room[(who, kind)].append(arc)
             arcs.append(arc)
         cy[t.key] = (arcs[0], arcs[1])
@@ -330,8 +330,8 @@ def _solve(instance: Instance, settings: UitruilSettings, hint: Solution | None 
     all_places = [*x.values(), *cx.values()]
     m.maximize(w_places * sum(all_places) - w_pair * sum(cost * v for cost, v in costs) - sum(dev))
     if hint is not None:  # a pairs-only solution, cycles unused
-        for key, v in x.items():
-            m.add_hint(v, hint.places.get(key, 0))
+        for xkey, v in x.items():
+            m.add_hint(v, hint.places.get(xkey, 0))
         for pkey, v in y.items():
             m.add_hint(v, hint.counter.get(pkey, 0))
         for pkey, v in z.items():
@@ -350,9 +350,9 @@ def _solve(instance: Instance, settings: UitruilSettings, hint: Solution | None 
     if status in ("OPTIMAL", "FEASIBLE", "UNKNOWN") and math.isfinite(solver.best_objective_bound):
         out.places_bound = float(math.ceil(solver.best_objective_bound / w_places))
     if status in ("OPTIMAL", "FEASIBLE"):
-        for key, v in x.items():
+        for xkey, v in x.items():
             if solver.value(v) > 0:
-                out.places[key] = int(solver.value(v))
+                out.places[xkey] = int(solver.value(v))
         for key, v in y.items():
             if solver.value(v) > 0:
                 out.counter[key] = int(solver.value(v))

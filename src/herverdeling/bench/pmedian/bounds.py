@@ -35,7 +35,7 @@ def _dp(c: np.ndarray, w: np.ndarray, cap: int, order: np.ndarray,
     hist = np.empty((n + 1, m, cap + 1), dtype=dtype)
     hist[0] = 0
     f = hist[0]
-    cc = c.astype(dtype, copy=False)
+    cc: np.ndarray = c.astype(dtype, copy=False)
     for k, i in enumerate(order):
         g = hist[k + 1]
         g[...] = f

@@ -223,8 +223,8 @@ def solve_pmedian(
             break
         assignment_of: Callable[[Outcome], dict[int, int]]
         if columns is not None:
-            out, assignment_of = _cpsat_columns(inst, d, columns, params.with_time_limit(left), target,
-                                                None)
+            out, assignment_of = _cpsat_columns(inst, d, columns, params.with_time_limit(left),
+                                                int(target), None)
         else:
             out, fm = _cpsat(inst, d, allowed, params.with_time_limit(left), incumbent, target,
                              lower, rows)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -37,7 +37,7 @@ class Hit:
     """One violation (or open step) found by a rule function; `variant` picks the message template."""
 
     variant: str = "default"
-    values: dict[str, object] = field(default_factory=dict)
+    values: Mapping[str, object] = field(default_factory=dict)
     municipalities: tuple[str, ...] = ()
     provinces: tuple[str, ...] = ()
     severity: Severity | None = None  # None: the rule's own severity; process rules may say "open"

@@ -20,10 +20,10 @@ from herverdeling.checker.rules.base import (
     rule,
     total,
 )
-from herverdeling.proposals import Merger, SurplusSwap, Uitruil
+from herverdeling.proposals import Merger, ProposalKind, SurplusSwap, Uitruil
 from herverdeling.scenario.model import Category
 
-P = ("surplus_swap",)
+P: tuple[ProposalKind, ...] = ("surplus_swap",)
 
 
 def _relieved(p: SurplusSwap) -> list[tuple[str, Category]]:

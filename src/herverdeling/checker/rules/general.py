@@ -107,9 +107,9 @@ def g2_codes_exist(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
             yield Hit("unknown_province", {"code": party.code, "where": "party", "scenario": s.name},
                       provinces=(party.code,))
     for cp in p.counter_performance:
-        for code in (cp.by_code, cp.to_code):
-            if code and code != "AenM" and ctx.muni(code) is None and not s.has_province(code):
-                yield Hit("unknown_code", {"code": code, "scenario": s.name})
+        for cp_code in (cp.by_code, cp.to_code):
+            if cp_code and cp_code != "AenM" and ctx.muni(cp_code) is None and not s.has_province(cp_code):
+                yield Hit("unknown_code", {"code": cp_code, "scenario": s.name})
 
 
 @rule(
@@ -234,6 +234,6 @@ def g5_named(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
 )
 def g6_failure_clause(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
     if p.failure_clause is None or not p.failure_clause.strip():
-        realisers = list(dict.fromkeys(Muni(t.to_code) for t in p.transfers)) or ["-"]
+        realisers: list[str] = list(dict.fromkeys(Muni(t.to_code) for t in p.transfers)) or ["-"]
         yield Hit("default", {"realisers": realisers}, tuple(realisers))
 

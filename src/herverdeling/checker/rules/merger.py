@@ -23,9 +23,9 @@ from herverdeling.checker.rules.uitruil import (
     realiser_may_host,
     spuk_by_non_realiser,
 )
-from herverdeling.proposals import Merger
+from herverdeling.proposals import Merger, ProposalKind
 
-S = ("merger",)
+S: tuple[ProposalKind, ...] = ("merger",)
 
 
 @rule(

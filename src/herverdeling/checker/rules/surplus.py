@@ -17,9 +17,9 @@ from herverdeling.checker.rules.base import (
     rule,
     total,
 )
-from herverdeling.proposals import SurplusSwap
+from herverdeling.proposals import ProposalKind, SurplusSwap
 
-P = ("surplus_swap",)
+P: tuple[ProposalKind, ...] = ("surplus_swap",)
 
 
 def _is_ministry(kind: str, code: str | None) -> bool:

@@ -18,9 +18,9 @@ from herverdeling.checker.rules.base import (
     involved_codes,
     rule,
 )
-from herverdeling.proposals import Merger, Uitruil
+from herverdeling.proposals import Merger, ProposalKind, Uitruil
 
-U = ("uitruil",)
+U: tuple[ProposalKind, ...] = ("uitruil",)
 # "plekken ten behoeve van de uitstroom van statushouders inbrengen" (note, "De verdeelbesluiten" 1)
 OUTFLOW = re.compile(r"uitstroom", re.IGNORECASE)
 
