@@ -59,6 +59,7 @@ class _StrictLoader(yaml.SafeLoader):
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
+        assert node is not None  # compose_node returns None only at the end of the stream
         size = 1
         if isinstance(node, SequenceNode):
             size += sum(self._sizes.get(id(c), 1) for c in node.value)
@@ -141,8 +142,16 @@ class _StrictLoader(yaml.SafeLoader):
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
 _StrictLoader.add_constructor("tag:yaml.org,2002:float", _StrictLoader.construct_yaml_float)
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
-_StrictLoader.add_constructor("tag:yaml.org,2002:seq", lambda loader, node: loader.construct_sequence(node))
-_StrictLoader.add_constructor("tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node))
+def _sequence(loader: _StrictLoader, node: Any) -> Any:
+    return loader.construct_sequence(node)
+
+
+def _mapping(loader: _StrictLoader, node: Any) -> Any:
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:seq", _sequence)
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
 
 
 def _path(parts: list[str]) -> str | None:

@@ -10,6 +10,7 @@ municipality. Only the province's municipalities are sent as GeoJSON (the rest a
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -177,7 +178,7 @@ def _province_border(fig: go.Figure, scenario: Scenario, province: str) -> None:
                                 name="provinciegrens", line={"color": OUTLINE, "width": 2}))
 
 
-def _no_host(fig: go.Figure, scenario: Scenario, ms: list[Any]) -> None:
+def _no_host(fig: go.Figure, scenario: Scenario, ms: Sequence[Any]) -> None:
     not_host = [m.cbs_code for m in ms if not m.may_host]
     if not_host:
         pts = [anchor(scenario, c) for c in not_host]
@@ -217,7 +218,12 @@ def _swaps(fig: go.Figure, scenario: Scenario, province: str, proposals: list[An
     here = province_anchor(scenario, province)
     lon: list[float | None] = []
     lat: list[float | None] = []
-    heads_lon, heads_lat, text_lon, text_lat, texts, hovers = [], [], [], [], [], []
+    heads_lon: list[float] = []
+    heads_lat: list[float] = []
+    text_lon: list[float] = []
+    text_lat: list[float] = []
+    texts: list[str] = []
+    hovers: list[str] = []
     for (src, sink), n in sorted(pairs.items()):
         a, b = province_anchor(scenario, src), province_anchor(scenario, sink)
         lon += [a[0], b[0], None]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
@@ -174,7 +175,7 @@ def _signed(n: int) -> str:
     return f"+{n}" if n > 0 else str(n)
 
 
-def _places_label(totals: dict[str, int]) -> str:
+def _places_label(totals: Mapping[Category, int]) -> str:
     parts = [plaatsen(totals[c], c) for c in CATEGORIES if totals.get(c)]
     return " en ".join(parts) if parts else "0 plaatsen"
 
@@ -268,7 +269,8 @@ class _Articles:
     """Numbers the articles as they are added; texts and titles from the clause file."""
 
     def __init__(self, c: Clauses, values: dict[str, str]) -> None:
-        self.c, self.values, self.items = c, values, []  # type: list[Article]
+        self.c, self.values = c, values
+        self.items: list[Article] = []
 
     def text(self, key: str) -> tuple[str, ...]:
         clause: Clause = self.c.articles[key]
@@ -450,7 +452,7 @@ def _swap_doc(proposal: SurplusSwap, scenario: Scenario, ledger: Ledger, c: Clau
         rows.append(SwapRow(name=name[code], code=code, category_label=CATEGORY_LABEL[k],
                             verdeelbesluit=e.verdeelbesluit, this=this,
                             other=int(e.verdeelbesluit - this - e.ibt_task), ibt_task=int(e.ibt_task)))
-    backing: dict[tuple[str, str], int] = defaultdict(int)
+    backing: dict[tuple[str, Category], int] = defaultdict(int)
     for t in proposal.transfers:
         backing[(t.to_code, t.category)] += int(t.places)
     links = tuple(

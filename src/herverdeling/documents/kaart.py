@@ -9,12 +9,14 @@ total, the province outlines and the CBS / PDOK credit.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # no screen on servers and in CI
 import matplotlib.pyplot as plt
 import plotly.graph_objects as go
+from matplotlib.artist import Artist
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 from shapely.geometry import shape
@@ -113,7 +115,14 @@ def national_figure(scenario: Scenario, proposals: ProposalSet,
                                                                 "dash": dash}))
     pairs4 = _pairs(proposals)
     if pairs4:
-        lon, lat, hl, ht, tl, tt, texts, hovers = [], [], [], [], [], [], [], []
+        lon = []
+        lat = []
+        hl: list[float] = []
+        ht: list[float] = []
+        tl: list[float] = []
+        tt: list[float] = []
+        labels: list[str] = []
+        tips: list[str] = []
         for src, sink, reg, amv in pairs4:
             a, b = province_anchor(scenario, src), province_anchor(scenario, sink)
             lon += [a[0], b[0], None]
@@ -122,8 +131,8 @@ def national_figure(scenario: Scenario, proposals: ProposalSet,
             ht += [a[1], b[1]]
             tl.append(a[0] + 0.55 * (b[0] - a[0]))
             tt.append(a[1] + 0.55 * (b[1] - a[1]))
-            texts.append(f"<b>{_pair_text(reg, amv)}</b>")
-            hovers.append(f"{scenario.province(src).name} realiseert voor "
+            labels.append(f"<b>{_pair_text(reg, amv)}</b>")
+            tips.append(f"{scenario.province(src).name} realiseert voor "
                           f"{scenario.province(sink).name}: {nl(reg)} regulier, {nl(amv)} AMV")
         fig.add_trace(go.Scattergeo(lon=lon, lat=lat, mode="lines", hoverinfo="skip",
                                     legendgroup="swap", line={"color": SWAP, "width": 2.5},
@@ -134,7 +143,7 @@ def national_figure(scenario: Scenario, proposals: ProposalSet,
                                     marker={"symbol": ["circle", "arrow"] * len(pairs4),
                                             "angleref": "previous",
                                             "size": [5, 15] * len(pairs4), "color": SWAP}))
-        fig.add_trace(go.Scattergeo(lon=tl, lat=tt, mode="text", text=texts, hovertext=hovers,
+        fig.add_trace(go.Scattergeo(lon=tl, lat=tt, mode="text", text=labels, hovertext=tips,
                                     hoverinfo="text", showlegend=False, legendgroup="swap",
                                     textfont={"size": 11, "color": SWAP, "shadow": "0 0 3px white"}))
     fig.update_layout(
@@ -163,9 +172,9 @@ def write_html(scenario: Scenario, proposals: ProposalSet, ibt_tasks: dict[str, 
 def _polygon_path(geom: object) -> MplPath:
     """A matplotlib path of a (multi)polygon with its holes."""
     verts: list[tuple[float, float]] = []
-    codes: list[int] = []
+    codes: list[Any] = []
     for poly in getattr(geom, "geoms", [geom]):
-        for ring in (poly.exterior, *poly.interiors):  # type: ignore[attr-defined]
+        for ring in (poly.exterior, *poly.interiors):
             pts = list(ring.coords)
             verts += pts
             codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(pts) - 2) + [MplPath.CLOSEPOLY]
@@ -208,7 +217,8 @@ def write_png(scenario: Scenario, proposals: ProposalSet, path: Path) -> Path:
     ax.autoscale_view()
     ax.set_aspect(_ASPECT)
     ax.set_axis_off()
-    handles = [Patch(facecolor=c, edgecolor=EDGE, label=label) for label, c in ROLES.values()]
+    handles: list[Artist] = [Patch(facecolor=c, edgecolor=EDGE, label=label)
+                             for label, c in ROLES.values()]
     handles += [Line2D([], [], color=LINK, label="samenvoeging (lijn naar gastgemeente)"),
                 Line2D([], [], color=UITRUIL, linestyle="--", label="uitruil"),
                 Line2D([], [], color=SWAP, lw=2, marker=">",

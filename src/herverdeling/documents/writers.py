@@ -123,9 +123,9 @@ def _per_province(scenario: Scenario, proposals: ProposalSet) -> list[dict[str, 
     for p in scenario.provinces:
         vb, sur, rest = (scenario.verdeelbesluit_total(p.code), scenario.surplus(p.code),
                          scenario.restopgave(p.code))
-        rel = Counter()
-        mer = Counter()
-        uit = Counter()
+        rel: Counter[str] = Counter()
+        mer: Counter[str] = Counter()
+        uit: Counter[str] = Counter()
         n = 0
         for q in proposals.proposals:
             touches = False

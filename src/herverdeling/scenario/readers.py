@@ -299,7 +299,7 @@ class Rows:
             if all(str(v).strip() == "" for v in record.values()):
                 continue  # an empty spreadsheet row (";;;;" below the table) is no municipality
             row = self.row_number(i)
-            yield row, Cells(record, self.file, row)
+            yield row, Cells({str(k): v for k, v in record.items()}, self.file, row)
 
 
 class Cells:

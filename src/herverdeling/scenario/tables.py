@@ -7,7 +7,7 @@ from pathlib import Path
 
 from herverdeling.apportion import largest_remainder
 from herverdeling.errors import ScenarioError
-from herverdeling.scenario.model import CATEGORIES, Municipality, Scenario, Tasks
+from herverdeling.scenario.model import CATEGORIES, Category, Municipality, Scenario, Tasks
 from herverdeling.scenario.readers import (
     EXCEL_SUFFIXES,
     Rows,
@@ -165,7 +165,7 @@ def _rederive_extra(base: Scenario, municipalities: list[Municipality],
     for code in sorted(provinces):
         idx = [i for i, m in enumerate(out) if m.province == code]
         opgave = base.province(code).opgave
-        extra = {i: {} for i in idx}
+        extra: dict[int, dict[Category, int]] = {i: {} for i in idx}
         for c in CATEGORIES:
             surplus = sum(out[i].verdeelbesluit.get(c) for i in idx) - opgave.get(c)
             weights = {i: max(0, out[i].verdeelbesluit.get(c) - out[i].indicative.get(c))

@@ -8,7 +8,9 @@ refused as partner) is refused with the file, row and field.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -19,7 +21,7 @@ from herverdeling.scenario.preferences import (
     PartnerPreference,
     Preferences,
 )
-from herverdeling.scenario.readers import Rows, TableSpec, check_columns, read_table
+from herverdeling.scenario.readers import Cells, Rows, TableSpec, check_columns, read_table
 
 PREFERENCES_FILE = "preferences.csv"
 PARTNERS_FILE = "partners.csv"
@@ -53,7 +55,7 @@ def read_wishes(folder: Path, scenario: Scenario) -> Preferences:
     if path.is_file():
         for row, get in _rows(path, PREFERENCES_FILE):
             code = get("cbs_code")
-            where = {"file": PREFERENCES_FILE, "row": row}
+            where: dict[str, Any] = {"file": PREFERENCES_FILE, "row": row}
             if not scenario.has_municipality(code):
                 raise ScenarioError(f"unknown municipality {code!r}", field="cbs_code", **where)
             if code in seen:
@@ -108,7 +110,7 @@ def read_wishes(folder: Path, scenario: Scenario) -> Preferences:
     return prefs
 
 
-def _rows(path: Path, file: str):  # type: ignore[no-untyped-def]
+def _rows(path: Path, file: str) -> Iterator[tuple[int, Cells]]:
     frame = read_table(path, file=file)
     check_columns(frame.columns, WISH_TABLES[file])
     return Rows(frame, file).cells()

@@ -360,17 +360,18 @@ class DealModel:
         # hint: split each agreement's backers over its reliefs in order (north-west corner)
         if self.values:
             for p, q in inst.pairs:
-                supply = [[s.code, self.val(f"f_{s.code}_{q}")] for s in self.src_in[p]]
+                codes = [s.code for s in self.src_in[p]]
+                left = [self.val(f"f_{code}_{q}") for code in codes]
                 k = 0
                 for i in self.by_q[q]:
                     need = self.relief_value(i, p)
-                    while need > 0 and k < len(supply):
-                        take = min(need, supply[k][1])
-                        name = f"f2_{supply[k][0]}_{inst.candidates[i].code}"
+                    while need > 0 and k < len(left):
+                        take = min(need, left[k])
+                        name = f"f2_{codes[k]}_{inst.candidates[i].code}"
                         self.values[name] = self.values.get(name, 0) + take
                         need -= take
-                        supply[k][1] -= take
-                        if supply[k][1] == 0:
+                        left[k] -= take
+                        if left[k] == 0:
                             k += 1
 
     def set_hint(self, reliefs: dict[tuple[int, str], int], flows: dict[tuple[str, str], int]) -> None:
@@ -391,17 +392,18 @@ class DealModel:
         self.values = v
         if self.f2:  # the place-km layer exists: fill it as it would be built
             for p, q in inst.pairs:
-                supply = [[s.code, self.val(f"f_{s.code}_{q}")] for s in self.src_in[p]]
+                codes = [s.code for s in self.src_in[p]]
+                left = [self.val(f"f_{code}_{q}") for code in codes]
                 k = 0
                 for i in self.by_q[q]:
                     need = self.relief_value(i, p)
-                    while need > 0 and k < len(supply):
-                        take = min(need, supply[k][1])
-                        name = f"f2_{supply[k][0]}_{inst.candidates[i].code}"
+                    while need > 0 and k < len(left):
+                        take = min(need, left[k])
+                        name = f"f2_{codes[k]}_{inst.candidates[i].code}"
                         self.values[name] = self.values.get(name, 0) + take
                         need -= take
-                        supply[k][1] -= take
-                        if supply[k][1] == 0:
+                        left[k] -= take
+                        if left[k] == 0:
                             k += 1
         if hasattr(self, "_dev"):
             total_w = self._fair_scale
@@ -495,27 +497,29 @@ class DealModel:
             objective = float(solver.objective_value) if found else None
             bound = float(solver.best_objective_bound) if found or status == "UNKNOWN" else None
         else:
-            solver = mb.Solver(self.backend)
+            mip = mb.Solver(self.backend)
             if opt.max_time_in_seconds is not None:
-                solver.set_time_limit_in_seconds(opt.max_time_in_seconds)
+                mip.set_time_limit_in_seconds(opt.max_time_in_seconds)
             if self.backend == "highs":
-                solver.set_solver_specific_parameters(
+                mip.set_solver_specific_parameters(
                     f"mip_rel_gap=0\nmip_abs_gap=0.99\nthreads={opt.num_workers}\nrandom_seed={opt.random_seed}")
             elif self.backend == "scip":
-                solver.set_solver_specific_parameters(
+                mip.set_solver_specific_parameters(
                     f"limits/gap = 0\nlimits/absgap = 0.99\n"
                     f"randomization/randomseedshift = {opt.random_seed % 1000}")
             with _stdout_to_stderr():
-                code = solver.solve(self.model)
-            status = {mb.SolveStatus.OPTIMAL: "OPTIMAL", mb.SolveStatus.FEASIBLE: "FEASIBLE",
-                      mb.SolveStatus.INFEASIBLE: "INFEASIBLE"}.get(code, "UNKNOWN")
+                code = mip.solve(self.model)
+            names: dict[mb.SolveStatus, SolveStatus] = {
+                mb.SolveStatus.OPTIMAL: "OPTIMAL", mb.SolveStatus.FEASIBLE: "FEASIBLE",
+                mb.SolveStatus.INFEASIBLE: "INFEASIBLE"}
+            status = names.get(code, "UNKNOWN")
             found = status in ("OPTIMAL", "FEASIBLE")
             if found:
-                self.values = {name: round(solver.value(v)) for name, v in self.variables}
-            objective = round(float(solver.objective_value)) if found else None
-            bound = float(solver.best_objective_bound) if found else None
+                self.values = {name: round(mip.value(v)) for name, v in self.variables}
+            objective = round(float(mip.objective_value)) if found else None
+            bound = float(mip.best_objective_bound) if found else None
         seconds = time.perf_counter() - start + bound_seconds
-        if found:
+        if found and objective is not None:
             value = round(objective)
             if level == "relief":
                 # the share of the proven maximum: of the bound when the solve stopped short of it

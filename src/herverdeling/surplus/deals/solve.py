@@ -98,25 +98,28 @@ def read_category(model: DealModel) -> tuple[tuple[Agreement, ...], int, float, 
     place_km = 0.0
     rel_by_q: dict[str, int] = defaultdict(int)
     for p, q in inst.pairs:
-        backers = [[s.code, val(f"f_{s.code}_{q}")] for s in model.src_in[p]]
+        codes = [s.code for s in model.src_in[p]]
+        left = [val(f"f_{code}_{q}") for code in codes]
         k = 0
+        backing: list[tuple[str, int]]
         for i in model.by_q[q]:
             c = inst.candidates[i]
             places = model.relief_value(i, p)
             if places <= 0:
                 continue
             if model.f2:
-                backing = [(s.code, val(f"f2_{s.code}_{c.code}")) for s in model.src_in[p]]
-                backing = [(s, v) for s, v in backing if v > 0]
+                backing = [(s.code, val(f"f2_{s.code}_{c.code}")) for s in model.src_in[p]
+                           if val(f"f2_{s.code}_{c.code}") > 0]
             else:  # north-west corner over the agreement's backers
-                backing, need = [], places
+                backing = []
+                need = places
                 while need > 0:
-                    take = min(need, backers[k][1])
+                    take = min(need, left[k])
                     if take:
-                        backing.append((backers[k][0], take))
+                        backing.append((codes[k], take))
                     need -= take
-                    backers[k][1] -= take
-                    if backers[k][1] == 0:
+                    left[k] -= take
+                    if left[k] == 0:
                         k += 1
             place_km += sum(v * inst.km[(s, c.code)] for s, v in backing)
             relief += places
