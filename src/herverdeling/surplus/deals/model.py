@@ -359,20 +359,26 @@ class DealModel:
                 add(self._sum([self.f2[(s.code, i)] for i in self.by_q[q]]) == self.f[(s.code, q)])
         # hint: split each agreement's backers over its reliefs in order (north-west corner)
         if self.values:
-            for p, q in inst.pairs:
-                codes = [s.code for s in self.src_in[p]]
-                left = [self.val(f"f_{code}_{q}") for code in codes]
-                k = 0
-                for i in self.by_q[q]:
-                    need = self.relief_value(i, p)
-                    while need > 0 and k < len(left):
-                        take = min(need, left[k])
-                        name = f"f2_{codes[k]}_{inst.candidates[i].code}"
-                        self.values[name] = self.values.get(name, 0) + take
-                        need -= take
-                        left[k] -= take
-                        if left[k] == 0:
-                            k += 1
+            self._hint_backing()
+
+    def _hint_backing(self) -> None:
+        """Split each agreement's backers over its reliefs in order (north-west corner), as hint
+        values of the place-km layer f2."""
+        inst = self.inst
+        for p, q in inst.pairs:
+            codes = [s.code for s in self.src_in[p]]
+            left = [self.val(f"f_{code}_{q}") for code in codes]
+            k = 0
+            for i in self.by_q[q]:
+                need = self.relief_value(i, p)
+                while need > 0 and k < len(left):
+                    take = min(need, left[k])
+                    name = f"f2_{codes[k]}_{inst.candidates[i].code}"
+                    self.values[name] = self.values.get(name, 0) + take
+                    need -= take
+                    left[k] -= take
+                    if left[k] == 0:
+                        k += 1
 
     def set_hint(self, reliefs: dict[tuple[int, str], int], flows: dict[tuple[str, str], int]) -> None:
         """A complete hint from reliefs (candidate, plusprovincie) -> places and the backing flows
@@ -391,20 +397,7 @@ class DealModel:
                 v[f"f_{s}_{q}"], v[f"b_{s}_{q}"] = f, 1
         self.values = v
         if self.f2:  # the place-km layer exists: fill it as it would be built
-            for p, q in inst.pairs:
-                codes = [s.code for s in self.src_in[p]]
-                left = [self.val(f"f_{code}_{q}") for code in codes]
-                k = 0
-                for i in self.by_q[q]:
-                    need = self.relief_value(i, p)
-                    while need > 0 and k < len(left):
-                        take = min(need, left[k])
-                        name = f"f2_{codes[k]}_{inst.candidates[i].code}"
-                        self.values[name] = self.values.get(name, 0) + take
-                        need -= take
-                        left[k] -= take
-                        if left[k] == 0:
-                            k += 1
+            self._hint_backing()
         if hasattr(self, "_dev"):
             total_w = self._fair_scale
             whole = sum(self.relief_value(i, p) for i, p in self.keys())
