@@ -8,7 +8,10 @@ status or a gap means the same thing in every SolveInfo.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import os
+import sys
+from collections.abc import Iterable, Iterator
 
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
@@ -104,3 +107,22 @@ class SolverParams(BaseModel):
 def load_solver_params(name_or_path: str = DEFAULT_SOLVER) -> SolverParams:
     """A bundled preset of models/solver/ by name, or a YAML file by path."""
     return load_model(settings_file("solver", name_or_path), SolverParams)
+
+
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """MIP solvers (HiGHS) print banners on file descriptor 1: keep stdout for the caller's output
+    (a --json answer stays pure JSON). Without a usable stdout nothing is redirected."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        saved = os.dup(1)
+    except OSError:
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)

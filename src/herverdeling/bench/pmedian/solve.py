@@ -21,12 +21,9 @@ step buys):
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +39,7 @@ from herverdeling.bench.pmedian.bounds import (
     lagrangian_rows,
 )
 from herverdeling.bench.pmedian.heuristics import local_search_incumbent, swap_search
-from herverdeling.cpsat import SolverParams, relative_gap
+from herverdeling.cpsat import SolverParams, relative_gap, stdout_to_stderr
 from herverdeling.errors import ScenarioError
 from herverdeling.mergers.core import FacilityModel, Outcome, solve
 from herverdeling.proposals import SolveStatus
@@ -366,34 +363,13 @@ class HighsResult:
     seconds: float
 
 
-@contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Send what C code writes to file descriptor 1 to stderr, so `--json` output stays JSON.
-
-    Without a usable stdout (pythonw, a closed descriptor) nothing is redirected.
-    """
-    try:
-        if sys.stdout is not None:
-            sys.stdout.flush()
-        saved = os.dup(1)
-    except OSError:
-        yield
-        return
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def solve_highs(inst: PMedianInstance, time_limit: float = 60.0, threads: int = 2) -> HighsResult:
     """x[i,j], y[j] binary; sum_j x = 1; sum_i w_i x_ij <= Q y_j; x_ij <= y_j; sum y = p."""
     import highspy
 
     d = inst.distances()
     n = inst.n
-    with _stdout_to_stderr():  # highspy 1.16 prints its banner from the constructor, on stdout
+    with stdout_to_stderr():  # highspy 1.16 prints its banner from the constructor, on stdout
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))

@@ -28,20 +28,17 @@ ceil(relief_share x maximum)) and the solution the hint of the next level.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ortools.linear_solver.python import model_builder as mb
 from ortools.sat.python import cp_model
 
-from herverdeling.cpsat import configure, status_of
+from herverdeling.cpsat import configure, status_of, stdout_to_stderr
 from herverdeling.errors import InfeasibleError
 from herverdeling.proposals import SolveInfo, SolveStatus
 from herverdeling.scenario.model import Category, Scenario
@@ -172,24 +169,6 @@ def build_instance(scenario: Scenario, category: Category, settings: DealSetting
 
 
 # ---- the model -----------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """HiGHS prints its banner on file descriptor 1; keep stdout for the caller's output."""
-    try:
-        if sys.stdout is not None:
-            sys.stdout.flush()
-        saved = os.dup(1)
-    except OSError:
-        yield
-        return
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
 
 @dataclass
 class LevelOutcome:
@@ -500,7 +479,7 @@ class DealModel:
                 mip.set_solver_specific_parameters(
                     f"limits/gap = 0\nlimits/absgap = 0.99\n"
                     f"randomization/randomseedshift = {opt.random_seed % 1000}")
-            with _stdout_to_stderr():
+            with stdout_to_stderr():
                 code = mip.solve(self.model)
             names: dict[mb.SolveStatus, SolveStatus] = {
                 mb.SolveStatus.OPTIMAL: "OPTIMAL", mb.SolveStatus.FEASIBLE: "FEASIBLE",
