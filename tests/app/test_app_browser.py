@@ -111,6 +111,7 @@ def open_page(browser, url: str):
             else None)
     page.goto(url)
     page.wait_for_function("() => document.body.dataset.seq === '1'", timeout=WAIT_MS)
+    page.evaluate("document.querySelectorAll('details.hosts').forEach(d => { d.open = true; })")
     return page, errors
 
 
@@ -208,6 +209,7 @@ def test_downloads_are_the_propose_files_and_the_docx_opens(browser, world_app, 
     page, errors = open_page(browser, world_app)
     page.select_option("#province", "AA")
     changed(page, lambda: page.uncheck("#form-a input[name=host][value=GM0001]"))
+    page.click("#col-a .tabs button[data-tab=downloads]")
     page.click("#downloads-a .make-files")
     page.wait_for_selector("#downloads-a a[data-file=agreements-province]", timeout=90_000)
     zipped = download(page, "#downloads-a a[data-file=agreements-province]", tmp_path)

@@ -147,7 +147,7 @@ def national_figure(scenario: Scenario, proposals: ProposalSet,
                                     hoverinfo="text", showlegend=False, legendgroup="swap",
                                     textfont={"size": 11, "color": SWAP, "shadow": "0 0 3px white"}))
     fig.update_layout(
-        title={"text": f"Voorstellen {scenario.name}: rol per gemeente, samenvoegingen (lijnen), "
+        title={"text": f"Voorstellen {scenario.human_name}: rol per gemeente, samenvoegingen (lijnen), "
                        "surplus-uitruil tussen provincies (pijlen)", "font": {"size": 14}},
         geo={"visible": False, "projection": {"type": "mercator"}, "fitbounds": "locations",
              "bgcolor": "white"},
@@ -224,7 +224,7 @@ def write_png(scenario: Scenario, proposals: ProposalSet, path: Path) -> Path:
                 Line2D([], [], color=SWAP, lw=2, marker=">",
                        label="surplus-uitruil: plusprovincie → ontlaste provincie (plaatsen)")]
     ax.legend(handles=handles, loc="upper left", fontsize=6.5, frameon=True, framealpha=0.9)
-    ax.set_title(f"Voorstellen {scenario.name}: rol per gemeente, samenvoegingen, "
+    ax.set_title(f"Voorstellen {scenario.human_name}: rol per gemeente, samenvoegingen, "
                  "surplus-uitruil tussen provincies", fontsize=9)
     fig.text(0.99, 0.01, CREDIT, ha="right", va="bottom", fontsize=6.5, color="#555")
     fig.tight_layout()

@@ -165,7 +165,7 @@ def summary_markdown(scenario: Scenario, result: RunResult, report: CheckReport,
                        for t in q.transfers if t.category == c) for c in CATEGORIES}
 
     context = {
-        "scenario": scenario.name, "scenario_title": scenario.title,
+        "scenario": scenario.human_name, "scenario_title": scenario.title,
         "scenario_hash": scenario.content_hash(), "as_of": scenario.round.as_of,
         "version": version, "policy": result.settings.policy, "round": scenario.round,
         "counts": Counter(q.kind for q in proposals.proposals),
@@ -191,6 +191,16 @@ def _group_steps(report: CheckReport) -> list[dict[str, Any]]:
     return [{"text": text, "count": len(ids)} for text, ids in sorted(by_text.items())]
 
 
+# the IBT ledger's CSV columns (machine names, kept in ibt-ledger.csv) as the Excel sheet shows them
+LEDGER_COLUMNS_NL = {
+    "cbs_code": "cbs-code", "name": "gemeente", "province": "provincie", "category": "categorie",
+    "verdeelbesluit": "verdeelbesluit", "amended_in": "erbij (gewijzigd)",
+    "amended_out": "eraf (gewijzigd)", "amended": "gewijzigde taak", "relief": "ontlast",
+    "ibt_task": "taak in IBT", "backs_relief": "draagt ontlasting", "accountable_for": "aanspreekbaar voor",
+    "proposals": "voorstellen",
+}
+
+
 def write_excel(path: Path, proposals: ProposalSet, report: CheckReport, ledger: Ledger,
                 scenario: Scenario) -> Path:
     names = {m.cbs_code: m.name for m in scenario.municipalities}
@@ -201,18 +211,19 @@ def write_excel(path: Path, proposals: ProposalSet, report: CheckReport, ledger:
                 "voorstel": q.id, "soort": q.kind, "van (cbs)": t.from_code,
                 "van": names.get(t.from_code, ""), "naar (cbs)": t.to_code,
                 "naar": names.get(t.to_code, ""), "categorie": t.category, "plekken": t.places,
-                "afstand_km": None if t.distance_km is None else round(t.distance_km, 1),
+                "afstand (km)": None if t.distance_km is None else round(t.distance_km, 1),
                 "getoetst": "geen fout" if report.passed(q.id) else "fout",
             })
     findings = [{"voorstel": f.proposal_id, "regel": f.rule_id, "ernst": f.severity,
-                 "melding": f.message_nl, "message": f.message_en, "informatiebericht": f.section}
+                 "melding": f.message_nl, "melding (Engels)": f.message_en, "informatiebericht": f.section}
                 for f in report.findings]
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         pd.DataFrame(transfer_rows).to_excel(xl, sheet_name="voorstellen", index=False)
-        pd.DataFrame(findings, columns=["voorstel", "regel", "ernst", "melding", "message",
+        pd.DataFrame(findings, columns=["voorstel", "regel", "ernst", "melding", "melding (Engels)",
                                         "informatiebericht"]).to_excel(xl, sheet_name="toetsing",
                                                                        index=False)
-        pd.read_csv(io.StringIO(ledger.to_csv()), dtype={"cbs_code": str}).to_excel(
+        pd.read_csv(io.StringIO(ledger.to_csv()), dtype={"cbs_code": str}).rename(
+            columns=LEDGER_COLUMNS_NL).to_excel(
             xl, sheet_name="ibt-ledger", index=False)
     return fix_office_file(path, scenario.round.as_of)
 
