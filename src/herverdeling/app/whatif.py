@@ -8,16 +8,15 @@ run on it unchanged. Bad settings raise `WhatIfError` with a message the page sh
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
-
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from herverdeling.defaults import DEFAULT_POLICY
 from herverdeling.errors import ScenarioError
 from herverdeling.scenario.model import CATEGORIES, Assumption, Category, CategoryNorm, Scenario
-from herverdeling.scenario.preferences import MunicipalityPreference, Preferences
+from herverdeling.scenario.preferences import MunicipalityPreference, Preferences, ReliefWish
 from herverdeling.surplus.policies import available_policies
 
 CATEGORY_NL = {"regulier": "regulier", "amv": "AMV"}
@@ -67,7 +66,7 @@ class WhatIf(BaseModel):
     not_hosting: tuple[str, ...] = ()
     # pinned relief wishes (preferences.csv's `relief`) per CBS code of the province; missing: the
     # scenario's own preference holds
-    relief: dict[str, Literal["wanted", "refused", "any"]] = Field(default_factory=dict)
+    relief: dict[str, ReliefWish] = Field(default_factory=dict)
 
     def key(self) -> str:
         """A stable text key (JSON with sorted host codes) for caches."""
@@ -211,7 +210,7 @@ def whatif_scenario(scenario: Scenario, settings: WhatIf) -> Scenario:
 
 
 def _preferences(scenario: Scenario, members: set[str], no_host: set[str],
-                 pins: dict[str, str]) -> Preferences:
+                 pins: Mapping[str, ReliefWish]) -> Preferences:
     """The scenario's preferences with the page's pins; the page's host ticks win over `host`."""
     rows = {p.cbs_code: p for p in scenario.preferences.municipalities}
     for code in members:
@@ -224,7 +223,7 @@ def _preferences(scenario: Scenario, members: set[str], no_host: set[str],
         if old is not None and old.host is not None:
             update["host"] = code not in no_host
         rows[code] = (old.model_copy(update=update) if old is not None else
-                      MunicipalityPreference(cbs_code=code, relief=pins[code]))  # type: ignore[arg-type]
+                      MunicipalityPreference(cbs_code=code, relief=pins[code]))
     return scenario.preferences.model_copy(
         update={"municipalities": tuple(rows[c] for c in sorted(rows))})
 
@@ -233,7 +232,7 @@ RELIEF_NL = {"wanted": "wil ontlasting", "refused": "wil geen ontlasting", "any"
 
 
 def _describe(scenario: Scenario, settings: WhatIf, changed_norms: bool, flips: list,
-              pins: dict[str, str]) -> str:
+              pins: Mapping[str, ReliefWish]) -> str:
     """The what-if in Dutch, for the scenario's assumptions (and so for the documents)."""
     parts = []
     if changed_norms:
