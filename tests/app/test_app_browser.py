@@ -229,8 +229,15 @@ def test_downloads_are_the_propose_files_and_the_docx_opens(browser, world_app, 
     book = load_workbook(download(page, "#downloads-a a[data-file=xlsx]", tmp_path))
     assert "voorstellen" in book.sheetnames
     rows = list(book["voorstellen"].iter_rows(min_row=2, values_only=True))
-    assert any(r[1] == "merger" for r in rows)
-    assert all(r[4] != "GM0001" for r in rows if r[1] == "merger")  # GM0001 may not host here
+    assert any(r[1] == "samenvoeging" for r in rows)
+    assert all(r[4] != "GM0001" for r in rows if r[1] == "samenvoeging")  # GM0001 may not host here
+    ledger = [c.value for c in book["ibt-ledger"][1]]
+    assert {"gemeente", "provincie", "taak in IBT", "aanspreekbaar voor"} <= set(ledger)
+    assert not {"cbs_code", "name", "ibt_task", "accountable_for"} & set(ledger)
+    accountable = [r[ledger.index("aanspreekbaar voor")] or ""
+                   for r in book["ibt-ledger"].iter_rows(min_row=2, values_only=True)]
+    assert any(a.startswith("eigen ") for a in accountable)
+    assert not [a for a in accountable if "own " in a or " from " in a]
     assert not errors
 
 

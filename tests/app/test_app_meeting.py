@@ -144,3 +144,17 @@ def test_uitruil_notes_are_dutch():
     assert "geen tegenprestatie" in note_nl(
         "uitruil: X (GM0001) 3 amv unmatched: offers no counter-performance (offers_in_return is "
         "'none'); an uitruil needs statushouders or oekrainers")
+
+
+def test_every_progress_line_of_propose_reaches_the_page_in_dutch(world, tmp_path):
+    from herverdeling.app.downloads import progress_nl
+    from herverdeling.pipeline import propose
+
+    lines: list[str] = []
+    propose(world, tmp_path / "run", progress=lines.append)
+    assert len(lines) >= 8
+    english = ("surplus swaps", "mergers", "municipalities", "writing", "documents", "passed",
+               "checking", "done in", "unmatched", "proposals")
+    for line in lines:
+        shown = progress_nl(line)
+        assert not [w for w in english if w in shown], (line, shown)

@@ -201,6 +201,21 @@ LEDGER_COLUMNS_NL = {
 }
 
 
+KIND_NL = {"surplus_swap": "surplus-uitruil", "merger": "samenvoeging", "uitruil": "uitruil"}
+SEVERITY_NL = {"error": "fout", "warning": "waarschuwing", "open": "open stap"}
+
+
+def _accountable_nl(text: str) -> str:
+    """The ledger's "own 12; merger-.. from GM0001 3" as the Excel sheet says it."""
+    parts = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        if part.startswith("own "):
+            parts.append("eigen " + part[4:])
+        else:
+            parts.append(part.replace(" from ", " van ", 1))
+    return "; ".join(parts)
+
+
 def write_excel(path: Path, proposals: ProposalSet, report: CheckReport, ledger: Ledger,
                 scenario: Scenario) -> Path:
     names = {m.cbs_code: m.name for m in scenario.municipalities}
@@ -208,13 +223,14 @@ def write_excel(path: Path, proposals: ProposalSet, report: CheckReport, ledger:
     for q in proposals.proposals:
         for t in q.transfers:
             transfer_rows.append({
-                "voorstel": q.id, "soort": q.kind, "van (cbs)": t.from_code,
+                "voorstel": q.id, "soort": KIND_NL.get(q.kind, q.kind), "van (cbs)": t.from_code,
                 "van": names.get(t.from_code, ""), "naar (cbs)": t.to_code,
                 "naar": names.get(t.to_code, ""), "categorie": t.category, "plekken": t.places,
                 "afstand (km)": None if t.distance_km is None else round(t.distance_km, 1),
                 "getoetst": "geen fout" if report.passed(q.id) else "fout",
             })
-    findings = [{"voorstel": f.proposal_id, "regel": f.rule_id, "ernst": f.severity,
+    findings = [{"voorstel": f.proposal_id, "regel": f.rule_id,
+                 "ernst": SEVERITY_NL.get(f.severity, f.severity),
                  "melding": f.message_nl, "melding (Engels)": f.message_en, "informatiebericht": f.section}
                 for f in report.findings]
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
@@ -222,8 +238,9 @@ def write_excel(path: Path, proposals: ProposalSet, report: CheckReport, ledger:
         pd.DataFrame(findings, columns=["voorstel", "regel", "ernst", "melding", "melding (Engels)",
                                         "informatiebericht"]).to_excel(xl, sheet_name="toetsing",
                                                                        index=False)
-        pd.read_csv(io.StringIO(ledger.to_csv()), dtype={"cbs_code": str}).rename(
-            columns=LEDGER_COLUMNS_NL).to_excel(
+        book = pd.read_csv(io.StringIO(ledger.to_csv()), dtype={"cbs_code": str})
+        book["accountable_for"] = book["accountable_for"].fillna("").map(_accountable_nl)
+        book.rename(columns=LEDGER_COLUMNS_NL).to_excel(
             xl, sheet_name="ibt-ledger", index=False)
     return fix_office_file(path, scenario.round.as_of)
 

@@ -10,6 +10,20 @@ const FILE_FORMAT = "herverdeling-verkenner";
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
 
+// the map toolbar in Dutch: plotly.js looks its button titles up in a registered locale
+Plotly.register({moduleType: "locale", name: "nl", dictionary: {
+  "Zoom in": "Inzoomen", "Zoom out": "Uitzoomen", "Reset": "Beginweergave", "Reset view": "Beginweergave",
+  "Pan": "Verschuiven", "Zoom": "Zoomen", "Box Select": "Rechthoek selecteren", "Lasso Select": "Lasso",
+  "Download plot as a png": "Kaart opslaan als PNG", "Download plot as a PNG": "Kaart opslaan als PNG", "Download plot": "Kaart opslaan",
+  "Produced with Plotly.js": "Gemaakt met Plotly.js", "Autoscale": "Automatisch schalen",
+  "Reset axes": "Assen herstellen", "Toggle Spike Lines": "Hulplijnen aan/uit",
+  "Show closest data on hover": "Dichtstbijzijnde gegevens tonen", "Compare data on hover": "Gegevens vergelijken",
+  "Toggle show closest data on hover": "Gegevens bij de muis aan/uit",
+  "Double-click to zoom back out": "Dubbelklik om uit te zoomen",
+  "Taking snapshot - this may take a few seconds": "Afbeelding maken, even geduld",
+  "Snapshot succeeded": "Afbeelding gemaakt", "Error": "Fout",
+}, format: {decimal: ",", thousands: "."}});
+
 let seq = 0;        // number of the latest request; older answers are dropped
 let timer = null;
 const pins = {a: {}, b: {}};     // pinned relief wishes per side: CBS code -> wanted/refused/any
