@@ -438,6 +438,15 @@ def test_save_and_open_a_file_and_every_term_reaches_the_glossary(browser, world
     assert len(targets) >= 6
     for href in targets:
         assert fresh.locator(href).count() == 1, href
+    # the host list: search, then "geen" unticks only what the search shows
+    fresh.evaluate("document.querySelectorAll('details.hosts').forEach(d => { d.open = true; })")
+    fresh.fill("#form-a .host-search", "small")
+    shown = fresh.eval_on_selector_all("#form-a .host-list label:not([hidden])",
+                                       "ls => ls.map(l => l.dataset.code)")
+    assert shown == ["GM0002", "GM0003", "GM0005"]
+    changed(fresh, lambda: fresh.click("#form-a .no-hosts"))
+    assert side_settings(fresh, "a")["not_hosting"] == shown
+    assert fresh.inner_text("#form-a .hosts .count") == "(2 van 5)"
     # an empty field: a Dutch message, no English
     changed(fresh, lambda: fresh.fill("#form-a input[name=regulier-max_size]", ""))
     assert "vul een heel getal in" in fresh.inner_text("#error-a")
