@@ -394,6 +394,12 @@ def test_a_pinned_refusal_of_relief_changes_the_proposals(browser, world_app):
     a = page.eval_on_selector_all("#table-a table.munis tbody tr", RELIEF_JS)
     assert a == relief  # option A keeps the scenario's wishes
     assert f'"{code}":"refused"' in urllib.parse.unquote(page.url)
+    # a click on a municipality of the map toggles whether it may host (plotly's own click event)
+    assert "GM0001" in merger_hosts(page, "b")
+    changed(page, lambda: page.evaluate("""document.getElementById('map-b').emit('plotly_click',
+        {points: [{data: {type: 'choropleth'}, location: 'GM0001'}]})"""))
+    assert "GM0001" not in merger_hosts(page, "b")
+    assert "GM0001" in side_settings(page, "b")["not_hosting"]
     assert not errors
 
 
