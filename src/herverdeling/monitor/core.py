@@ -14,17 +14,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date
 from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from herverdeling.apportion import largest_remainder
-from herverdeling.checker.ledger import Ledger, build_ledger
+from herverdeling.checker.ledger import Ledger, LedgerRow, _n, build_ledger
 from herverdeling.monitor.settings import ClauseVariant, MonitorSettings, Role, ROLE_OF
 from herverdeling.proposals import AnyProposal, ProposalKind, ProposalSet
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
-from herverdeling.scenario.realisation import Realisation
+from herverdeling.scenario.realisation import Realisation, Realised
 
 OWN = "eigen taak"
 _KIND_NL = {"surplus_swap": "surplus-uitruil", "merger": "samenvoeging", "uitruil": "uitruil"}
@@ -91,17 +93,20 @@ class MonitorRow(_Frozen):
     realised_on: date | None = None  # the figure's date
     source: str = ""
     shortfall: int | None  # IBT task minus realised, at least 0; None without a figure
-    accountable: str  # who is accountable for the task, per the ledger (Dutch)
+    accountable: str  # who is accountable for the task, per the ledger (Dutch), every line
+    accountable_summary: str = OWN  # the same in one short phrase, for the terminal
     own_unrealised: int = 0  # the part of the shortfall on its own places
     returned_in: int = 0  # places that come back to it because a realiser fell short (lapse)
     released: int = 0  # places of its shortfall that leave its task under the variant (lapse)
     task_after_clause: int
     shortfall_after_clause: int | None
-    clause_effect: str = ""  # what the failure clauses do here (Dutch)
+    clause_effect: str = ""  # what the failure clauses do here (Dutch), every line
+    effect_summary: str = ""  # the same in one short phrase
 
     @property
     def involved(self) -> bool:
-        return bool(self.accountable != OWN or self.returned_in or self.released)
+        """It has an agreement role in this category, or the clauses move places here."""
+        return bool(";" in self.accountable or self.returned_in or self.released)
 
 
 class AgreementStatus(_Frozen):
@@ -155,14 +160,59 @@ class Monitor(_Frozen):
         return out
 
 
-def _accountable_text(scenario: Scenario, own: int, lines: list[Line]) -> str:
-    if not lines:
-        return OWN
-    parts = [f"{OWN} {own}"] if own else []
+def _released_text(scenario: Scenario, row: LedgerRow) -> list[str]:
+    """The places it no longer owes: handed over (U6, S3) or relieved (P8), and to whom."""
+    out = []
+    for e in row.entries:
+        who = scenario.municipality(e.counterpart).name
+        if e.effect == "out":
+            out.append(f"{_n(e.places)} overgedragen aan {who} ({e.proposal_id})")
+        elif e.effect == "relief":
+            out.append(f"{_n(e.places)} ontlast door {who} ({e.proposal_id})")
+    return out
+
+
+def _accountable_text(scenario: Scenario, own: int, lines: list[Line], row: LedgerRow) -> str:
+    parts = [f"{OWN} {own}"]
     for ln in lines:
         parts.append(f"{ln.proposal_id} ({_KIND_NL[ln.kind]}) voor "
                      f"{scenario.municipality(ln.origin).name} {ln.places}")
+    return "; ".join(parts + _released_text(scenario, row))
+
+
+def _accountable_summary(own: int, lines: list[Line], row: LedgerRow) -> str:
+    gone = [e for e in row.entries if e.effect in ("out", "relief")]
+    if gone:
+        ids = list(dict.fromkeys(e.proposal_id for e in gone))
+        released = (f"; {_n(sum(e.places for e in gone))} overgedragen of ontlast "
+                    f"({', '.join(ids[:2])}{f' en {len(ids) - 2} andere' if len(ids) > 2 else ''})")
+    else:
+        released = ""
+    if not lines:
+        return f"{OWN} {own}{released}"
+    ids = list(dict.fromkeys(ln.proposal_id for ln in lines))
+    origins = len({ln.origin for ln in lines})
+    shown = ", ".join(ids[:2]) + (f" en {len(ids) - 2} andere" if len(ids) > 2 else "")
+    return (f"{OWN} {own} + {sum(ln.places for ln in lines)} voor {origins} "
+            f"gemeente{'n' if origins > 1 else ''} ({shown}){released}")
+
+
+def _effect_summary(back: int, back_to: int, stays: int, came_back: int, came_from: int) -> str:
+    parts = []
+    if back:
+        parts.append(f"{back} terug naar {back_to} gemeente{'n' if back_to > 1 else ''}")
+    if stays:
+        parts.append(f"{stays} blijft hier verschuldigd")
+    if came_back:
+        parts.append(f"{came_back} terug van {came_from} realiseerder{'s' if came_from > 1 else ''}")
     return "; ".join(parts)
+
+
+def _shortfall(task: int, rec: Realised | None) -> int | None:
+    """Task minus realised, at least 0; unknown without a figure, unless nothing is owed."""
+    if rec is None:
+        return 0 if task <= 0 else None
+    return max(0, task - rec.realised)
 
 
 def split_shortfall(shortfall: int, own: int, lines: list[Line]) -> tuple[int, list[int]]:
@@ -192,7 +242,7 @@ def monitor(scenario: Scenario, proposals: ProposalSet | Iterable[AnyProposal],
         rec = realisation.of(*key)
         task = int(r.ibt_task)
         own = task - sum(ln.places for ln in here)
-        short = None if rec is None else max(0, task - rec.realised)
+        short = _shortfall(task, rec)
         own_u, line_u = split_shortfall(short or 0, max(own, 0), here)
         own_short[key] = own_u
         for ln, u in zip(here, line_u, strict=True):
@@ -202,6 +252,7 @@ def monitor(scenario: Scenario, proposals: ProposalSet | Iterable[AnyProposal],
     returned_in: dict[tuple[str, Category], int] = defaultdict(int)
     released: dict[tuple[str, Category], int] = defaultdict(int)
     texts: dict[tuple[str, Category], list[str]] = defaultdict(list)
+    tally: dict[tuple[str, Category], _Tally] = defaultdict(_Tally)
     for s in statuses:
         ln = s.line
         if not s.unrealised:
@@ -216,7 +267,13 @@ def monitor(scenario: Scenario, proposals: ProposalSet | Iterable[AnyProposal],
                 f"{ln.proposal_id}: {s.unrealised} niet gerealiseerd, terug naar {origin_name}")
             texts[(ln.origin, ln.category)].append(
                 f"{ln.proposal_id}: {s.returned} terug van {realiser_name}")
+            here_t, there_t = tally[(ln.realiser, ln.category)], tally[(ln.origin, ln.category)]
+            here_t.back += s.returned
+            here_t.back_to.add(ln.origin)
+            there_t.came += s.returned
+            there_t.came_from.add(ln.realiser)
         else:
+            tally[(ln.realiser, ln.category)].stays += s.unrealised
             texts[(ln.realiser, ln.category)].append(
                 f"{ln.proposal_id}: {s.unrealised} niet gerealiseerd, blijft bij {realiser_name}")
     rows = []
@@ -230,18 +287,34 @@ def monitor(scenario: Scenario, proposals: ProposalSet | Iterable[AnyProposal],
             cbs_code=r.cbs_code, name=r.name, province=r.province, category=r.category,
             ibt_task=task, realised=None if rec is None else rec.realised,
             realised_on=None if rec is None else rec.date, source="" if rec is None else rec.source,
-            shortfall=None if rec is None else max(0, task - rec.realised),
-            accountable=_accountable_text(scenario, task - sum(ln.places for ln in here), here),
+            shortfall=_shortfall(task, rec),
+            accountable=_accountable_text(scenario, task - sum(ln.places for ln in here), here, r),
             own_unrealised=own_short[key], returned_in=returned_in[key], released=released[key],
             task_after_clause=after,
-            shortfall_after_clause=None if rec is None else max(0, after - rec.realised),
-            clause_effect="; ".join(texts[key]),
+            shortfall_after_clause=_shortfall(after, rec),
+            accountable_summary=_accountable_summary(task - sum(ln.places for ln in here), here, r),
+            clause_effect="; ".join(texts[key]), effect_summary=tally[key].summary() if key in tally else "",
         ))
     return Monitor(scenario=scenario.name, scenario_hash=scenario.content_hash(),
                    realisation_file=realisation.file, variant=vname, variant_label=var.label,
                    rows=tuple(rows), lines=tuple(statuses),
                    agreements=_agreements(statuses, realisation, var),
                    provinces=_provinces(scenario, rows))
+
+
+@dataclass
+class _Tally:
+    """What the clauses move at one row, for its one-line summary."""
+
+    back: int = 0
+    back_to: set[str] = dc_field(default_factory=set)
+    stays: int = 0
+    came: int = 0
+    came_from: set[str] = dc_field(default_factory=set)
+
+    def summary(self) -> str:
+        return _effect_summary(self.back, len(self.back_to), self.stays, self.came,
+                               len(self.came_from))
 
 
 def _agreements(statuses: list[LineStatus], realisation: Realisation,
