@@ -50,8 +50,8 @@ def _agreements(scenario: Scenario, proposals_file: Path | None) -> tuple[AnyPro
 
         _say(f"geen --proposals: de keten maakt de voorstellen voor {scenario.name} ...")
         result = run_chain(scenario, RunSettings(scenario=scenario.name), progress=_say)
+        assert result.report is not None  # run_chain always checks
         proposals, report = result.proposals, result.report
-        assert report is not None  # run_chain always checks
     failed = report.failed_ids()
     if failed:
         _say(f"niet geboekt (fouten, zie `herverdeling check`): {', '.join(failed)}")

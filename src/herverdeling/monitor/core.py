@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from herverdeling.apportion import largest_remainder
 from herverdeling.checker.ledger import Ledger, LedgerRow, _n, build_ledger
-from herverdeling.monitor.settings import ClauseVariant, MonitorSettings, Role, ROLE_OF
+from herverdeling.monitor.settings import ROLE_OF, ClauseVariant, MonitorSettings, Role
 from herverdeling.proposals import AnyProposal, ProposalKind, ProposalSet
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
 from herverdeling.scenario.realisation import Realisation, Realised

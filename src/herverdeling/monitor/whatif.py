@@ -238,22 +238,25 @@ def what_if_lines(lines: Iterable[Line], province_of: Mapping[str, str], names: 
     """The what-if over agreement lines (from the ledger, or made by hand in tests)."""
     st = settings.whatif
     parties = parties_of(lines, st)
-    every = _contributions(parties, lambda ln: True)
     provinces = sorted({province_of[p.realiser] for p in parties})
     agreements = sorted({ln.proposal_id for p in parties for ln in p.lines})
     origins = sorted({ln.origin for p in parties for ln in p.lines})
-    figures: dict[str, Contribution] = {"all": every}
+
+    def keep(test: Callable[[Line], bool]) -> Contribution:
+        return _contributions(parties, test)
+
+    figures: dict[str, Contribution] = {"all": keep(lambda ln: True)}
     for prov in provinces:
-        figures[f"prov:{prov}"] = _contributions(parties, lambda ln, v=prov: province_of[ln.realiser] == v)
+        figures[f"prov:{prov}"] = keep(_where(lambda ln, v=prov: province_of[ln.realiser] == v))
     for vname, var in settings.variants.items():
-        figures[f"back:{vname}"] = _contributions(parties, lambda ln, v=var: _lapses(v, ln))
-        figures[f"stays:{vname}"] = _contributions(parties, lambda ln, v=var: not _lapses(v, ln))
+        figures[f"back:{vname}"] = keep(_where(lambda ln, v=var: _lapses(v, ln)))
+        figures[f"stays:{vname}"] = keep(_where(lambda ln, v=var: not _lapses(v, ln)))
     events: dict[str, Contribution] = {
-        f"agr:{a}": _contributions(parties, lambda ln, v=a: ln.proposal_id == v) for a in agreements}
+        f"agr:{a}": keep(_where(lambda ln, v=a: ln.proposal_id == v)) for a in agreements}
     for vname, var in settings.variants.items():
         for o in origins:
-            events[f"hook:{vname}:{o}"] = _contributions(
-                parties, lambda ln, v=var, code=o: ln.origin == code and _lapses(v, ln))
+            events[f"hook:{vname}:{o}"] = keep(
+                _where(lambda ln, v=var, code=o: ln.origin == code and _lapses(v, ln)))
     work = sum(_work(parties, c) for c in figures.values())
     chosen: Method = method or ("exact" if work <= st.exact_max_work else "simulation")
     est: dict[str, Estimate] = {}
@@ -303,6 +306,11 @@ def what_if_lines(lines: Iterable[Line], province_of: Mapping[str, str], names: 
                                        expected_unrealised=mean[f"agr:{a}"]) for a in agreements),
         variants=tuple(variants),
     )
+
+
+def _where(test: Callable[..., bool]) -> Callable[[Line], bool]:
+    """A line filter (a lambda whose defaults bind the loop's value)."""
+    return test
 
 
 def _lapses(variant: ClauseVariant, ln: Line) -> bool:

@@ -176,32 +176,38 @@ def write_monitor(folder: Path, m: Monitor, scenario: Scenario, realisation: Rea
 
 
 # ---- what-if -----------------------------------------------------------------------------------
+def dec(x: float, digits: int = 1) -> str:
+    """1.049,1 (Dutch separators)."""
+    return f"{x:,.{digits}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
 def _est(e: Estimate) -> str:
     if e.mean_se is None:
-        return f"verwacht {e.mean:.1f}, P90 {e.p90} (exact)"
-    return (f"verwacht {e.mean:.1f} ± {Z * e.mean_se:.1f}, P90 {e.p90} "
-            f"(95 %-interval {e.p90_low}-{e.p90_high})")
+        return f"verwacht {dec(e.mean)}, P90 {nl(e.p90)} (exact)"
+    return (f"verwacht {dec(e.mean)} ± {dec(Z * e.mean_se)}, P90 {nl(e.p90)} "
+            f"(95 %-interval {nl(e.p90_low or 0)}-{nl(e.p90_high or 0)})")
 
 
 Z = 1.96  # the 95 % intervals the text states
 
 
 def _prob(p: Probability) -> str:
-    text = f"{100 * p.probability:.1f} %"
-    return text if p.se is None else f"{text} ± {100 * Z * p.se:.1f}"
+    text = f"{dec(100 * p.probability)} %"
+    return text if p.se is None else f"{text} ± {dec(100 * Z * p.se)}"
 
 
 def render_whatif(w: WhatIf, scenario: Scenario, *, top: int = 15) -> str:
     """The what-if as Dutch Markdown: method and error, totals, provinces, variants, agreements."""
     method = ("exact (convolutie van de verdelingen per partij)" if w.method == "exact" else
               f"simulatie met {w.draws} trekkingen, seed {w.seed}; ± is een 95 %-interval")
-    dist = "; ".join(f"{role}: " + ", ".join(f"{100 * f:g} % gerealiseerd met kans {p:g}"
+    dist = "; ".join(f"{role}: " + ", ".join(f"{100 * f:g} % gerealiseerd met kans "
+                                             f"{str(p).replace('.', ',')}"
                                              for f, p in outcomes)
                      for role, outcomes in w.distributions.items())
     lines = [f"# Wat als een realiserende partij tekortschiet: {w.scenario}", "",
-             f"- Methode: {method} (rekenwerk {w.work:,} van ten hoogste {w.exact_max_work:,} voor "
-             "exact)".replace(",", "."),
-             f"- Seed: {w.seed}; {w.parties} realiserende partijen, {w.agreement_places} plaatsen in "
+             f"- Methode: {method} (rekenwerk {nl(w.work)} van ten hoogste {nl(w.exact_max_work)} "
+             "voor exact)",
+             f"- Seed: {w.seed}; {w.parties} realiserende partijen, {nl(w.agreement_places)} plaatsen in "
              "afspraken",
              f"- Verdeling (models/monitor/): {dist}",
              "- Een partij realiseert naar beneden afgerond dat deel van haar afspraakplaatsen; haar "
@@ -222,7 +228,7 @@ def render_whatif(w: WhatIf, scenario: Scenario, *, top: int = 15) -> str:
         lines += ["", f"### Gemeenten weer aanspreekbaar ({v.variant}), hoogste kans eerst", "",
                   "| gemeente | provincie | kans | verwacht plaatsen |", "|---|---|---|---|"]
         lines += [f"| {x.name} ({x.cbs_code}) | {x.province} | {_prob(x.back_on_hook)} | "
-                  f"{x.expected_places:.1f} |" for x in munis[:top]]
+                  f"{dec(x.expected_places)} |" for x in munis[:top]]
         if len(munis) > top:
             lines.append(f"| ... en {len(munis) - top} andere (wat-als-gemeenten.csv) | | | |")
     risky = sorted(w.agreements, key=lambda a: (-a.at_risk.probability, a.proposal_id))
@@ -230,7 +236,7 @@ def render_whatif(w: WhatIf, scenario: Scenario, *, top: int = 15) -> str:
               "| afspraak | soort | plaatsen | kans op een tekort | verwacht niet gerealiseerd |",
               "|---|---|---|---|---|"]
     lines += [f"| {a.proposal_id} | {_KIND_NL[a.kind]} | {a.places} | {_prob(a.at_risk)} | "
-              f"{a.expected_unrealised:.1f} |" for a in risky[:top]]
+              f"{dec(a.expected_unrealised)} |" for a in risky[:top]]
     if len(risky) > top:
         lines.append(f"| ... en {len(risky) - top} andere (wat-als-afspraken.csv) | | | | |")
     return "\n".join(lines) + "\n"

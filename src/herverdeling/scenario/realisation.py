@@ -18,8 +18,8 @@ AMV, and a second row for the same municipality and category.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import datetime as dt
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
