@@ -126,3 +126,21 @@ def test_whatif_writes_its_method_and_seed(inputs, tmp_path):
     assert sim.exit_code == 0
     assert "simulatie met 20000 trekkingen, seed 20250115" in sim.output
     assert run("whatif", "-s", folder, "-p", proposals, "--methode", "gok").exit_code == 2
+
+
+def test_the_scenario_folders_realisation_csv_is_read_by_default(inputs, tmp_path):
+    folder, proposals, _ = inputs
+    import shutil
+
+    copy = Path(shutil.copytree(folder, tmp_path / "scen"))
+    (copy / "realisation.csv").write_text("cbs_code,category,realised,date,source\n"
+                                          "GM0204,regulier,69,2026-12-31,monitor RB\n",
+                                          encoding="utf-8")
+    result = run("monitor", "-s", copy, "-p", proposals)
+    assert result.exit_code == 0, result.output
+    assert "realisatie: realisation.csv" in result.output
+    assert "Gemeente 204 (GM0204)" in result.output
+    assert " 23 " in result.output
+    bad = run("monitor", "-s", copy, "-p", proposals, "--map", "realised=X")
+    assert bad.exit_code == 2
+    assert "--map and --sheet apply to --realisatie FILE" in bad.output

@@ -117,3 +117,21 @@ def test_split_is_floor_or_ceil_of_the_exact_quota(short, own, places):
     for weight, got in zip([own, *places], [own_u, *line_u], strict=True):
         quota = Fraction(short * weight, total) if total else Fraction(0)
         assert quota - 1 < got < quota + 1
+
+
+def test_a_figure_before_the_peildatum_is_provisional(case):
+    s, ps = case
+    early = _real(GM0101=80)
+    m = monitor(s, ps, early, load_monitor_settings(), reference_date=dt.date(2026, 12, 31))
+    assert m.row("GM0101", "regulier").provisional
+    m = monitor(s, ps, early, load_monitor_settings(), reference_date=DAY)
+    assert not m.row("GM0101", "regulier").provisional  # dated on the peildatum itself
+    assert monitor(s, ps, early, load_monitor_settings()).reference_date == dt.date(2026, 12, 31)
+
+
+def test_the_monitor_solves_nothing_and_is_not_the_chain():
+    """It reads the ledger; the chain and the CLI call it, never the reverse."""
+    from tests.test_imports import SOLVERS, offenders
+
+    assert offenders("herverdeling.monitor", ("herverdeling.pipeline", "herverdeling.cli",
+                                              *SOLVERS)) == {}

@@ -101,6 +101,9 @@ class MonitorRow(_Frozen):
     task_after_clause: int
     shortfall_after_clause: int | None
     clause_effect: str = ""  # what the failure clauses do here (Dutch), every line
+    # the figure is dated before the clauses' peildatum: the shortfall, and what the clauses do
+    # with it, are provisional (the clauses judge what is realised on the peildatum)
+    provisional: bool = False
     effect_summary: str = ""  # the same in one short phrase
 
     @property
@@ -136,6 +139,7 @@ class Monitor(_Frozen):
     realisation_file: str
     variant: str
     variant_label: str
+    reference_date: date  # the failure clauses' peildatum (models/clauses/: reference_date)
     rows: tuple[MonitorRow, ...]
     lines: tuple[LineStatus, ...]
     agreements: tuple[AgreementStatus, ...]
@@ -226,8 +230,17 @@ def split_shortfall(shortfall: int, own: int, lines: list[Line]) -> tuple[int, l
 
 def monitor(scenario: Scenario, proposals: ProposalSet | Iterable[AnyProposal],
             realisation: Realisation, settings: MonitorSettings, *,
-            variant: str | None = None) -> Monitor:
-    """Book the proposals (pass only those the checker passed) and hold them against realisation."""
+            variant: str | None = None, reference_date: date | None = None) -> Monitor:
+    """Book the proposals (pass only those the checker passed) and hold them against realisation.
+
+    `reference_date`: the failure clauses' peildatum (default: the one of models/clauses/); a
+    figure dated before it makes that row provisional."""
+    if reference_date is None:
+        from herverdeling.drafting.clauses import load_clauses
+
+        value = load_clauses().settings.reference_date.value
+        assert isinstance(value, date)  # checked when the clauses are loaded
+        reference_date = value
     vname, var = settings.variant(variant)
     ledger = build_ledger(scenario, proposals)
     lines = agreement_lines(ledger)
@@ -294,9 +307,11 @@ def monitor(scenario: Scenario, proposals: ProposalSet | Iterable[AnyProposal],
             shortfall_after_clause=_shortfall(after, rec),
             accountable_summary=_accountable_summary(task - sum(ln.places for ln in here), here, r),
             clause_effect="; ".join(texts[key]), effect_summary=tally[key].summary() if key in tally else "",
+            provisional=rec is not None and rec.date < reference_date,
         ))
     return Monitor(scenario=scenario.name, scenario_hash=scenario.content_hash(),
                    realisation_file=realisation.file, variant=vname, variant_label=var.label,
+                   reference_date=reference_date,
                    rows=tuple(rows), lines=tuple(statuses),
                    agreements=_agreements(statuses, realisation, var),
                    provinces=_provinces(scenario, rows))

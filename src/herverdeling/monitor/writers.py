@@ -28,9 +28,9 @@ MONITOR_COLUMNS = [
     "CBS-code", "gemeente", "provincie", "categorie", "IBT-taak na afspraken", "gerealiseerd",
     "peildatum", "bron", "tekort", "aanspreekbaar (IBT-ledger)", "tekort op eigen taak",
     "terug naar deze gemeente", "vervalt van deze taak", "taak na faalclausule",
-    "tekort na faalclausule", "gevolg faalclausule",
+    "tekort na faalclausule", "gevolg faalclausule", "voorlopig (vóór de peildatum)",
 ]
-_WIDTHS = [11, 24, 16, 10, 12, 12, 11, 28, 9, 60, 12, 12, 12, 12, 12, 70]
+_WIDTHS = [11, 24, 16, 10, 12, 12, 11, 28, 9, 60, 12, 12, 12, 12, 12, 70, 14]
 
 
 def _cell(value: int | None) -> str:
@@ -42,7 +42,8 @@ def monitor_records(m: Monitor, scenario: Scenario) -> list[list[Any]]:
     return [[r.cbs_code, r.name, scenario.province(r.province).name, r.category, r.ibt_task,
              r.realised, None if r.realised_on is None else r.realised_on.isoformat(), r.source,
              r.shortfall, r.accountable, r.own_unrealised, r.returned_in, r.released,
-             r.task_after_clause, r.shortfall_after_clause, r.clause_effect] for r in m.rows]
+             r.task_after_clause, r.shortfall_after_clause, r.clause_effect,
+             "ja" if r.provisional else "nee"] for r in m.rows]
 
 
 def _shown(r: MonitorRow, all_rows: bool) -> bool:
@@ -53,12 +54,14 @@ def render_monitor(m: Monitor, *, all_rows: bool = False) -> str:
     """The monitor as a Dutch table: rows with an agreement or a shortfall (or all), then totals."""
     lines = [f"IBT-monitor, scenario {m.scenario}",
              f"realisatie: {m.realisation_file or 'geen realisatiecijfers (alle tekorten onbekend)'}",
-             f"faalclausules: {m.variant} ({m.variant_label})", ""]
+             f"faalclausules: {m.variant} ({m.variant_label})",
+             f"peildatum van de faalclausules: {m.reference_date.isoformat()}; een cijfer van eerder "
+             "is voorlopig (*)", ""]
     head = ["gemeente", "prov", "cat", "IBT-taak", "gerealiseerd", "tekort", "na clausule",
             "aanspreekbaar", "gevolg faalclausule"]
-    body = [[f"{r.name} ({r.cbs_code})", r.province, r.category, str(r.ibt_task), _cell(r.realised),
-             _cell(r.shortfall), _cell(r.shortfall_after_clause), r.accountable_summary,
-             r.effect_summary]
+    body = [[f"{r.name} ({r.cbs_code})", r.province, r.category, str(r.ibt_task),
+             _cell(r.realised) + (" *" if r.provisional else ""), _cell(r.shortfall),
+             _cell(r.shortfall_after_clause), r.accountable_summary, r.effect_summary]
             for r in m.rows if _shown(r, all_rows)]
     lines += _table(head, body) if body else ["(geen gemeente met een afspraak of een tekort)"]
     lines += ["", "Afspraken:"]
@@ -115,6 +118,8 @@ def write_monitor_xlsx(path: Path, m: Monitor, scenario: Scenario) -> Path:
     for line in (["scenario", m.scenario], ["inhoudshash", m.scenario_hash],
                  ["realisatie", m.realisation_file or "geen realisatiecijfers"],
                  ["faalclausules", f"{m.variant}: {m.variant_label}"],
+                 ["peildatum", f"{m.reference_date.isoformat()} (models/clauses/default.yaml, "
+                               "reference_date): een cijfer van eerder is voorlopig"],
                  ["tekort", "IBT-taak min gerealiseerd, ten minste 0; verdeeld over de eigen taak en "
                             "de afspraken naar rato (models/monitor/default.yaml, allocation)"]):
         note.append(line)
