@@ -7,6 +7,7 @@ import itertools
 import random
 from collections import defaultdict
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +191,28 @@ def test_base_case_is_deterministic_and_exact():
     assert a.agreement_places == 15 + 10 + 12 + 20
     sa, sb = what_if(s, ps, st, method="simulation"), what_if(s, ps, st, method="simulation")
     assert sa.model_dump_json() == sb.model_dump_json()  # seeded
+
+
+def test_no_agreements_nothing_at_risk():
+    w = what_if_lines([], PROV, {}, load_monitor_settings())
+    assert (w.method, w.parties, w.unrealised.mean, w.unrealised.p90) == ("exact", 0, 0.0, 0)
+    assert w.agreements == ()
+    assert all(v.municipalities == () for v in w.variants)
+
+
+@pytest.mark.parametrize(("outcomes", "fragment"), [
+    ([(1.0, 0.5), (0.5, 0.4)], "add up to 0.9, not 1"),
+    ([(1.0, 0.5), (1.0, 0.5)], "listed twice"),
+])
+def test_a_bad_distribution_is_refused(tmp_path, outcomes, fragment):
+    from herverdeling.errors import SettingsError
+    from herverdeling.monitor.settings import load_monitor_settings as load
+
+    text = (Path(__file__).parents[2] / "models" / "monitor" / "default.yaml").read_text("utf-8")
+    start = text.index("    default:\n") + len("    default:\n")
+    end = text.index("sources:")
+    rows = "".join(f"      - {{fraction: {f}, probability: {p}}}\n" for f, p in outcomes)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text[:start] + rows + text[end:], encoding="utf-8")
+    with pytest.raises(SettingsError, match=fragment):
+        load(str(bad))

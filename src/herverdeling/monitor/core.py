@@ -106,10 +106,12 @@ class MonitorRow(_Frozen):
     provisional: bool = False
     effect_summary: str = ""  # the same in one short phrase
 
+    agreements: tuple[str, ...] = ()  # ids of the agreements this row takes part in (ledger)
+
     @property
     def involved(self) -> bool:
         """It has an agreement role in this category, or the clauses move places here."""
-        return bool(";" in self.accountable or self.returned_in or self.released)
+        return bool(self.agreements or self.returned_in or self.released)
 
 
 class AgreementStatus(_Frozen):
@@ -308,6 +310,7 @@ def monitor(scenario: Scenario, proposals: ProposalSet | Iterable[AnyProposal],
             accountable_summary=_accountable_summary(task - sum(ln.places for ln in here), here, r),
             clause_effect="; ".join(texts[key]), effect_summary=tally[key].summary() if key in tally else "",
             provisional=rec is not None and rec.date < reference_date,
+            agreements=tuple(dict.fromkeys(e.proposal_id for e in r.entries)),
         ))
     return Monitor(scenario=scenario.name, scenario_hash=scenario.content_hash(),
                    realisation_file=realisation.file, variant=vname, variant_label=var.label,
