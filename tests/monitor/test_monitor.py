@@ -66,6 +66,7 @@ def test_default_clauses_by_hand(case):
     assert agreements["U-1"].unrealised == 0
     assert agreements["U-1"].effect == "volledig gerealiseerd"
     assert agreements["P-1"].places == 25
+    assert agreements["M-1"].clause_text.startswith("Lukt het niet tijdig")  # as the file has it
 
 
 def test_lapse_pro_rata_and_replacement_by_hand(case):

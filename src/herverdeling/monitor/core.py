@@ -121,6 +121,8 @@ class AgreementStatus(_Frozen):
     unrealised: int | None  # None: a realiser reported no figure
     returned: int
     effect: str  # Dutch
+    # the failure clause the agreement itself carries (G6), as drafted; the variant models it
+    clause_text: str = ""
 
 
 class ProvinceTotal(_Frozen):
@@ -244,7 +246,9 @@ def monitor(scenario: Scenario, proposals: ProposalSet | Iterable[AnyProposal],
         assert isinstance(value, date)  # checked when the clauses are loaded
         reference_date = value
     vname, var = settings.variant(variant)
-    ledger = build_ledger(scenario, proposals)
+    items = tuple(proposals.proposals if isinstance(proposals, ProposalSet) else proposals)
+    clause_texts = {p.id: p.failure_clause or "" for p in items}
+    ledger = build_ledger(scenario, items)
     lines = agreement_lines(ledger)
     at: dict[tuple[str, Category], list[Line]] = defaultdict(list)
     for ln in lines:
@@ -316,7 +320,7 @@ def monitor(scenario: Scenario, proposals: ProposalSet | Iterable[AnyProposal],
                    realisation_file=realisation.file, variant=vname, variant_label=var.label,
                    reference_date=reference_date,
                    rows=tuple(rows), lines=tuple(statuses),
-                   agreements=_agreements(statuses, realisation, var),
+                   agreements=_agreements(statuses, realisation, var, clause_texts),
                    provinces=_provinces(scenario, rows))
 
 
@@ -335,8 +339,8 @@ class _Tally:
                                len(self.came_from))
 
 
-def _agreements(statuses: list[LineStatus], realisation: Realisation,
-                var: ClauseVariant) -> tuple[AgreementStatus, ...]:
+def _agreements(statuses: list[LineStatus], realisation: Realisation, var: ClauseVariant,
+                clause_texts: dict[str, str]) -> tuple[AgreementStatus, ...]:
     by: dict[str, list[LineStatus]] = defaultdict(list)
     for s in statuses:
         by[s.line.proposal_id].append(s)
@@ -356,7 +360,7 @@ def _agreements(statuses: list[LineStatus], realisation: Realisation,
             effect = f"{unrealised} plaatsen blijven verschuldigd door de realiserende partij"
         out.append(AgreementStatus(proposal_id=pid, kind=kind, places=sum(s.line.places for s in group),
                                    unrealised=unrealised if reported else None, returned=returned,
-                                   effect=effect))
+                                   effect=effect, clause_text=clause_texts.get(pid, "")))
     return tuple(sorted(out, key=lambda a: a.proposal_id))
 
 

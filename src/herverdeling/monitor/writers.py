@@ -85,9 +85,9 @@ def write_monitor_xlsx(path: Path, m: Monitor, scenario: Scenario) -> Path:
     sheets: list[tuple[str, list[str], list[list[Any]], list[int]]] = [
         ("monitor", MONITOR_COLUMNS, monitor_records(m, scenario), _WIDTHS),
         ("afspraken", ["afspraak", "soort", "plaatsen", "niet gerealiseerd",
-                       "terug naar oorspronkelijke gemeente", "gevolg"],
-         [[a.proposal_id, _KIND_NL[a.kind], a.places, a.unrealised, a.returned, a.effect]
-          for a in m.agreements], [18, 16, 10, 16, 18, 60]),
+                       "terug naar oorspronkelijke gemeente", "gevolg", "faalclausule in de afspraak"],
+         [[a.proposal_id, _KIND_NL[a.kind], a.places, a.unrealised, a.returned, a.effect,
+           a.clause_text] for a in m.agreements], [18, 16, 10, 16, 18, 60, 100]),
         ("regels", ["afspraak", "soort", "realiseert (CBS)", "realiseert", "voor (CBS)", "voor",
                     "categorie", "plaatsen", "niet gerealiseerd", "faalclausule", "terug"],
          [[s.line.proposal_id, _KIND_NL[s.line.kind], s.line.realiser,
