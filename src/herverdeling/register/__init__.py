@@ -19,8 +19,8 @@ from herverdeling.register.model import (
     validate_step,
 )
 from herverdeling.register.overview import RegisterRow, agreements_from, overview
-from herverdeling.register.store import ENV_URL, REGISTER_FILE, Register, default_url
+from herverdeling.register.store import ENV_URL, REGISTER_FILE, Register, default_url, register_url
 
 __all__ = ["ENV_URL", "KIND_NL", "REGISTER_FILE", "STEPS", "STEP_NL", "Agreement", "Register",
            "RegisterEvent", "RegisterRow", "agreements_from", "default_url", "derive", "overview",
-           "parse_step", "validate_step"]
+           "parse_step", "register_url", "validate_step"]

@@ -128,7 +128,8 @@ def validate_step(agreement: Agreement, current: RegisterEntry, step: RegisterSt
                    "een surplusruil wijzigt geen verdeelbesluit (P8)")
             raise RegisterError(f"{where}: status {_label(step)} bestaat niet voor een "
                                 f"{KIND_NL[agreement.kind]}: {why}")
-        expected = steps[steps.index(current.state) + 1] if current.state in steps else None
+        at = steps.index(current.state) if current.state in steps else len(steps)
+        expected = steps[at + 1] if at + 1 < len(steps) else None
         if step != expected:
             raise RegisterError(
                 f"{where}: van {_label(current.state)} kan alleen naar "

@@ -36,8 +36,14 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 
 from herverdeling.errors import RegisterError
 from herverdeling.proposals import RegisterEntry, RegisterState, RegisterStep
@@ -88,16 +94,33 @@ def default_url(scenario_folder: Path) -> str:
     return os.environ.get(ENV_URL) or f"sqlite:///{(scenario_folder / REGISTER_FILE).resolve()}"
 
 
+def register_url(scenario_folder: Path, url: str | None = None, *, must_exist: bool = False) -> str | None:
+    """The register a command uses: the URL given, else the environment's, else the file beside
+    the scenario; with `must_exist` (check, propose) None when that file is not there yet."""
+    import os
+
+    if url:
+        return url
+    if os.environ.get(ENV_URL):
+        return os.environ[ENV_URL]
+    path = (scenario_folder / REGISTER_FILE).resolve()
+    return None if must_exist and not path.is_file() else f"sqlite:///{path}"
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise RegisterError(f"register: ongeldige database-URL {url!r}: {exc}") from None
+
+
 def _sqlite_path(url: str) -> Path | None:
-    u = make_url(url)
+    u = _parse(url)
     return Path(u.database) if u.get_backend_name() == "sqlite" and u.database else None
 
 
 def _engine(url: str, *, write: bool) -> Engine:
-    try:
-        u = make_url(url)
-    except ArgumentError as exc:
-        raise RegisterError(f"register: ongeldige database-URL {url!r}: {exc}") from None
+    u = _parse(url)
     if u.get_backend_name() != "sqlite":
         return create_engine(u, pool_pre_ping=True)
     path = _sqlite_path(url)
@@ -150,17 +173,27 @@ class Register:
         return path is None or path.is_file()
 
     def create(self) -> None:
-        """The table and its append-only triggers (idempotent); only a write calls this."""
+        """The table and its append-only triggers, if missing; only a write calls this.
+
+        Two writers creating a new register at once: the loser's CREATE fails, and the table the
+        winner made is used.
+        """
         path = _sqlite_path(self.url)
         if path is not None and not path.parent.is_dir():
             raise RegisterError(f"register: map {path.parent} bestaat niet")
         engine = _engine(self.url, write=True)
         with _errors(self.url):
             try:
-                metadata.create_all(engine)
-                with engine.begin() as conn:
-                    for stmt in _APPEND_ONLY.get(engine.dialect.name, []):
-                        conn.exec_driver_sql(stmt)
+                if inspect(engine).has_table("register_events"):
+                    return
+                try:
+                    with engine.begin() as conn:
+                        metadata.create_all(conn)
+                        for stmt in _APPEND_ONLY.get(engine.dialect.name, []):
+                            conn.exec_driver_sql(stmt)
+                except (IntegrityError, OperationalError, ProgrammingError):
+                    if not inspect(engine).has_table("register_events"):
+                        raise
             finally:
                 engine.dispose()
 
