@@ -115,7 +115,7 @@ def test_export_writes_a_filterable_sheet_with_dutch_columns_byte_identical(scen
     row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == sid)
     assert row[1:5] == ("surplusruil", "ingetrokken", "15 januari 2025", "1 februari 2025")
     assert row[header.index("ingetrokken op")] == "10 februari 2025"
-    hist = [r for r in book["historie"].iter_rows(min_row=2, values_only=True)]
+    hist = list(book["historie"].iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[1], r[2]) for r in hist] == [(sid, 1, "ondertekend"), (sid, 2, "ingetrokken")]
     assert hist[1][9] == "partijen zien af"
     again = tmp_path / "again.xlsx"

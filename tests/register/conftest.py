@@ -27,7 +27,7 @@ def pg_server_url() -> Iterator[str]:
         return
     try:
         server = ThrowAwayPostgres()
-    except (RuntimeError, OSError) as exc:
+    except (RuntimeError, OSError, KeyError) as exc:
         pytest.fail(f"the PostgreSQL variant of the register suite needs a server: {exc}")
     try:
         yield server.url()
