@@ -92,3 +92,23 @@ def test_a_snapshot_of_another_scenario_version_is_refused():
     other = RegisterState(scenario=drafts.scenario, scenario_hash="0" * 64)
     with pytest.raises(ProposalInputError, match="register snapshot"):
         check(drafts, s, register=other)
+
+
+def test_the_chain_carries_the_register_states_into_its_proposals_and_findings(tmp_path):
+    from herverdeling.pipeline import run_chain
+    from herverdeling.run import RunSettings
+
+    s, _ = base_case()
+    plain = run_chain(s, RunSettings(scenario=s.name))
+    assert plain.proposals.proposals
+    first = next(p for p in plain.proposals.proposals if p.kind != "merger")  # S3 is one rule for all
+    written = {"uitruil": "U2", "surplus_swap": "P4"}[first.kind]
+    assert written in plain.report.rule_ids(first.id, severity="open")
+    url = f"sqlite:///{tmp_path / 'register.sqlite'}"
+    snap = _record_all(url, plain.proposals, {first.id: [("signed", date(2025, 2, 1))]})
+    again = run_chain(s, RunSettings(scenario=s.name), register=snap)
+    carried = next(p for p in again.proposals.proposals if p.id == first.id)
+    assert (carried.process.status, carried.process.signed_on) == ("signed", date(2025, 2, 1))
+    assert written not in again.report.rule_ids(first.id, severity="open")
+    others = [p.id for p in again.proposals.proposals if p.id != first.id]
+    assert all(p.process.status == "draft" for p in again.proposals.proposals if p.id in others)
