@@ -142,6 +142,8 @@ def test_check_judges_the_process_rules_against_the_register_beside_the_scenario
                      ("ministerie-geinformeerd", "2025-02-03")):
         assert run("register", "set", uid, step, "--datum", on, *common).exit_code == 0
     assert u_rules() == set()  # met: the register says signed and informed, on time
+    told = run("check", str(chain_file), "-s", str(scen))
+    assert f"afsprakenregister sqlite:///{(scen / REGISTER_FILE).resolve()}: 1 afspraken" in told.stderr
     # --register names another register (here an empty one): open again
     empty = f"sqlite:///{tmp_path / 'other.sqlite'}"
     result = run("check", str(chain_file), "-s", str(scen), "--json", "--register", empty)

@@ -6,6 +6,7 @@ reading creates nothing.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import date
 from pathlib import Path
@@ -175,3 +176,38 @@ def test_two_writers_racing_on_one_agreement_make_one_step_each_time_and_no_skip
 def test_a_bad_url_is_one_line(tmp_path: Path):
     with pytest.raises(RegisterError, match="ongeldige database-URL"):
         Register("not a url").events()
+
+
+def _sign_many(url: str, prefix: str, n: int) -> None:
+    reg = Register(url)
+    for i in range(n):
+        reg.record(SCEN, HASH, _agreement(f"{prefix}-{i}"), "signed", date(2025, 2, 1), today=TODAY)
+
+
+def _advance_shared(url: str, tries: int) -> None:
+    """Try to take the shared agreement one step further, `tries` times; refusals are expected."""
+    reg = Register(url)
+    for _ in range(tries):
+        for step in ("signed", "prt_informed", "ministry_informed"):
+            with contextlib.suppress(RegisterError):
+                reg.record(SCEN, HASH, _agreement("shared"), step, date(2025, 2, 1), today=TODAY)
+
+
+def test_two_writer_processes_lose_no_change_and_make_no_skip(db_url):
+    """As the threads above, with two operating-system processes (two `herverdeling` users)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    Register(db_url).create()
+    procs = [ctx.Process(target=_sign_many, args=(db_url, name, 5)) for name in ("p", "q")]
+    procs += [ctx.Process(target=_advance_shared, args=(db_url, 2)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    events = Register(db_url).events(SCEN, HASH)
+    signed = sorted(e.agreement_id for e in events if e.agreement_id != "U-shared")
+    assert signed == sorted([f"U-p-{i}" for i in range(5)] + [f"U-q-{i}" for i in range(5)])
+    shared = [(e.seq, e.state) for e in events if e.agreement_id == "U-shared"]
+    assert shared == [(1, "signed"), (2, "prt_informed"), (3, "ministry_informed")]

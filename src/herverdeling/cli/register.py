@@ -78,7 +78,20 @@ def snapshot_for(scenario_name: str | Path, scenario: Scenario, url: str | None)
     found = register_url(resolve_scenario(scenario_name), url, must_exist=True)
     if found is None:
         return None
-    return Register(found).snapshot(scenario.name, scenario.content_hash())
+    reg = Register(found)
+    snap = reg.snapshot(scenario.name, scenario.content_hash())
+    others = {e.scenario_hash for e in reg.events(scenario.name)} - {snap.scenario_hash}
+    note = (f"; ook stappen voor {len(others)} andere versie(s) van scenario {scenario.name}, "
+            "hier niet gebruikt" if others else "")
+    typer.echo(f"afsprakenregister {_shown(found)}: {len(snap.entries)} afspraken met vastgelegde "
+               f"stappen{note}", err=True)
+    return snap
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _d(value: date | None) -> str:
