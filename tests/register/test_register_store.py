@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -66,7 +66,8 @@ def test_steps_are_kept_in_order_with_their_dates_and_read_back(db_url):
         (3, "ministry_informed", date(2025, 2, 5)), (4, "processed", date(2025, 6, 20))]
     assert events[0].who == "griffie"
     assert events[1].comment == "per mail"
-    assert all(e.recorded_at.tzinfo is not None for e in events)
+    assert all(e.recorded_at.utcoffset() == timedelta(0) for e in events)  # UTC, whatever the server's
+    assert all(abs(datetime.now(UTC) - e.recorded_at) < timedelta(minutes=5) for e in events)
     assert [e.recorded_at for e in events] == sorted(e.recorded_at for e in events)
     snap = reg.snapshot(SCEN, HASH)
     assert [e.agreement_id for e in snap.entries] == ["U-1"]
@@ -211,3 +212,16 @@ def test_two_writer_processes_lose_no_change_and_make_no_skip(db_url):
     assert signed == sorted([f"U-p-{i}" for i in range(5)] + [f"U-q-{i}" for i in range(5)])
     shared = [(e.seq, e.state) for e in events if e.agreement_id == "U-shared"]
     assert shared == [(1, "signed"), (2, "prt_informed"), (3, "ministry_informed")]
+
+
+def test_recorded_times_read_back_in_utc_whatever_the_session_zone(db_url):
+    from sqlalchemy.engine import make_url
+
+    reg = Register(db_url)
+    reg.record(SCEN, HASH, _agreement(1), "signed", date(2025, 2, 1), today=TODAY)
+    url = make_url(db_url)
+    if url.get_backend_name() == "postgresql":  # a session in another zone answers in that zone
+        url = url.update_query_dict({"options": "-c timezone=Pacific/Chatham"})
+    (event,) = Register(url.render_as_string(hide_password=False)).events()
+    assert event.recorded_at.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - event.recorded_at) < timedelta(minutes=5)

@@ -154,7 +154,9 @@ def _errors(url: str) -> Iterator[None]:
 
 
 def _event(row: Any) -> RegisterEvent:
-    recorded = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
+    # SQLite keeps the UTC time without its zone; PostgreSQL answers in the session's zone
+    recorded = (row.recorded_at.astimezone(UTC) if row.recorded_at.tzinfo
+                else row.recorded_at.replace(tzinfo=UTC))
     return RegisterEvent(scenario=row.scenario, scenario_hash=row.scenario_hash,
                          agreement_id=row.agreement_id, seq=row.seq, kind=row.kind, state=row.state,
                          step_date=row.step_date, agreement_date=row.agreement_date,
