@@ -86,8 +86,13 @@ def test_checker_imports_no_solver():
     assert offenders("herverdeling.checker", SOLVERS) == {}
 
 
+def test_checker_never_opens_the_register():
+    """The checker takes the register's snapshot as data (proposals.RegisterState), no database."""
+    assert offenders("herverdeling.checker", ("herverdeling.register", "sqlalchemy")) == {}
+
+
 @pytest.mark.parametrize(("package", "forbidden"), [
-    ("herverdeling.checker", SOLVERS),
+    ("herverdeling.checker", (*SOLVERS, "herverdeling.register", "sqlalchemy")),
     ("herverdeling.documents", ("herverdeling.pipeline", "herverdeling.cli")),
 ])
 def test_nor_through_another_module(package, forbidden):
