@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -156,10 +155,8 @@ def test_every_module_imports_on_its_own():
     names = sorted(n for n in MODULES if n != "herverdeling.__main__")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE.parent),
                                                         os.environ.get("PYTHONPATH", "")])}
-    start = time.monotonic()
     done = subprocess.run([sys.executable, "-c", IMPORT_EACH, ",".join(third_party), ",".join(names)],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-4000:]
     failed = done.stdout.strip()
     assert failed == "", f"do not import on their own: {failed}\n{done.stderr[-4000:]}"
-    assert time.monotonic() - start < 60  # about 10 s on two busy cores; a hang would show here
