@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SCENARIO ?= nl-2025
 OUT ?= out
 
-.PHONY: run test lint scenario bench clean browser
+.PHONY: run test lint scenario bench clean browser postgres
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,12 @@ run: $(STAMP)
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
-test: $(STAMP) browser
+# The register suite runs on PostgreSQL too: Debian's server binaries (the tests start a
+# throw-away cluster of their own unless HERVERDELING_TEST_PG_URL names one, as .ci/run does).
+postgres:
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
+
+test: $(STAMP) browser postgres
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q

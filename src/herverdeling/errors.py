@@ -69,3 +69,7 @@ def output_error(target: str | Path, exc: OSError) -> OutputError:
     if culprit and culprit != str(target) and not Path(culprit).name.startswith("."):
         reason += f" ({culprit})"  # e.g. a parent that is a file, not a folder
     return OutputError(f"{target}: cannot write here: {reason}")
+
+
+class RegisterError(HerverdelingError):
+    """A step the agreement register refuses (a skip, a date out of order) or cannot reach."""

@@ -143,3 +143,23 @@ def links(scenario: Scenario, proposals: Iterable[AnyProposal], kind: type,
 def nl(n: int) -> str:
     """1.234 (Dutch thousands separator)."""
     return f"{n:,}".replace(",", ".")
+
+
+# The monitor's map (issue 17, point 3): municipalities by shortfall over both categories, from
+# "no figure" to a large shortfall; Okabe-Ito colours, light to dark as the shortfall grows.
+SHORTFALL_CLASSES: dict[str, tuple[str, str]] = {  # class -> (Dutch label, colour)
+    "unknown": ("geen realisatiemelding", "#E8E8E8"),
+    "none": ("geen tekort", "#56B4E9"),
+    "small": ("tekort 1 tot 25 plaatsen", "#F0E442"),
+    "medium": ("tekort 25 tot 100 plaatsen", "#E69F00"),
+    "large": ("tekort 100 plaatsen of meer", "#D55E00"),
+}
+
+
+def shortfall_class(shortfall: int | None) -> str:
+    """The map class of a municipality's shortfall (None: no realisation figure)."""
+    if shortfall is None:
+        return "unknown"
+    if shortfall <= 0:
+        return "none"
+    return "small" if shortfall < 25 else "medium" if shortfall < 100 else "large"

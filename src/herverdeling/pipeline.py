@@ -16,7 +16,7 @@ from herverdeling import __version__
 from herverdeling.commitments import commitments_of
 from herverdeling.deal_rules import NOTE_ONLY, DealRules
 from herverdeling.defaults import DEFAULT_POLICY
-from herverdeling.proposals import AnyProposal, ProposalSet, SolveInfo, SurplusSwap
+from herverdeling.proposals import AnyProposal, ProposalSet, RegisterState, SolveInfo, SurplusSwap
 from herverdeling.run import Progress, RunResult, RunSettings, StageTiming
 from herverdeling.run import quiet as _quiet
 from herverdeling.scenario.io import load_scenario
@@ -51,15 +51,18 @@ def _deal_stage(scenario: Scenario, preset: str) -> tuple[tuple[SurplusSwap, ...
 
 
 def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None = None,
-              progress: Progress = _quiet) -> RunResult:
+              progress: Progress = _quiet, register: RegisterState | None = None) -> RunResult:
     """The one chain: surplus swaps, mergers, uitruil, then the checker, for given settings.
 
     Every front end calls this (propose, the explorer, sweeps, the bench suite). `province`
     limits the mergers to the scopes that contain it and the uitruil to it; the surplus swaps are
     national (P2 caps are shared by all provinces) and so is the check of set-level rules, so the
     proposals and findings that touch the province are exactly those of a national run.
+    `register`: the agreement register's snapshot; the proposals carry its states and dates, and
+    the process rules judge them (without it every agreement is a concept).
     """
     from herverdeling.checker import check
+    from herverdeling.checker.check import with_register
     from herverdeling.mergers import load_merger_settings, propose_mergers
     from herverdeling.surplus import propose_surplus_swaps
     from herverdeling.uitruil import load_uitruil_settings, propose_uitruil
@@ -121,7 +124,9 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
     )
     start = time.perf_counter()
     progress("[4/4] checking every proposal, rule by rule ...")
-    report = check(proposals, scenario)
+    if register is not None:
+        proposals = with_register(proposals, register)
+    report = check(proposals, scenario, register=register)
     timings.append(StageTiming(stage="checker", seconds=time.perf_counter() - start))
     progress(f"      {len(report.passed_ids())} passed, {len(report.failed_ids())} with errors, "
              f"{len(report.warnings)} warnings, {len(report.open_steps)} open steps")
@@ -137,12 +142,14 @@ def propose(
     deals: str | None = None,
     force: bool = False,
     progress: Progress = _quiet,
+    register: RegisterState | None = None,
 ) -> Path:
     """The whole job: solve, check, write. Returns the output folder.
 
     `scenario_name` is a bundled name, a folder, or a Scenario already in memory (e.g. one with
     changed norms or hosts from the explorer app). `deals`: a preset of models/deals/ to make the
-    surplus swaps with the deal model instead of the min-cost flow of `policy`.
+    surplus swaps with the deal model instead of the min-cost flow of `policy`. `register`: the
+    agreement register's snapshot the process rules judge (see `run_chain`).
     """
     from herverdeling.documents.writers import write_run
     from herverdeling.scenario.io import atomic_folder
@@ -156,7 +163,7 @@ def propose(
     if deals is not None:
         settings = settings.model_copy(update={"surplus_model": "deals", "deals": deals})
     with atomic_folder(out, force=force) as tmp:
-        result = run_chain(scenario, settings, progress=progress)
+        result = run_chain(scenario, settings, progress=progress, register=register)
         assert result.report is not None  # run_chain always checks
         progress("writing documents ...")
         write_run(tmp, scenario, result, result.report, version=__version__, started=started,

@@ -74,6 +74,60 @@ class ProcessState(Contract):
     ministry_informed_on: date | None = None
 
 
+# The agreement register's states (issue 17, point 5), in the order an agreement goes through them;
+# "withdrawn" may follow any state but "processed". Kept here because the checker reads them.
+RegisterStep = Literal["concept", "signed", "prt_informed", "ministry_informed", "processed", "withdrawn"]
+REGISTER_STEPS: tuple[RegisterStep, ...] = ("concept", "signed", "prt_informed", "ministry_informed",
+                                            "processed")
+
+
+class RegisterEntry(Contract):
+    """One agreement's current state as the register derives it from its events, with the dates."""
+
+    agreement_id: str
+    state: RegisterStep = "concept"
+    signed_on: date | None = None
+    prt_informed_on: date | None = None
+    ministry_informed_on: date | None = None
+    processed_on: date | None = None
+    amendment: str | None = None  # the amendment of the verdeelbesluit that took it in (U5)
+    withdrawn_on: date | None = None
+
+    def process(self) -> ProcessState:
+        """The process state the checker judges: signed with its dates, or still a draft."""
+        return ProcessState(status="draft" if self.signed_on is None else "signed",
+                            signed_on=self.signed_on, prt_informed_on=self.prt_informed_on,
+                            ministry_informed_on=self.ministry_informed_on)
+
+    def latest(self) -> date | None:
+        """The date of the last step recorded (None for a concept)."""
+        days = [d for d in (self.signed_on, self.prt_informed_on, self.ministry_informed_on,
+                            self.processed_on, self.withdrawn_on) if d is not None]
+        return max(days) if days else None
+
+
+class RegisterState(Contract):
+    """A snapshot of the register for one scenario (name and content hash): what the checker reads.
+
+    The checker never opens a database: the front end reads the register and passes this in.
+    """
+
+    scenario: str
+    scenario_hash: str
+    entries: tuple[RegisterEntry, ...] = ()
+
+    def entry(self, agreement_id: str) -> RegisterEntry | None:
+        for e in self.entries:
+            if e.agreement_id == agreement_id:
+                return e
+        return None
+
+    def latest(self) -> date | None:
+        """The latest step date in the register: the round stands at least there."""
+        days = [d for e in self.entries if (d := e.latest()) is not None]
+        return max(days) if days else None
+
+
 class _Proposal(Contract):
     id: str
     transfers: tuple[Transfer, ...]

@@ -34,6 +34,7 @@ from herverdeling.app.downloads import (
 from herverdeling.app.explore import KIND_NL, Explorer, View
 from herverdeling.app.glossary import glossary
 from herverdeling.app.guard import Guard
+from herverdeling.app.register_api import add_register_routes
 from herverdeling.app.table import municipality_xlsx
 from herverdeling.app.whatif import CATEGORY_NL, RELIEF_NL, WhatIfError, defaults, parse_whatif
 from herverdeling.errors import HerverdelingError
@@ -91,8 +92,10 @@ def _page_data(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def create_app(scenario: Scenario, *, work_dir: Path | None = None) -> FastAPI:
-    """The app for one scenario; `work_dir` holds the download runs (default: a temporary folder)."""
+def create_app(scenario: Scenario, *, work_dir: Path | None = None,
+               register_url: str | None = None) -> FastAPI:
+    """The app for one scenario; `work_dir` holds the download runs (default: a temporary folder);
+    `register_url` the agreement register the page lists and sets (register_api.py)."""
     explorer = Explorer(scenario)
     env = environment()
     # our own folder (marker, removed on stop, stale ones removed here), unless one is given
@@ -235,11 +238,14 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None) -> FastAPI:
             return Response(data, media_type=media,
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
+    add_register_routes(app, scenario, register_url)
     return app
 
 
-def serve(scenario: Scenario, port: int, *, log_level: str = "warning") -> None:
+def serve(scenario: Scenario, port: int, *, log_level: str = "warning",
+          register_url: str | None = None) -> None:
     """Run the app on 127.0.0.1:port until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(scenario), host=HOST, port=port, log_level=log_level)
+    uvicorn.run(create_app(scenario, register_url=register_url), host=HOST, port=port,
+                log_level=log_level)

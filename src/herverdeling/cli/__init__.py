@@ -17,6 +17,8 @@ from herverdeling.cli.checker import check_cmd, ledger_cmd
 from herverdeling.cli.documents import propose
 from herverdeling.cli.explorer import app_command
 from herverdeling.cli.mergers import mergers
+from herverdeling.cli.monitor import monitor, whatif
+from herverdeling.cli.register import register_app
 from herverdeling.cli.scenario import import_table, scenarios, show
 from herverdeling.cli.surplus import swaps
 from herverdeling.cli.sweep import sweep
@@ -76,6 +78,9 @@ app.command(name="check")(check_cmd)
 app.command(name="ledger")(ledger_cmd)
 app.command(name="uitruil")(uitruil)
 app.command()(propose)
+app.command()(monitor)
+app.command()(whatif)
+app.add_typer(register_app, name="register")
 app.add_typer(bench_app, name="bench")
 app.command()(sweep)
 app.command(name="app")(app_command)

@@ -15,6 +15,7 @@ from herverdeling.checker.io import read_proposals
 from herverdeling.checker.ledger import build_ledger
 from herverdeling.checker.render import render_report
 from herverdeling.cli.common import JsonOpt
+from herverdeling.cli.register import RegisterOpt, snapshot_for
 from herverdeling.defaults import DEFAULT_SCENARIO
 from herverdeling.proposals import ProposalSet
 from herverdeling.scenario.io import atomic_write_text, load_scenario
@@ -41,13 +42,19 @@ def check_cmd(
     scenario: OptionalScenarioOpt = None,
     as_json: JsonOpt = False,
     lang: LangOpt = "en",
+    register: RegisterOpt = None,
 ) -> None:
-    """Check every proposal against rules G1-G6, U1-U8, S1-S4, P1-P11 (exit 1 on any error)."""
+    """Check every proposal against rules G1-G6, U1-U8, S1-S4, P1-P11 (exit 1 on any error).
+
+    The process rules (U2-U4, S3, P4, P7) judge the agreement register's states when there is one.
+    """
     if lang not in ("en", "nl"):
         typer.echo(f"error: --lang must be en or nl, got {lang!r}", err=True)
         raise typer.Exit(code=2)
     proposals = read_proposals(proposals_file)
-    report = check(proposals, _scenario_for(scenario, proposals))
+    name = scenario if scenario is not None else proposals.scenario
+    s = _scenario_for(name, proposals)
+    report = check(proposals, s, register=snapshot_for(name, s, register))
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:

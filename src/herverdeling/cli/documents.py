@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from herverdeling.cli.common import ScenarioOpt
+from herverdeling.cli.register import RegisterOpt, snapshot_for
 from herverdeling.defaults import DEFAULT_POLICY, DEFAULT_SCENARIO
 
 
@@ -19,9 +20,12 @@ def propose(
              "proportional, nearest, small-first): few, whole, single-source reliefs, checked by "
              "D1-D4 too. Takes about a minute on nl-2025.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
+    register: RegisterOpt = None,
 ) -> None:
     """Surplus swaps, mergers and uitruil; check every proposal; write agreements and overviews."""
     from herverdeling.pipeline import propose as run  # the writers load only when run (fast --help)
+    from herverdeling.scenario.io import load_scenario
 
-    run(scenario, out, policy=policy, deals=deals, force=force,
-        progress=lambda line: typer.echo(line, err=True))
+    s = load_scenario(scenario)
+    run(s, out, policy=policy, deals=deals, force=force,
+        progress=lambda line: typer.echo(line, err=True), register=snapshot_for(scenario, s, register))

@@ -10,7 +10,7 @@ import typer
 
 from herverdeling.cli.common import ScenarioOpt
 from herverdeling.defaults import DEFAULT_SCENARIO
-from herverdeling.scenario.io import load_scenario
+from herverdeling.scenario.io import load_scenario, resolve_scenario
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -27,13 +27,18 @@ def app_command(
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
     port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535,
                                       help="Port on 127.0.0.1.")] = 8765,
+    register: Annotated[str | None, typer.Option(
+        "--register", help="Het afsprakenregister dat de pagina toont en bijwerkt (SQLAlchemy-URL; "
+                           "standaard register.sqlite in de scenariomap).")] = None,
 ) -> None:
     """Start the explorer (a local web page) for a provinciale regietafel: what-if on a map."""
     from herverdeling.app.server import HOST, serve  # the web stack loads only when run
+    from herverdeling.register import register_url
 
     s = load_scenario(scenario)
+    url = register_url(resolve_scenario(scenario), register)
     if not port_free(port, HOST):
         typer.echo(f"error: port {port} on {HOST} is in use; choose another with --port", err=True)
         raise typer.Exit(code=2)
     typer.echo(f"explorer for scenario {s.name}: http://{HOST}:{port}/  (Ctrl+C stops it)")
-    serve(s, port)
+    serve(s, port, register_url=url)

@@ -71,36 +71,10 @@ def national_figure(scenario: Scenario, proposals: ProposalSet,
     """The national map as a plotly figure (kaart.html)."""
     role = roles_national(scenario, commitments_of(proposals.proposals))
     fig = go.Figure(data=[first_trace()])
-    codes = [m.cbs_code for m in scenario.municipalities]
-    for key, (label, colour) in ROLES.items():
-        group = [c for c in codes if role[c] == key]
-        shaped = [c for c in group if geometry(c) is not None]
-        loose = [c for c in group if geometry(c) is None]
-        texts = {c: _hover(scenario, c, key, ibt_tasks) for c in group}
-        if shaped:
-            fig.add_trace(go.Choropleth(
-                geojson=collection(shaped), locations=shaped, featureidkey="id", z=[1] * len(shaped),
-                colorscale=[[0, colour], [1, colour]], showscale=False, showlegend=True, name=label,
-                legendgroup=key, customdata=shaped, text=[texts[c] for c in shaped],
-                hovertemplate="%{text}<extra></extra>", marker={"line": {"color": EDGE,
-                                                                         "width": 0.4}}))
-        if loose:
-            pts = [anchor(scenario, c) for c in loose]
-            fig.add_trace(go.Scattergeo(
-                lon=[p[0] for p in pts], lat=[p[1] for p in pts], mode="markers", name=label,
-                legendgroup=key, showlegend=not shaped, customdata=loose,
-                text=[texts[c] for c in loose], hovertemplate="%{text}<extra></extra>",
-                marker={"size": 9, "color": colour, "line": {"width": 1, "color": EDGE}}))
-    lons: list[float | None] = []
-    lats: list[float | None] = []
-    for f in province_features().values():
-        xs, ys = outline(shape(f["geometry"]))
-        lons += xs
-        lats += ys
-    if lons:
-        fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
-                                    showlegend=False, name="provinciegrenzen",
-                                    line={"color": OUTLINE, "width": 1.4}))
+    texts = {m.cbs_code: _hover(scenario, m.cbs_code, role[m.cbs_code], ibt_tasks)
+             for m in scenario.municipalities}
+    _add_areas(fig, scenario, role, ROLES, texts)
+    _add_province_outlines(fig)
     for kind, colour, label, dash in ((Merger, LINK, "samenvoeging (lijn naar gastgemeente)",
                                        "solid"), (Uitruil, UITRUIL, "uitruil", "dash")):
         pairs = links(scenario, proposals.proposals, kind)
@@ -146,9 +120,51 @@ def national_figure(scenario: Scenario, proposals: ProposalSet,
         fig.add_trace(go.Scattergeo(lon=tl, lat=tt, mode="text", text=labels, hovertext=tips,
                                     hoverinfo="text", showlegend=False, legendgroup="swap",
                                     textfont={"size": 11, "color": SWAP, "shadow": "0 0 3px white"}))
+    _layout(fig, f"Voorstellen {scenario.human_name}: rol per gemeente, samenvoegingen (lijnen), "
+                 "surplus-uitruil tussen provincies (pijlen)")
+    return fig
+
+
+def _add_areas(fig: go.Figure, scenario: Scenario, klass: dict[str, str],
+               palette: dict[str, tuple[str, str]], texts: dict[str, str]) -> None:
+    """One legend entry per class of `palette`: its municipalities' shapes (or markers)."""
+    codes = [m.cbs_code for m in scenario.municipalities]
+    for key, (label, colour) in palette.items():
+        group = [c for c in codes if klass[c] == key]
+        shaped = [c for c in group if geometry(c) is not None]
+        loose = [c for c in group if geometry(c) is None]
+        if shaped:
+            fig.add_trace(go.Choropleth(
+                geojson=collection(shaped), locations=shaped, featureidkey="id", z=[1] * len(shaped),
+                colorscale=[[0, colour], [1, colour]], showscale=False, showlegend=True, name=label,
+                legendgroup=key, customdata=shaped, text=[texts[c] for c in shaped],
+                hovertemplate="%{text}<extra></extra>", marker={"line": {"color": EDGE,
+                                                                         "width": 0.4}}))
+        if loose:
+            pts = [anchor(scenario, c) for c in loose]
+            fig.add_trace(go.Scattergeo(
+                lon=[p[0] for p in pts], lat=[p[1] for p in pts], mode="markers", name=label,
+                legendgroup=key, showlegend=not shaped, customdata=loose,
+                text=[texts[c] for c in loose], hovertemplate="%{text}<extra></extra>",
+                marker={"size": 9, "color": colour, "line": {"width": 1, "color": EDGE}}))
+
+
+def _add_province_outlines(fig: go.Figure) -> None:
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for f in province_features().values():
+        xs, ys = outline(shape(f["geometry"]))
+        lons += xs
+        lats += ys
+    if lons:
+        fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
+                                    showlegend=False, name="provinciegrenzen",
+                                    line={"color": OUTLINE, "width": 1.4}))
+
+
+def _layout(fig: go.Figure, title: str) -> None:
     fig.update_layout(
-        title={"text": f"Voorstellen {scenario.human_name}: rol per gemeente, samenvoegingen (lijnen), "
-                       "surplus-uitruil tussen provincies (pijlen)", "font": {"size": 14}},
+        title={"text": title, "font": {"size": 14}},
         geo={"visible": False, "projection": {"type": "mercator"}, "fitbounds": "locations",
              "bgcolor": "white"},
         height=860, margin={"l": 0, "r": 0, "t": 40, "b": 0}, paper_bgcolor="white",
@@ -157,7 +173,22 @@ def national_figure(scenario: Scenario, proposals: ProposalSet,
                       "xanchor": "right", "yanchor": "bottom", "showarrow": False,
                       "font": {"size": 10, "color": "#555"}}],
     )
+
+
+def classes_figure(scenario: Scenario, klass: dict[str, str], palette: dict[str, tuple[str, str]],
+                   texts: dict[str, str], title: str) -> go.Figure:
+    """Municipalities coloured by a class per CBS code (e.g. the monitor's shortfall), same style."""
+    fig = go.Figure(data=[first_trace()])
+    _add_areas(fig, scenario, klass, palette, texts)
+    _add_province_outlines(fig)
+    _layout(fig, title)
     return fig
+
+
+def write_classes_html(fig: go.Figure, path: Path) -> Path:
+    fig.write_html(str(path), include_plotlyjs=True, full_html=True, config=PLOTLY_CONFIG,
+                   div_id="kaart")  # a fixed id: the same bytes on every run
+    return path
 
 
 def write_html(scenario: Scenario, proposals: ProposalSet, ibt_tasks: dict[str, tuple[int, int]],
@@ -188,21 +219,7 @@ def write_png(scenario: Scenario, proposals: ProposalSet, path: Path) -> Path:
 
     role = roles_national(scenario, commitments_of(proposals.proposals))
     fig, ax = plt.subplots(figsize=(8, 9.5), dpi=120)
-    shaped = False
-    for m in scenario.municipalities:
-        geom = geometry(m.cbs_code)
-        colour = ROLES[role[m.cbs_code]][1]
-        if geom is not None:
-            shaped = True
-            ax.add_patch(PathPatch(_polygon_path(geom), facecolor=colour, edgecolor=EDGE,
-                                   linewidth=0.25))
-        else:
-            ax.scatter([m.point.lon], [m.point.lat], s=40, c=colour, edgecolors=EDGE,
-                       linewidths=0.5, zorder=3)
-    if shaped:
-        for f in province_features().values():
-            ax.add_patch(PathPatch(_polygon_path(shape(f["geometry"])), facecolor="none",
-                                   edgecolor=OUTLINE, linewidth=0.9, zorder=2))
+    _draw_areas(ax, scenario, {c: ROLES[r][1] for c, r in role.items()})
     for kind, colour, style in ((Merger, LINK, "-"), (Uitruil, UITRUIL, "--")):
         for a, b in links(scenario, proposals.proposals, kind):
             ax.plot([a[0], b[0]], [a[1], b[1]], style, color=colour, linewidth=1.0, zorder=4)
@@ -214,21 +231,53 @@ def write_png(scenario: Scenario, proposals: ProposalSet, path: Path) -> Path:
         ax.text(a[0] + 0.55 * (b[0] - a[0]), a[1] + 0.55 * (b[1] - a[1]), _pair_text(reg, amv),
                 fontsize=7, color=SWAP, ha="center", va="center", zorder=6, fontweight="bold",
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
-    ax.autoscale_view()
-    ax.set_aspect(_ASPECT)
-    ax.set_axis_off()
     handles: list[Artist] = [Patch(facecolor=c, edgecolor=EDGE, label=label)
                              for label, c in ROLES.values()]
     handles += [Line2D([], [], color=LINK, label="samenvoeging (lijn naar gastgemeente)"),
                 Line2D([], [], color=UITRUIL, linestyle="--", label="uitruil"),
                 Line2D([], [], color=SWAP, lw=2, marker=">",
                        label="surplus-uitruil: plusprovincie → ontlaste provincie (plaatsen)")]
+    return _finish_png(fig, ax, handles, f"Voorstellen {scenario.human_name}: rol per gemeente, "
+                       "samenvoegingen, surplus-uitruil tussen provincies", path)
+
+
+def _draw_areas(ax: Any, scenario: Scenario, colour: dict[str, str]) -> None:
+    shaped = False
+    for m in scenario.municipalities:
+        geom = geometry(m.cbs_code)
+        if geom is not None:
+            shaped = True
+            ax.add_patch(PathPatch(_polygon_path(geom), facecolor=colour[m.cbs_code],
+                                   edgecolor=EDGE, linewidth=0.25))
+        else:
+            ax.scatter([m.point.lon], [m.point.lat], s=40, c=colour[m.cbs_code], edgecolors=EDGE,
+                       linewidths=0.5, zorder=3)
+    if shaped:
+        for f in province_features().values():
+            ax.add_patch(PathPatch(_polygon_path(shape(f["geometry"])), facecolor="none",
+                                   edgecolor=OUTLINE, linewidth=0.9, zorder=2))
+
+
+def _finish_png(fig: Any, ax: Any, handles: list[Artist], title: str, path: Path) -> Path:
+    ax.autoscale_view()
+    ax.set_aspect(_ASPECT)
+    ax.set_axis_off()
     ax.legend(handles=handles, loc="upper left", fontsize=6.5, frameon=True, framealpha=0.9)
-    ax.set_title(f"Voorstellen {scenario.human_name}: rol per gemeente, samenvoegingen, "
-                 "surplus-uitruil tussen provincies", fontsize=9)
+    ax.set_title(title, fontsize=9)
     fig.text(0.99, 0.01, CREDIT, ha="right", va="bottom", fontsize=6.5, color="#555")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
     return path
 
+
+def write_classes_png(scenario: Scenario, klass: dict[str, str],
+                      palette: dict[str, tuple[str, str]], title: str, path: Path) -> Path:
+    """The classes map as kaart.png draws the roles: the same polygons, outlines and credit."""
+    from matplotlib.patches import Patch
+
+    fig, ax = plt.subplots(figsize=(8, 9.5), dpi=120)
+    _draw_areas(ax, scenario, {c: palette[k][1] for c, k in klass.items()})
+    handles: list[Artist] = [Patch(facecolor=c, edgecolor=EDGE, label=label)
+                             for label, c in palette.values()]
+    return _finish_png(fig, ax, handles, title, path)

@@ -26,8 +26,10 @@ REQUIRED = ("verdeelbesluit_regulier", "verdeelbesluit_amv")
 IGNORE = "ignore"  # `--map ignore=COLUMN`: a column of the table that is deliberately not read
 
 
-def parse_mapping(items: list[str]) -> dict[str, str]:
-    """`FIELD=COLUMN` items as {field: column}; the `ignore=COLUMN` ones joined under "ignore"."""
+def parse_mapping(items: list[str], fields: Mapping[str, str] = IMPORT_FIELDS) -> dict[str, str]:
+    """`FIELD=COLUMN` items as {field: column}; the `ignore=COLUMN` ones joined under "ignore".
+
+    `fields`: the fields the table may map (the verdeelbesluit's, or a monitor export's)."""
     out: dict[str, str] = {}
     ignored: list[str] = []
     for item in items:
@@ -38,11 +40,11 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
         if field == IGNORE:
             ignored.append(column)
             continue
-        if field not in IMPORT_FIELDS:
-            guess = closest(field, IMPORT_FIELDS)
+        if field not in fields:
+            guess = closest(field, fields)
             raise ScenarioError(f"--map: unknown field {field!r}"
                                 f"{f' (did you mean {guess!r}?)' if guess else ''} (known: "
-                                f"{', '.join(IMPORT_FIELDS)}, or ignore=COLUMN)")
+                                f"{', '.join(fields)}, or ignore=COLUMN)")
         if field in out:
             raise ScenarioError(f"--map: field {field!r} is mapped twice")
         out[field] = column

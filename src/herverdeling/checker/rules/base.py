@@ -17,7 +17,15 @@ from functools import cached_property
 from herverdeling.checker.findings import Finding, Severity
 from herverdeling.deal_rules import DealRules
 from herverdeling.dutch import datum
-from herverdeling.proposals import AnyProposal, Merger, ProposalKind, ProposalSet, SurplusSwap, Uitruil
+from herverdeling.proposals import (
+    AnyProposal,
+    Merger,
+    ProposalKind,
+    ProposalSet,
+    RegisterState,
+    SurplusSwap,
+    Uitruil,
+)
 from herverdeling.scenario.model import Category, Municipality, Scenario
 
 ALL_KINDS: tuple[ProposalKind, ...] = ("surplus_swap", "merger", "uitruil")
@@ -120,12 +128,21 @@ class Context:
     """The scenario, the whole proposal set and the aggregates the set-level rules (G3, P2, P11) need."""
 
     def __init__(self, scenario: Scenario, proposals: ProposalSet,
-                 deal_rules: DealRules | None = None) -> None:
+                 deal_rules: DealRules | None = None, register: RegisterState | None = None) -> None:
         self.scenario = scenario
         self.proposals = proposals
         self.deal_rules = deal_rules or DealRules()
-        self.as_of: date = scenario.round.as_of
+        self.register = register
+        # A step the register records on a date means the round stands at least there: the
+        # peildatum moves to the register's latest date, so recorded steps are not "in the future".
+        latest = register.latest() if register is not None else None
+        self.as_of: date = max(scenario.round.as_of, latest) if latest else scenario.round.as_of
         self.deadline: date = scenario.round.notification_deadline
+
+    def withdrawn_on(self, proposal: AnyProposal) -> date | None:
+        """The date the register says the agreement was withdrawn, if it was."""
+        entry = self.register.entry(proposal.id) if self.register is not None else None
+        return entry.withdrawn_on if entry is not None else None
 
     # ---- lookups that never raise ----------------------------------------------------------
     def muni(self, code: str | None) -> Municipality | None:

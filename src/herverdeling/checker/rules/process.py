@@ -8,6 +8,10 @@ until a later amendment takes it in, and the draft says so. A date recorded afte
 is an error: proposals are made as of that date and cannot record the future.
 Shared by U2-U4 (uitruil), S3 (merger) and P4/P7 (surplus swap).
 
+The process state is the draft's own ("concept") unless the agreement register says otherwise:
+`check(..., register=...)` puts the register's states and dates on the proposals first, and a
+withdrawn agreement gets one warning instead of its open steps.
+
 P7's "per ommegaande" has no number of days in the note; the checker signals a long wait after a
 labelled setting (models/process/default.yaml), as a warning that names the setting.
 """
@@ -70,6 +74,11 @@ WRITTEN_MESSAGES: dict[str, tuple[str, str]] = {
         + NOT_PROCESSED_NL,
         "Not signed, and the notification deadline of {deadline} has passed as of {as_of}. "
         + NOT_PROCESSED_EN,
+    ),
+    "withdrawn": (
+        "Ingetrokken op {withdrawn_on} (volgens het afsprakenregister): er valt niets meer te "
+        "ondertekenen of te melden.",
+        "Withdrawn on {withdrawn_on} (per the agreement register): nothing is left to sign or report.",
     ),
     "signed_no_date": (
         "Als ondertekend gemarkeerd, maar zonder datum van ondertekening.",
@@ -169,6 +178,9 @@ def _passed(ctx: Context, deadline: date) -> bool:
 
 def written(ctx: Context, p: AnyProposal, *, with_deadline: bool = True) -> Iterator[Hit]:
     """U2 / S3 / P4: a signed, dated written agreement; a draft is an open step until the deadline."""
+    if (withdrawn := ctx.withdrawn_on(p)) is not None:
+        yield Hit("withdrawn", {"withdrawn_on": withdrawn}, severity="warning")
+        return
     st = p.process
     v = {"deadline": ctx.deadline, "as_of": ctx.as_of, "vb_date": ctx.scenario.round.verdeelbesluit_date}
     if st.status == "draft":
@@ -193,6 +205,8 @@ def written(ctx: Context, p: AnyProposal, *, with_deadline: bool = True) -> Iter
 
 def informed(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
     """U3 / S3: the PRT and the ministry are informed (the ministry's date itself is U4's)."""
+    if ctx.withdrawn_on(p) is not None:  # written() says so once
+        return
     st = p.process
     v: dict[str, object] = {"deadline": ctx.deadline, "as_of": ctx.as_of}
     if st.prt_informed_on is None:
@@ -206,6 +220,8 @@ def informed(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
 
 def notified_by_deadline(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
     """U4 / S3: the ministry knows of it by the round's notification deadline."""
+    if ctx.withdrawn_on(p) is not None:  # written() says so once
+        return
     st = p.process
     v: dict[str, object] = {"deadline": ctx.deadline, "as_of": ctx.as_of,
                             "amendment_deadline": ctx.scenario.round.amendment_deadline}
@@ -225,6 +241,8 @@ def informed_immediately(ctx: Context, p: AnyProposal) -> Iterator[Hit]:
 
     The note names no number of days: the signal after `ministry_signal_days` is a labelled setting.
     """
+    if ctx.withdrawn_on(p) is not None:  # P4's written() says so once
+        return
     st = p.process
     signal = process_settings().ministry_signal_days
     v: dict[str, object] = {"days": signal.value, "label": signal.label, "as_of": ctx.as_of}
