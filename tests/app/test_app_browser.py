@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -111,6 +112,7 @@ def open_page(browser, url: str):
             else None)
     page.goto(url)
     page.wait_for_function("() => document.body.dataset.seq === '1'", timeout=WAIT_MS)
+    page.evaluate("document.querySelectorAll('details.hosts').forEach(d => { d.open = true; })")
     return page, errors
 
 
@@ -208,6 +210,7 @@ def test_downloads_are_the_propose_files_and_the_docx_opens(browser, world_app, 
     page, errors = open_page(browser, world_app)
     page.select_option("#province", "AA")
     changed(page, lambda: page.uncheck("#form-a input[name=host][value=GM0001]"))
+    page.click("#col-a .tabs button[data-tab=downloads]")
     page.click("#downloads-a .make-files")
     page.wait_for_selector("#downloads-a a[data-file=agreements-province]", timeout=90_000)
     zipped = download(page, "#downloads-a a[data-file=agreements-province]", tmp_path)
@@ -217,6 +220,8 @@ def test_downloads_are_the_propose_files_and_the_docx_opens(browser, world_app, 
         zf.extractall(tmp_path / "unzipped")
     texts = [" ".join(p.text for p in Document(tmp_path / "unzipped" / n).paragraphs) for n in names]
     assert all(texts)
+    assert not [t for t in texts if "+whatif" in t]  # the readable name, never the internal id
+    assert all("world, eigen instellingen" in t for t in texts)
     assert any("Host-S" in t for t in texts)
     manifest = json.loads(download(page, "#downloads-a a[data-file=manifest]", tmp_path).read_text())
     assert "+whatif" in manifest["scenario"]["name"]  # the run used the page's settings
@@ -224,8 +229,15 @@ def test_downloads_are_the_propose_files_and_the_docx_opens(browser, world_app, 
     book = load_workbook(download(page, "#downloads-a a[data-file=xlsx]", tmp_path))
     assert "voorstellen" in book.sheetnames
     rows = list(book["voorstellen"].iter_rows(min_row=2, values_only=True))
-    assert any(r[1] == "merger" for r in rows)
-    assert all(r[4] != "GM0001" for r in rows if r[1] == "merger")  # GM0001 may not host here
+    assert any(r[1] == "samenvoeging" for r in rows)
+    assert all(r[4] != "GM0001" for r in rows if r[1] == "samenvoeging")  # GM0001 may not host here
+    ledger = [c.value for c in book["ibt-ledger"][1]]
+    assert {"gemeente", "provincie", "taak in IBT", "aanspreekbaar voor"} <= set(ledger)
+    assert not {"cbs_code", "name", "ibt_task", "accountable_for"} & set(ledger)
+    accountable = [r[ledger.index("aanspreekbaar voor")] or ""
+                   for r in book["ibt-ledger"].iter_rows(min_row=2, values_only=True)]
+    assert any(a.startswith("eigen ") for a in accountable)
+    assert not [a for a in accountable if "own " in a or " from " in a]
     assert not errors
 
 
@@ -266,4 +278,182 @@ def test_every_toolbar_button_stays_on_127_0_0_1(browser, nl_app):
     outside = [u for u in requests if u.split(":")[0] in ("http", "https", "ws", "wss")
                and not u.startswith(nl_app)]
     assert not outside
+    assert not errors
+
+
+# ---- issue 16: the explorer a PRT takes into the meeting --------------------------------------
+def pdf_pages(data: bytes) -> int:
+    """Page objects in a PDF (not the /Pages tree node): Chromium writes one per page."""
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+
+
+def side_settings(page, side: str) -> dict:
+    return page.evaluate(f"settings('{side}')")
+
+
+def test_reload_and_a_shared_link_restore_the_settings_and_undo_goes_back(browser, world_app):
+    page, errors = open_page(browser, world_app)
+    changed(page, lambda: page.select_option("#province", "AA"))
+    host = merger_hosts(page, "b")[0]
+    changed(page, lambda: page.fill("#form-b input[name=regulier-min_size]", "60"))
+    changed(page, lambda: page.uncheck(f"#form-b input[name=host][value={host}]"))
+    wanted, shown = side_settings(page, "b"), merger_hosts(page, "b")
+    assert "?s=" in page.url
+    page.reload()
+    page.wait_for_function("() => document.body.dataset.seq === '1'", timeout=WAIT_MS)
+    assert page.input_value("#form-b input[name=regulier-min_size]") == "60"
+    assert not page.is_checked(f"#form-b input[name=host][value={host}]")
+    assert side_settings(page, "b") == wanted
+    assert merger_hosts(page, "b") == shown
+    other, _ = open_page(browser, page.url)  # the link, opened by a colleague
+    assert side_settings(other, "b") == wanted
+    # undo: the host comes back, then the minimum
+    page.evaluate("document.querySelectorAll('details.hosts').forEach(d => { d.open = true; })")
+    changed(page, lambda: page.fill("#form-b input[name=regulier-min_size]", "70"))
+    changed(page, lambda: page.click("#undo"))
+    assert page.input_value("#form-b input[name=regulier-min_size]") == "60"
+    assert not errors
+
+
+def test_at_1024_a_and_b_stand_side_by_side_and_a_phone_cuts_nothing_off(browser, nl_app):
+    for width, height in ((1024, 768), (390, 844)):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(nl_app)
+        page.wait_for_function("() => document.body.dataset.seq === '1'", timeout=WAIT_MS)
+        box = {s: page.locator(f"#result-{s} .metrics").bounding_box() for s in ("a", "b")}
+        if width == 1024:  # both options' figures on the first screen, next to each other
+            assert box["a"]["y"] == box["b"]["y"]
+            assert box["a"]["y"] + box["a"]["height"] < height
+            assert box["a"]["x"] + box["a"]["width"] <= box["b"]["x"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.close()
+
+
+def test_print_is_one_a4_page_with_metrics_changes_and_open_points(browser, nl_app):
+    page, errors = open_page(browser, nl_app)
+    changed(page, lambda: page.select_option("#form-b select[name=policy]", "nearest"))
+    changed(page, lambda: page.fill("#form-b input[name=regulier-max_distance_km]", "5"))
+    assert page.locator("#diff-body tr.changed").count() > 0
+    page.evaluate("window.print = () => { document.body.dataset.printed = '1'; }")
+    page.click("#print")
+    assert page.get_attribute("body", "data-printed") == "1"
+    assert page.locator("#print-open li").count() > 0
+    assert "Optie B: dichtstbij" in page.inner_text("#print-summary")
+    assert pdf_pages(page.pdf(format="A4")) == 1
+    page.emulate_media(media="print")
+    assert page.locator("#diff-body table.diff-metrics").is_visible()
+    assert not page.locator("#col-a").is_visible()
+    assert not errors
+
+
+def test_the_screen_shows_what_propose_writes(browser, world_app, tmp_path):
+    from herverdeling.app.whatif import parse_whatif, whatif_scenario
+    from herverdeling.pipeline import propose
+
+    page, errors = open_page(browser, world_app)
+    changed(page, lambda: page.select_option("#province", "AA"))
+    page.evaluate("document.querySelectorAll('details.hosts').forEach(d => { d.open = true; })")
+    changed(page, lambda: page.uncheck("#form-a input[name=host][value=GM0001]"))
+    settings = parse_whatif(side_settings(page, "a"))
+    shown = page.eval_on_selector_all(
+        "#detail-a tr[data-id]", "rows => rows.map(r => [r.dataset.id, r.children[3].textContent.trim()])")
+    out = propose(whatif_scenario(small_world(), settings), tmp_path / "run", policy=settings.policy)
+    written = json.loads((out / "proposals.json").read_text())["proposals"]
+    codes = {m.cbs_code for m in small_world().municipalities_in("AA")}
+    expected = []
+    for p in written:  # independently: the transfers of the category that touch the province
+        moves = [t for t in p["transfers"] if t["category"] == settings.category and (
+            p["kind"] == "merger" or t["from_code"] in codes or t["to_code"] in codes)]
+        if p["kind"] == "merger" and p.get("province") != "AA":
+            continue
+        if moves:
+            expected.append([p["id"], str(sum(int(t["places"]) for t in moves))])
+    assert shown
+    assert shown == expected
+    assert not errors
+
+
+RELIEF_JS = "rows => rows.map(r => [r.dataset.code, Number(r.children[2].dataset.v)])"
+
+
+def test_a_pinned_refusal_of_relief_changes_the_proposals(browser, world_app):
+    page, errors = open_page(browser, world_app)
+    changed(page, lambda: page.select_option("#province", "AA"))
+    page.click("#col-b .tabs button[data-tab=table]")
+    relief = page.eval_on_selector_all("#table-b table.munis tbody tr", RELIEF_JS)
+    code = max(relief, key=lambda r: r[1])[0]
+    assert dict(relief)[code] > 0
+    before = page.eval_on_selector_all("#detail-b tr[data-id]", "rows => rows.map(r => r.textContent)")
+    changed(page, lambda: page.select_option(f"#table-b select.muni-relief[data-code={code}]", "refused"))
+    assert page.get_attribute(f"#table-b tr[data-code={code}] td:nth-child(3)", "data-v") == "0"
+    assert page.input_value(f"#table-b select.muni-relief[data-code={code}]") == "refused"
+    after = page.eval_on_selector_all("#detail-b tr[data-id]", "rows => rows.map(r => r.textContent)")
+    assert after != before
+    a = page.eval_on_selector_all("#table-a table.munis tbody tr", RELIEF_JS)
+    assert a == relief  # option A keeps the scenario's wishes
+    assert f'"{code}":"refused"' in urllib.parse.unquote(page.url)
+    # a click on a municipality of the map toggles whether it may host (plotly's own click event)
+    assert "GM0001" in merger_hosts(page, "b")
+    changed(page, lambda: page.evaluate("""document.getElementById('map-b').emit('plotly_click',
+        {points: [{data: {type: 'choropleth'}, location: 'GM0001'}]})"""))
+    assert "GM0001" not in merger_hosts(page, "b")
+    assert "GM0001" in side_settings(page, "b")["not_hosting"]
+    assert not errors
+
+
+def test_the_table_sorts_filters_and_exports_what_it_shows(browser, world_app, tmp_path):
+    from openpyxl import load_workbook
+
+    page, errors = open_page(browser, world_app)
+    changed(page, lambda: page.select_option("#province", "AA"))
+    page.click("#col-a .tabs button[data-tab=table]")
+    page.click("#table-a th:nth-child(2)")  # the verdeelbesluit task, ascending
+    tasks = page.eval_on_selector_all("#table-a tbody tr", "rows => rows.map(r => r.children[1].textContent)")
+    numbers = [int(t.replace(".", "")) for t in tasks]
+    assert numbers == sorted(numbers)
+    page.fill("#table-a .muni-filter", "small")
+    visible = page.eval_on_selector_all("#table-a tbody tr:not([hidden])",
+                                        "rows => rows.map(r => r.dataset.code)")
+    assert visible
+    assert all(page.inner_text(f"#table-a tr[data-code={c}] td").startswith("Small")
+                           for c in visible)
+    book = load_workbook(download(page, "#table-a .muni-xlsx", tmp_path))
+    sheet = book["gemeenten"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("provincie", "cbs-code", "gemeente")
+    assert [r[1] for r in rows[1:]] == visible
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref
+    assert not errors
+
+
+def test_save_and_open_a_file_and_every_term_reaches_the_glossary(browser, world_app, tmp_path):
+    page, errors = open_page(browser, world_app)
+    changed(page, lambda: page.select_option("#province", "AA"))
+    changed(page, lambda: page.fill("#form-b input[name=amv-min_size]", "3"))
+    wanted = side_settings(page, "b")
+    saved = download(page, "#save", tmp_path)
+    assert json.loads(saved.read_text())["format"] == "herverdeling-verkenner"
+    fresh, _ = open_page(browser, world_app)
+    changed(fresh, lambda: fresh.set_input_files("#load", str(saved)))
+    assert side_settings(fresh, "b") == wanted
+    assert "+whatif" not in fresh.inner_text("body")  # no internal id for people
+    targets = fresh.eval_on_selector_all("a.term", "as => [...new Set(as.map(a => a.getAttribute('href')))]")
+    assert len(targets) >= 6
+    for href in targets:
+        assert fresh.locator(href).count() == 1, href
+    # the host list: search, then "geen" unticks only what the search shows
+    fresh.evaluate("document.querySelectorAll('details.hosts').forEach(d => { d.open = true; })")
+    fresh.fill("#form-a .host-search", "small")
+    shown = fresh.eval_on_selector_all("#form-a .host-list label:not([hidden])",
+                                       "ls => ls.map(l => l.dataset.code)")
+    assert shown == ["GM0002", "GM0003", "GM0005"]
+    changed(fresh, lambda: fresh.click("#form-a .no-hosts"))
+    assert side_settings(fresh, "a")["not_hosting"] == shown
+    assert fresh.inner_text("#form-a .hosts .count") == "(2 van 5)"
+    # an empty field: a Dutch message, no English
+    changed(fresh, lambda: fresh.fill("#form-a input[name=regulier-max_size]", ""))
+    assert "vul een heel getal in" in fresh.inner_text("#error-a")
     assert not errors

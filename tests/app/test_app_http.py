@@ -392,3 +392,21 @@ def test_sigterm_during_a_download_leaves_no_temp_folder(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert list(temp.glob(f"{dl.PREFIX}*")) == [], (tmp_path / "app.log").read_text()
+
+
+# ---- issue 16, point 3: the municipality table as Excel -----------------------------------------
+def test_the_table_endpoint_answers_xlsx_or_one_dutch_line(client):
+    from openpyxl import load_workbook
+
+    settings = {"province": "AA", "category": "amv"}
+    ok = client.post("/api/gemeenten.xlsx", json={"settings": settings, "codes": ["GM0005", "GM0001"]})
+    assert ok.status_code == 200
+    assert 'filename="gemeenten-AA-amv.xlsx"' in ok.headers["content-disposition"]
+    rows = list(load_workbook(io.BytesIO(ok.content))["gemeenten"].iter_rows(values_only=True))
+    assert [(r[1], r[3]) for r in rows[1:]] == [("GM0005", "AMV"), ("GM0001", "AMV")]
+    bad = client.post("/api/gemeenten.xlsx", json={"settings": {**settings, "province": "ZZ"}})
+    assert bad.status_code == 422
+    assert "onbekende provincie" in bad.json()["error"]
+    codes = client.post("/api/gemeenten.xlsx", json={"settings": settings, "codes": "GM0001"})
+    assert codes.status_code == 422
+    assert "CBS-codes" in codes.json()["error"]

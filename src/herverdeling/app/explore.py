@@ -7,6 +7,7 @@ metrics are recomputed from the proposals and the scenario, not read from a solv
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -16,7 +17,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from herverdeling.app.whatif import WhatIf, check_policy, whatif_scenario
-from herverdeling.checker import Finding
+from herverdeling.checker import Finding, build_ledger
 from herverdeling.commitments import Commitments, commitments_of
 from herverdeling.defaults import DEFAULT_POLICY
 from herverdeling.pipeline import run_chain
@@ -68,13 +69,52 @@ class ProposalRow(_Frozen):
     warnings: int
 
 
+class ErrorItem(_Frozen):
+    """A checker error with the proposal it concerns, for the top of the column."""
+
+    rule_id: str
+    message: str
+    proposal_id: str
+    proposal: str  # "samenvoeging Arnhem": what people call it
+
+
+class StepGroup(_Frozen):
+    """One open process step (rule and text) and the proposals it concerns."""
+
+    rule_id: str
+    message: str
+    proposals: tuple[str, ...]
+
+
+class MuniRow(_Frozen):
+    """One municipality of the province in the category: from verdeelbesluit to task at IBT.
+
+    `merged` and `uitruil` are net: + places taken in (host, realiser), - places handed over.
+    `ibt_task` is the ledger's, booked with the proposals without a checker error (as `propose`).
+    """
+
+    code: str
+    name: str
+    task: int
+    relief: int
+    merged: int
+    uitruil: int
+    ibt_task: float
+    may_host: bool
+    relief_wish: Literal["wanted", "refused", "any"]
+
+
 class View(_Frozen):
     settings: WhatIf
     scenario_name: str
+    scenario_label: str  # what people read (Scenario.human_name); scenario_name is the id
     scenario_hash: str
     metrics: Metrics
     rows: tuple[ProposalRow, ...]
     findings: tuple[Finding, ...]
+    errors: tuple[ErrorItem, ...] = ()
+    steps: tuple[StepGroup, ...] = ()
+    municipalities: tuple[MuniRow, ...] = ()
     relief_by_municipality: dict[str, int]
     figure: dict[str, Any]
     notes: tuple[str, ...] = ()
@@ -148,11 +188,77 @@ class Explorer:
         by_muni = {m.cbs_code: done.relieved(m.cbs_code, cat) for m in s.municipalities_in(prov)}
         metrics = _metrics(s, prov, cat, done, pset, findings)
         figure = province_figure(s, prov, cat, shown, done)
-        notes = tuple(n.replace(" unmatched: ", " niet gematcht: ") for n in result.notes
-                      if _note_for(s, n, prov, cat))
-        return View(settings=settings, scenario_name=s.name, scenario_hash=s.content_hash(),
-                    metrics=metrics, rows=rows, findings=findings, relief_by_municipality=by_muni,
-                    figure=figure, notes=notes, seconds=round(time.perf_counter() - start, 3))
+        notes = tuple(note_nl(n) for n in result.notes if _note_for(s, n, prov, cat))
+        label = {r.id: f"{KIND_NL[r.kind]} {r.realiser_name}" for r in rows}
+        errors = tuple(ErrorItem(rule_id=f.rule_id, message=f.message_nl, proposal_id=f.proposal_id,
+                                 proposal=label.get(f.proposal_id, f.proposal_id))
+                       for f in findings if f.severity == "error")
+        groups: dict[tuple[str, str], list[str]] = {}
+        for f in findings:
+            if f.severity == "open":
+                groups.setdefault((f.rule_id, f.message_nl), []).append(
+                    label.get(f.proposal_id, f.proposal_id))
+        steps = tuple(StepGroup(rule_id=r, message=m, proposals=tuple(ps))
+                      for (r, m), ps in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+        ledger = build_ledger(s, [p for p in pset.proposals if report.passed(p.id)])
+        ibt = {(r.cbs_code, r.category): r.ibt_task for r in ledger.rows}
+        munis = tuple(MuniRow(
+            code=m.cbs_code, name=m.name, task=m.verdeelbesluit.get(cat),
+            relief=done.relieved(m.cbs_code, cat),
+            merged=done.of(m.cbs_code, cat).hosts - done.of(m.cbs_code, cat).merged_away,
+            uitruil=done.of(m.cbs_code, cat).realises - done.of(m.cbs_code, cat).handed_over,
+            ibt_task=float(ibt.get((m.cbs_code, cat), m.verdeelbesluit.get(cat))),
+            may_host=s.may_take_on(m), relief_wish=s.preferences.relief(m.cbs_code))
+            for m in sorted(s.municipalities_in(prov), key=lambda m: m.name))
+        return View(settings=settings, scenario_name=s.name, scenario_label=s.human_name,
+                    scenario_hash=s.content_hash(), metrics=metrics, rows=rows, findings=findings,
+                    errors=errors, steps=steps, municipalities=munis,
+                    relief_by_municipality=by_muni, figure=figure, notes=notes,
+                    seconds=round(time.perf_counter() - start, 3))
+
+
+KIND_NL = {"surplus_swap": "surplus-uitruil", "merger": "samenvoeging", "uitruil": "uitruil"}
+
+# the uitruil stage's reasons (English, in the chain's notes) as the page says them
+_REASONS_NL: tuple[tuple[str, str], ...] = (
+    (r"asks to hand over (\d+) (\w+) places but its verdeelbesluit task is (\d+)",
+     r"vraagt \1 plekken \2 over te dragen, maar de taak in het verdeelbesluit is \3"),
+    (r"(\d+) of its (\d+) (\w+) places are already relieved.*",
+     r"\1 van de \2 plekken \3 zijn al ontlast (surplus-uitruil) of samengevoegd; alleen de rest "
+     "kan worden overgedragen"),
+    (r"offers no counter-performance.*",
+     "biedt geen tegenprestatie (offers_in_return is 'none'); een uitruil vraagt statushouders of "
+     "Oekraïners in ruil"),
+    (r"no other municipality in (\w+) that may host a location offers (\w+) places",
+     r"geen andere gemeente in \1 die gastgemeente mag zijn, biedt plekken \2 aan"),
+    (r"every municipality offering (\w+) places in (\w+) is more than (\S+) km away",
+     r"elke gemeente in \2 die plekken \1 aanbiedt, ligt verder dan \3 km weg"),
+    (r"no municipality offering (\w+) places within reach has a (\w+) task.*",
+     r"geen gemeente binnen bereik die plekken \1 aanbiedt, heeft een taak \2 die in ruil kan "
+     "worden overgenomen"),
+    (r"the solver stopped \((\w+)\).*",
+     r"de rekenmethode stopte (\1) voordat bewezen was dat er niet meer te koppelen viel"),
+    (r"willing partners' offers.*\(max (\d+) partners, min (\d+) places a pair\).*",
+     r"het aanbod van bereidwillige partners, de ruimte voor een tegenprestatie of de grenzen "
+     r"(hoogstens \1 partners, minstens \2 plekken per paar) zijn door de beste koppeling opgebruikt"),
+)
+_NOTE = re.compile(r"uitruil: (?P<name>.+) \((?P<code>GM\d{4})\) (?P<places>\d+) (?P<cat>\w+) "
+                   r"unmatched: (?P<reason>.*)")
+
+
+def note_nl(note: str) -> str:
+    """A chain note in Dutch: the uitruil requests that found no partner, with the reason."""
+    m = _NOTE.fullmatch(note)
+    if m is None:
+        return note
+    reason = m["reason"]
+    for pattern, dutch in _REASONS_NL:
+        if re.fullmatch(pattern, reason):
+            reason = re.sub(pattern, dutch, reason)
+            break
+    cat = "AMV" if m["cat"] == "amv" else m["cat"]
+    return (f"uitruil: {m['name']} ({m['code']}): {m['places']} plekken {cat} niet gekoppeld: "
+            f"{reason}")
 
 
 def _note_for(s: Scenario, note: str, province: str, category: Category) -> bool:

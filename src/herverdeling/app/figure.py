@@ -149,7 +149,7 @@ def province_figure(scenario: Scenario, province: str, category: Category,
         uirevision=province,
     )
     out = json.loads(fig.to_json())
-    out["config"] = PLOTLY_CONFIG
+    out["config"] = {**PLOTLY_CONFIG, "locale": "nl"}  # the toolbar in Dutch (app.js registers it)
     return out
 
 

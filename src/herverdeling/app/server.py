@@ -31,10 +31,12 @@ from herverdeling.app.downloads import (
     agreements_zip,
     make_work_dir,
 )
-from herverdeling.app.explore import Explorer, View
+from herverdeling.app.explore import KIND_NL, Explorer, View
+from herverdeling.app.glossary import glossary
 from herverdeling.app.guard import Guard
 from herverdeling.app.register_api import add_register_routes
-from herverdeling.app.whatif import CATEGORY_NL, WhatIfError, defaults, parse_whatif
+from herverdeling.app.table import municipality_xlsx
+from herverdeling.app.whatif import CATEGORY_NL, RELIEF_NL, WhatIfError, defaults, parse_whatif
 from herverdeling.errors import HerverdelingError
 from herverdeling.limits import limits
 from herverdeling.scenario.model import CATEGORIES, Scenario
@@ -44,7 +46,6 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-KIND_NL = {"surplus_swap": "surplus-uitruil", "merger": "samenvoeging", "uitruil": "uitruil"}
 
 
 def _nl(x: object) -> object:
@@ -70,7 +71,9 @@ def _page_data(scenario: Scenario) -> dict[str, Any]:
     policies = []
     for name in available_policies():
         try:
-            policies.append({"id": name, "description": load_policy(name).description})
+            policy = load_policy(name)
+            policies.append({"id": name, "label": policy.label_nl or name,
+                             "description": policy.description_nl or policy.description})
         except HerverdelingError:
             continue
     return {
@@ -80,8 +83,10 @@ def _page_data(scenario: Scenario) -> dict[str, Any]:
         "policies": policies,
         "norms": {c: n.model_dump() for c, n in first.norms.items()},
         "municipalities": [{"code": m.cbs_code, "name": m.name, "province": m.province,
-                            "may_host": m.may_host} for m in sorted(scenario.municipalities,
-                                                                    key=lambda m: m.name)],
+                            "may_host": scenario.may_take_on(m),
+                            "relief": scenario.preferences.relief(m.cbs_code)}
+                           for m in sorted(scenario.municipalities, key=lambda m: m.name)],
+        "relief_nl": RELIEF_NL,
         "default_province": max(scenario.provinces,
                                 key=lambda p: len(scenario.small_tasks("regulier", p.code))).code,
     }
@@ -117,7 +122,8 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
     @app.get("/", response_class=HTMLResponse)
     def index() -> HTMLResponse:
         html = env.get_template("index.html.j2").render(
-            scenario=scenario, data=_page_data(scenario), version=__version__)
+            scenario=scenario, data=_page_data(scenario), version=__version__,
+            glossary=glossary().terms)
         return HTMLResponse(html)
 
     @app.get("/vendor/plotly.min.js")
@@ -140,11 +146,12 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
             return None, {"ok": False, "error": exc.reason}
         except HerverdelingError as exc:
             return None, {"ok": False, "error": str(exc)}
-        ctx = {"v": view, "kind_nl": KIND_NL, "cat_nl": CATEGORY_NL}
+        ctx = {"v": view, "kind_nl": KIND_NL, "cat_nl": CATEGORY_NL, "relief_nl": RELIEF_NL}
         return view, {"ok": True, "html": env.get_template("panel.html.j2").render(**ctx),
                       "detail": env.get_template("detail.html.j2").render(**ctx),
+                      "table": env.get_template("table.html.j2").render(**ctx),
                       "figure": view.figure, "seconds": view.seconds,
-                      "scenario": view.scenario_name,
+                      "scenario": view.scenario_name, "proposal_ids": [r.id for r in view.rows],
                       "hosts": sorted({r.realiser_code for r in view.rows if r.kind == "merger"})}
 
     @app.post("/api/explore")
@@ -159,6 +166,25 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
                 cmp: Comparison = compare(va, vb, names)
                 out["diff_html"] = env.get_template("diff.html.j2").render(c=cmp)
         return JSONResponse(out)
+
+    # ---- the municipality table as Excel (issue 16, point 3) ----
+    @app.post("/api/gemeenten.xlsx")
+    def api_municipality_xlsx(body: dict[str, Any] = Body(...)) -> Response:  # noqa: B008
+        """The current view's table: this province and category, in the page's sort and filter."""
+        try:
+            view = explorer.view(parse_whatif(body.get("settings")))
+        except HerverdelingError as exc:
+            return JSONResponse({"ok": False, "error": getattr(exc, "reason", str(exc))},
+                                status_code=422)
+        codes = body.get("codes")
+        if codes is not None and not (isinstance(codes, list) and all(isinstance(c, str) for c in codes)):
+            return JSONResponse({"ok": False, "error": "codes: een lijst van CBS-codes"}, status_code=422)
+        prov = scenario.province(view.settings.province)
+        data = municipality_xlsx(view, prov.name, codes)
+        name = f"gemeenten-{prov.code}-{view.settings.category}.xlsx"
+        return Response(data, media_type="application/vnd.openxmlformats-officedocument."
+                        "spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.post("/api/downloads")
     def api_downloads(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008

@@ -8,6 +8,7 @@ run on it unchanged. Bad settings raise `WhatIfError` with a message the page sh
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -15,9 +16,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from herverdeling.defaults import DEFAULT_POLICY
 from herverdeling.errors import ScenarioError
 from herverdeling.scenario.model import CATEGORIES, Assumption, Category, CategoryNorm, Scenario
+from herverdeling.scenario.preferences import MunicipalityPreference, Preferences, ReliefWish
 from herverdeling.surplus.policies import available_policies
 
 CATEGORY_NL = {"regulier": "regulier", "amv": "AMV"}
+# the page's words for pydantic's error types (an empty or decimal field, a word for a number)
+_ERROR_NL = {
+    "int_type": "vul een heel getal in", "int_parsing": "vul een heel getal in",
+    "int_from_float": "vul een heel getal in (geen decimalen)",
+    "float_type": "vul een getal in", "float_parsing": "vul een getal in",
+    "missing": "dit veld ontbreekt", "extra_forbidden": "onbekend veld",
+    "literal_error": "geen toegestane waarde", "string_type": "vul tekst in",
+    "dict_type": "ongeldige instellingen", "model_type": "ongeldige instellingen",
+    "model_attributes_type": "ongeldige instellingen", "tuple_type": "ongeldige lijst",
+}
+_FIELD_NL = {"min_size": "minimum", "max_size": "maximum", "max_distance_km": "max. afstand (km)",
+             "province": "provincie", "category": "categorie", "policy": "verdeelbeleid",
+             "not_hosting": "gastgemeenten", "relief": "ontlasting", "norms": "normen"}
 
 
 class WhatIfError(ScenarioError):
@@ -49,10 +64,14 @@ class WhatIf(BaseModel):
     policy: str = DEFAULT_POLICY
     norms: dict[Category, NormInput] = Field(default_factory=dict)
     not_hosting: tuple[str, ...] = ()
+    # pinned relief wishes (preferences.csv's `relief`) per CBS code of the province; missing: the
+    # scenario's own preference holds
+    relief: dict[str, ReliefWish] = Field(default_factory=dict)
 
     def key(self) -> str:
         """A stable text key (JSON with sorted host codes) for caches."""
-        return self.model_copy(update={"not_hosting": tuple(sorted(set(self.not_hosting)))}
+        return self.model_copy(update={"not_hosting": tuple(sorted(set(self.not_hosting))),
+                                       "relief": dict(sorted(self.relief.items()))}
                                ).model_dump_json()
 
 
@@ -63,9 +82,10 @@ def parse_whatif(data: Any) -> WhatIf:
     except ValidationError as exc:
         parts = []
         for err in exc.errors():
-            where = ".".join(str(x) for x in err["loc"]) or "invoer"
-            parts.append(f"{where}: {err['msg']}")
-        raise WhatIfError("ongeldige invoer (invalid input): " + "; ".join(parts)) from None
+            loc = [CATEGORY_NL.get(str(x), _FIELD_NL.get(str(x), str(x))) for x in err["loc"]]
+            where = " ".join(x for x in loc if x != "normen") or "invoer"
+            parts.append(f"{where}: {_ERROR_NL.get(err['type'], 'ongeldige waarde')}")
+        raise WhatIfError("ongeldige invoer: " + "; ".join(parts)) from None
 
 
 def defaults(scenario: Scenario, province: str | None = None, category: Category = "regulier") -> WhatIf:
@@ -77,7 +97,8 @@ def defaults(scenario: Scenario, province: str | None = None, category: Category
                             max_size=scenario.norms.get(c).max_size,
                             max_distance_km=scenario.norms.get(c).max_distance_km)
                for c in CATEGORIES},
-        not_hosting=tuple(m.cbs_code for m in scenario.municipalities_in(province) if not m.may_host),
+        not_hosting=tuple(m.cbs_code for m in scenario.municipalities_in(province)
+                          if not scenario.may_take_on(m)),
     )
 
 
@@ -105,7 +126,7 @@ def _norm(scenario: Scenario, category: Category, given: NormInput) -> CategoryN
     if given.min_size > given.max_size:
         raise WhatIfError(
             f"{label}: het minimum ({given.min_size}) ligt boven het maximum ({given.max_size}); "
-            "kies een minimum dat niet boven het maximum ligt (minimum above maximum)",
+            "kies een minimum dat niet boven het maximum ligt",
             field=f"norms.{category}.min_size")
     if not given.max_distance_km > 0:
         raise WhatIfError(f"{label}: de maximale afstand moet groter dan 0 km zijn "
@@ -114,7 +135,7 @@ def _norm(scenario: Scenario, category: Category, given: NormInput) -> CategoryN
     sources = dict(old.sources)
     for name in ("min_size", "max_size", "max_distance_km"):
         if getattr(given, name) != getattr(old, name):
-            sources[name] = f"what-if in the explorer (scenario value {getattr(old, name)!r})"
+            sources[name] = f"eigen instelling in de verkenner (scenariowaarde {getattr(old, name)!r})"
     return CategoryNorm.model_validate({**given.model_dump(), "sources": sources})
 
 
@@ -147,7 +168,7 @@ def whatif_scenario(scenario: Scenario, settings: WhatIf) -> Scenario:
     name = scenario.province(settings.province).name
     if members and set(settings.not_hosting) >= set(members):
         raise WhatIfError(f"geen gastgemeente meer over in {name}: vink minstens één gemeente aan "
-                          "die gastgemeente mag zijn (no host left)", field="not_hosting")
+                          "die gastgemeente mag zijn", field="not_hosting")
     norms = scenario.norms
     changed_norms = False
     for c in CATEGORIES:
@@ -158,39 +179,76 @@ def whatif_scenario(scenario: Scenario, settings: WhatIf) -> Scenario:
         if new != norms.get(c):
             norms = norms.model_copy(update={c: new})
             changed_norms = True
+    strangers = sorted(set(settings.relief) - set(members))
+    if strangers:
+        raise WhatIfError(f"{', '.join(strangers)} ligt niet in provincie {settings.province}",
+                          field="relief")
     no_host = set(settings.not_hosting)
-    flips = [m for m in members.values() if m.may_host == (m.cbs_code in no_host)]
-    if not changed_norms and not flips:
+    flips = [m for m in members.values() if scenario.may_take_on(m) == (m.cbs_code in no_host)]
+    pins = {c: w for c, w in settings.relief.items()
+            if w != scenario.preferences.relief(c)}
+    if not changed_norms and not flips and not pins:
         return scenario
     municipalities = tuple(
         m.model_copy(update={"may_host": m.cbs_code not in no_host}) if m.cbs_code in members else m
         for m in scenario.municipalities)
-    statement = _describe(scenario, settings, changed_norms, flips)
+    preferences = _preferences(scenario, set(members), no_host, pins)
+    statement = _describe(scenario, settings, changed_norms, flips, pins)
     digest = hashlib.sha256(statement.encode()).hexdigest()[:8]
     if changed_norms:
         norms = norms.model_copy(update={"id": f"{scenario.norms.id}+whatif"})
     draft = scenario.model_copy(update={
-        "name": f"{scenario.name}+whatif-{digest}",
-        "norms": norms,
+        "name": f"{scenario.name}+whatif-{digest}",  # the id in machine files; people read
+        "norms": norms,                               # Scenario.human_name
         "municipalities": municipalities,
+        "preferences": preferences,
         "assumptions": (*scenario.assumptions, Assumption(
             id="A-whatif", kind="assumption", statement=statement,
-            source="herverdeling app (explorer), settings chosen at the provinciale regietafel")),
+            source="herverdeling app (verkenner), instellingen gekozen aan de provinciale regietafel")),
     })
     return Scenario.model_validate(draft.model_dump())
 
 
-def _describe(scenario: Scenario, settings: WhatIf, changed_norms: bool, flips: list) -> str:
+def _preferences(scenario: Scenario, members: set[str], no_host: set[str],
+                 pins: Mapping[str, ReliefWish]) -> Preferences:
+    """The scenario's preferences with the page's pins; the page's host ticks win over `host`."""
+    rows = {p.cbs_code: p for p in scenario.preferences.municipalities}
+    for code in members:
+        old = rows.get(code)
+        if old is None and code not in pins:
+            continue
+        update: dict[str, object] = {}
+        if code in pins:
+            update["relief"] = pins[code]
+        if old is not None and old.host is not None:
+            update["host"] = code not in no_host
+        rows[code] = (old.model_copy(update=update) if old is not None else
+                      MunicipalityPreference(cbs_code=code, relief=pins[code]))
+    return scenario.preferences.model_copy(
+        update={"municipalities": tuple(rows[c] for c in sorted(rows))})
+
+
+RELIEF_NL = {"wanted": "wil ontlasting", "refused": "wil geen ontlasting", "any": "geen voorkeur"}
+
+
+def _describe(scenario: Scenario, settings: WhatIf, changed_norms: bool, flips: list,
+              pins: Mapping[str, ReliefWish]) -> str:
+    """The what-if in Dutch, for the scenario's assumptions (and so for the documents)."""
     parts = []
     if changed_norms:
         for c in CATEGORIES:
             n = settings.norms.get(c)
             if n is not None:
-                parts.append(f"{c}: min {n.min_size}, max {n.max_size}, max {n.max_distance_km:g} km")
-    off = sorted(m.name for m in flips if m.may_host)
-    on = sorted(m.name for m in flips if not m.may_host)
+                parts.append(f"{CATEGORY_NL[c]}: minimum {n.min_size}, maximum {n.max_size}, "
+                             f"maximale afstand {n.max_distance_km:g} km")
+    off = sorted(m.name for m in flips if scenario.may_take_on(m))
+    on = sorted(m.name for m in flips if not scenario.may_take_on(m))
     if off:
-        parts.append("may not host: " + ", ".join(off))
+        parts.append("geen gastgemeente: " + ", ".join(off))
     if on:
-        parts.append("may host: " + ", ".join(on))
-    return f"What-if for {scenario.province(settings.province).name}: " + "; ".join(parts)
+        parts.append("wel gastgemeente: " + ", ".join(on))
+    for wish in ("wanted", "refused", "any"):
+        names = sorted(scenario.municipality(c).name for c, w in pins.items() if w == wish)
+        if names:
+            parts.append(f"{RELIEF_NL[wish]}: " + ", ".join(names))
+    return f"Eigen instellingen voor {scenario.province(settings.province).name}: " + "; ".join(parts)

@@ -328,7 +328,7 @@ def build_doc(
     common = {
         "id": proposal.id, "reference": reference(proposal.id), "kind": proposal.kind,
         "status": proposal.process.status, "status_label": STATUS_LABEL[proposal.process.status],
-        "scenario": md(scenario.name), "version": version, "as_of": rnd.as_of, "round": rnd,
+        "scenario": md(scenario.human_name), "version": version, "as_of": rnd.as_of, "round": rnd,
         "parties": parties, "together": c.parties["together"].text,
         "totals_label": _places_label(totals), "counter_performance": counter, "failure": failure,
         "open_steps_intro": c.process["intro"].text,

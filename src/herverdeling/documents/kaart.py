@@ -120,7 +120,7 @@ def national_figure(scenario: Scenario, proposals: ProposalSet,
         fig.add_trace(go.Scattergeo(lon=tl, lat=tt, mode="text", text=labels, hovertext=tips,
                                     hoverinfo="text", showlegend=False, legendgroup="swap",
                                     textfont={"size": 11, "color": SWAP, "shadow": "0 0 3px white"}))
-    _layout(fig, f"Voorstellen {scenario.name}: rol per gemeente, samenvoegingen (lijnen), "
+    _layout(fig, f"Voorstellen {scenario.human_name}: rol per gemeente, samenvoegingen (lijnen), "
                  "surplus-uitruil tussen provincies (pijlen)")
     return fig
 
@@ -237,7 +237,7 @@ def write_png(scenario: Scenario, proposals: ProposalSet, path: Path) -> Path:
                 Line2D([], [], color=UITRUIL, linestyle="--", label="uitruil"),
                 Line2D([], [], color=SWAP, lw=2, marker=">",
                        label="surplus-uitruil: plusprovincie → ontlaste provincie (plaatsen)")]
-    return _finish_png(fig, ax, handles, f"Voorstellen {scenario.name}: rol per gemeente, "
+    return _finish_png(fig, ax, handles, f"Voorstellen {scenario.human_name}: rol per gemeente, "
                        "samenvoegingen, surplus-uitruil tussen provincies", path)
 
 

@@ -122,7 +122,7 @@ def build_overviews(proposals: ProposalSet, scenario: Scenario, ledger: Ledger,
                   "deadline": datum(rnd.notification_deadline)}
         out.append(Overview(
             province_code=code, province=province, as_of=rnd.as_of, version=version,
-            scenario=md(scenario.name), vb_date=datum(rnd.verdeelbesluit_date), round=md(rnd.name),
+            scenario=md(scenario.human_name), vb_date=datum(rnd.verdeelbesluit_date), round=md(rnd.name),
             addressee=c.overview["addressee"].text, sender=c.overview["sender"].fill(**values),
             intro=c.overview["intro"].fill(**values),
             amendments=tuple(Amendment(reference=reference(p.id), kind=KIND_LABEL[p.kind],

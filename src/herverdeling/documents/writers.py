@@ -165,7 +165,7 @@ def summary_markdown(scenario: Scenario, result: RunResult, report: CheckReport,
                        for t in q.transfers if t.category == c) for c in CATEGORIES}
 
     context = {
-        "scenario": scenario.name, "scenario_title": scenario.title,
+        "scenario": scenario.human_name, "scenario_title": scenario.title,
         "scenario_hash": scenario.content_hash(), "as_of": scenario.round.as_of,
         "version": version, "policy": result.settings.policy, "round": scenario.round,
         "counts": Counter(q.kind for q in proposals.proposals),
@@ -191,6 +191,31 @@ def _group_steps(report: CheckReport) -> list[dict[str, Any]]:
     return [{"text": text, "count": len(ids)} for text, ids in sorted(by_text.items())]
 
 
+# the IBT ledger's CSV columns (machine names, kept in ibt-ledger.csv) as the Excel sheet shows them
+LEDGER_COLUMNS_NL = {
+    "cbs_code": "cbs-code", "name": "gemeente", "province": "provincie", "category": "categorie",
+    "verdeelbesluit": "verdeelbesluit", "amended_in": "erbij (gewijzigd)",
+    "amended_out": "eraf (gewijzigd)", "amended": "gewijzigde taak", "relief": "ontlast",
+    "ibt_task": "taak in IBT", "backs_relief": "draagt ontlasting", "accountable_for": "aanspreekbaar voor",
+    "proposals": "voorstellen",
+}
+
+
+KIND_NL = {"surplus_swap": "surplus-uitruil", "merger": "samenvoeging", "uitruil": "uitruil"}
+SEVERITY_NL = {"error": "fout", "warning": "waarschuwing", "open": "open stap"}
+
+
+def _accountable_nl(text: str) -> str:
+    """The ledger's "own 12; merger-.. from GM0001 3" as the Excel sheet says it."""
+    parts = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        if part.startswith("own "):
+            parts.append("eigen " + part[4:])
+        else:
+            parts.append(part.replace(" from ", " van ", 1))
+    return "; ".join(parts)
+
+
 def write_excel(path: Path, proposals: ProposalSet, report: CheckReport, ledger: Ledger,
                 scenario: Scenario) -> Path:
     names = {m.cbs_code: m.name for m in scenario.municipalities}
@@ -198,21 +223,24 @@ def write_excel(path: Path, proposals: ProposalSet, report: CheckReport, ledger:
     for q in proposals.proposals:
         for t in q.transfers:
             transfer_rows.append({
-                "voorstel": q.id, "soort": q.kind, "van (cbs)": t.from_code,
+                "voorstel": q.id, "soort": KIND_NL.get(q.kind, q.kind), "van (cbs)": t.from_code,
                 "van": names.get(t.from_code, ""), "naar (cbs)": t.to_code,
                 "naar": names.get(t.to_code, ""), "categorie": t.category, "plekken": t.places,
-                "afstand_km": None if t.distance_km is None else round(t.distance_km, 1),
+                "afstand (km)": None if t.distance_km is None else round(t.distance_km, 1),
                 "getoetst": "geen fout" if report.passed(q.id) else "fout",
             })
-    findings = [{"voorstel": f.proposal_id, "regel": f.rule_id, "ernst": f.severity,
-                 "melding": f.message_nl, "message": f.message_en, "informatiebericht": f.section}
+    findings = [{"voorstel": f.proposal_id, "regel": f.rule_id,
+                 "ernst": SEVERITY_NL.get(f.severity, f.severity),
+                 "melding": f.message_nl, "melding (Engels)": f.message_en, "informatiebericht": f.section}
                 for f in report.findings]
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         pd.DataFrame(transfer_rows).to_excel(xl, sheet_name="voorstellen", index=False)
-        pd.DataFrame(findings, columns=["voorstel", "regel", "ernst", "melding", "message",
+        pd.DataFrame(findings, columns=["voorstel", "regel", "ernst", "melding", "melding (Engels)",
                                         "informatiebericht"]).to_excel(xl, sheet_name="toetsing",
                                                                        index=False)
-        pd.read_csv(io.StringIO(ledger.to_csv()), dtype={"cbs_code": str}).to_excel(
+        book = pd.read_csv(io.StringIO(ledger.to_csv()), dtype={"cbs_code": str})
+        book["accountable_for"] = book["accountable_for"].fillna("").map(_accountable_nl)
+        book.rename(columns=LEDGER_COLUMNS_NL).to_excel(
             xl, sheet_name="ibt-ledger", index=False)
     return fix_office_file(path, scenario.round.as_of)
 

@@ -315,10 +315,20 @@ class Scenario(Frozen):
         return tuple(m for m in pool if self.is_small(m.verdeelbesluit.get(category), category))
 
     def relief_cap(self, m: Municipality, category: Category) -> int:
-        """P11: how much a surplus swap may relieve this municipality."""
+        """P11: how much a surplus swap may relieve this municipality; nothing if it refuses
+        relief in preferences.csv (D4), so the min-cost flow respects the wish as the deal model does."""
+        if self.preferences.relief(m.cbs_code) == "refused":
+            return 0
         if self.options.relief_cap == "task":
             return m.verdeelbesluit.get(category)
         return m.restopgave.get(category)
+
+    @property
+    def human_name(self) -> str:
+        """The name people read: a what-if of the explorer is "nl-2025, eigen instellingen", not
+        its machine id "nl-2025+whatif-<hash>" (that stays in the manifest and proposals.json)."""
+        base, _, rest = self.name.partition("+")
+        return f"{base}, eigen instellingen" if rest.startswith("whatif") else self.name
 
     def may_take_on(self, m: Municipality) -> bool:
         """May it realise places for others (merger host, uitruil realiser)? Its `may_host`, unless

@@ -108,10 +108,11 @@ def province_roles(scenario: Scenario) -> Roles:
 
 
 def sources_of(scenario: Scenario, category: Category, roles: Roles | None = None) -> tuple[Site, ...]:
-    """P1/P2: municipalities of plusprovincies with extra places in this category."""
+    """P1/P2: municipalities of plusprovincies with extra places in this category (not those that
+    refuse to back surplus in preferences.csv, D4)."""
     out = [_site(m, m.extra.get(category))
            for p in (roles or province_roles(scenario))[0] for m in scenario.municipalities_in(p)
-           if m.extra.get(category) > 0]
+           if m.extra.get(category) > 0 and scenario.preferences.may_back(m.cbs_code)]  # D4
     return tuple(sorted(out, key=lambda s: s.code))
 
 

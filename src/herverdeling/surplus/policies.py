@@ -26,6 +26,8 @@ class Policy(BaseModel):
     id: str = Field(min_length=1)
     allocation: Allocation
     description: str = ""
+    label_nl: str = ""  # the name a civil servant reads (the explorer's choice of policy)
+    description_nl: str = ""
     distance_unit_m: int = Field(100, ge=1, le=100_000)
     complete_arcs_up_to: int = Field(250_000, ge=0)
     k_nearest: int = Field(8, ge=1)

@@ -1,23 +1,47 @@
 // The explorer page: read the two settings forms, ask the server, show what it rendered.
 // No framework: the server renders the HTML fragments; this file only moves data around.
+// The settings live in the page's address (?s=...), so a reload or a shared link restores them;
+// they can be saved to and opened from a small .json file, and every change can be undone.
 "use strict";
 
 const DATA = JSON.parse(document.getElementById("page-data").textContent);
 const SIDES = ["a", "b"];
+const FILE_FORMAT = "herverdeling-verkenner";
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
 
+// the map toolbar in Dutch: plotly.js looks its button titles up in a registered locale
+Plotly.register({moduleType: "locale", name: "nl", dictionary: {
+  "Zoom in": "Inzoomen", "Zoom out": "Uitzoomen", "Reset": "Beginweergave", "Reset view": "Beginweergave",
+  "Pan": "Verschuiven", "Zoom": "Zoomen", "Box Select": "Rechthoek selecteren", "Lasso Select": "Lasso",
+  "Download plot as a png": "Kaart opslaan als PNG", "Download plot as a PNG": "Kaart opslaan als PNG", "Download plot": "Kaart opslaan",
+  "Produced with Plotly.js": "Gemaakt met Plotly.js", "Autoscale": "Automatisch schalen",
+  "Reset axes": "Assen herstellen", "Toggle Spike Lines": "Hulplijnen aan/uit",
+  "Show closest data on hover": "Dichtstbijzijnde gegevens tonen", "Compare data on hover": "Gegevens vergelijken",
+  "Toggle show closest data on hover": "Gegevens bij de muis aan/uit",
+  "Double-click to zoom back out": "Dubbelklik om uit te zoomen",
+  "Taking snapshot - this may take a few seconds": "Afbeelding maken, even geduld",
+  "Snapshot succeeded": "Afbeelding gemaakt", "Error": "Fout",
+}, format: {decimal: ",", thousands: "."}});
+
 let seq = 0;        // number of the latest request; older answers are dropped
 let timer = null;
+const pins = {a: {}, b: {}};     // pinned relief wishes per side: CBS code -> wanted/refused/any
+const undoStack = [];            // earlier states (JSON), newest last
+let shownState = null;           // the state of the last refresh (JSON)
+let restoring = false;           // an undo or a load: do not push the state it replaces twice
+const last = {a: null, b: null}; // the last good answer per side (for the print page)
 
 function province() { return $("#province").value; }
 function category() { return $("#category").value; }
+function here() { return DATA.municipalities.filter((m) => m.province === province()); }
 
+// ---- the host list ------------------------------------------------------------------------
 function buildHosts(side) {
   const form = $(`#form-${side}`);
   const list = $(".host-list", form);
   list.innerHTML = "";
-  for (const m of DATA.municipalities.filter((m) => m.province === province())) {
+  for (const m of here()) {
     const label = document.createElement("label");
     const box = document.createElement("input");
     box.type = "checkbox";
@@ -27,8 +51,10 @@ function buildHosts(side) {
     box.dataset.scenario = m.may_host ? "1" : "0";
     label.append(box, " " + m.name);
     label.dataset.code = m.code;
+    label.dataset.name = m.name.toLowerCase();
     list.append(label);
   }
+  $(".host-search", form).value = "";
   countHosts(side);
 }
 
@@ -38,6 +64,20 @@ function countHosts(side) {
   $(`#form-${side} .count`).textContent = `(${on} van ${boxes.length})`;
 }
 
+function filterHosts(side) {
+  const q = $(`#form-${side} .host-search`).value.trim().toLowerCase();
+  for (const label of $$(`#form-${side} .host-list label`)) {
+    label.hidden = Boolean(q) && !label.dataset.name.includes(q) && !label.dataset.code.toLowerCase().includes(q);
+  }
+}
+
+function setHost(side, code, on) {
+  const box = $(`#form-${side} input[name=host][value="${code}"]`);
+  if (box) box.checked = on;
+  countHosts(side);
+}
+
+// ---- reading and writing the settings -------------------------------------------------------
 function readNumber(input) {
   // Empty or unreadable input goes to the server as null: it answers with a clear message.
   const v = input.value.trim();
@@ -54,15 +94,65 @@ function settings(side) {
       max_distance_km: readNumber(form.elements[`${c}-max_distance_km`]),
     };
   }
+  const codes = new Set(here().map((m) => m.code));
+  const relief = {};
+  for (const [code, wish] of Object.entries(pins[side])) if (codes.has(code)) relief[code] = wish;
   return {
     province: province(),
     category: category(),
     policy: form.elements.policy.value,
     norms,
     not_hosting: $$("input[name=host]", form).filter((b) => !b.checked).map((b) => b.value),
+    relief,
   };
 }
 
+function state() {
+  return {province: province(), category: category(), a: sideState("a"), b: sideState("b")};
+}
+
+function sideState(side) {
+  const s = settings(side);
+  return {policy: s.policy, norms: s.norms, not_hosting: s.not_hosting, relief: s.relief};
+}
+
+function applyState(st) {
+  // Unknown or missing parts keep the page's value: an old link or file still opens.
+  if (st.province && DATA.provinces.some((p) => p.code === st.province)) $("#province").value = st.province;
+  if (st.category && DATA.categories.includes(st.category)) $("#category").value = st.category;
+  for (const side of SIDES) {
+    buildHosts(side);
+    fillSearch(side);
+    const s = st[side] || {};
+    const form = $(`#form-${side}`);
+    if (s.policy && DATA.policies.some((p) => p.id === s.policy)) form.elements.policy.value = s.policy;
+    for (const c of DATA.categories) {
+      for (const k of ["min_size", "max_size", "max_distance_km"]) {
+        const v = s.norms && s.norms[c] ? s.norms[c][k] : undefined;
+        if (v !== undefined) form.elements[`${c}-${k}`].value = v === null ? "" : String(v);
+      }
+    }
+    if (Array.isArray(s.not_hosting)) {
+      const off = new Set(s.not_hosting);
+      $$("input[name=host]", form).forEach((b) => { b.checked = !off.has(b.value); });
+    }
+    pins[side] = s.relief && typeof s.relief === "object" ? {...s.relief} : {};
+    countHosts(side);
+  }
+}
+
+function readUrl() {
+  const raw = new URLSearchParams(location.search).get("s");
+  if (!raw) return null;
+  try { return JSON.parse(raw); } catch (e) { return null; }
+}
+
+function writeUrl(st) {
+  const url = `${location.pathname}?s=${encodeURIComponent(JSON.stringify(st))}${location.hash}`;
+  history.replaceState(null, "", url);
+}
+
+// ---- talking to the server --------------------------------------------------------------------
 function setStatus(text) { $("#status").textContent = text; }
 
 function schedule() {
@@ -70,28 +160,56 @@ function schedule() {
   timer = setTimeout(refresh, 250);
 }
 
+function summaryLine(side) {
+  const s = settings(side);
+  const policy = DATA.policies.find((p) => p.id === s.policy);
+  const n = s.norms[s.category];
+  const parts = [policy ? policy.label : s.policy,
+    `${s.category === "amv" ? "AMV" : "regulier"} ${n.min_size}–${n.max_size}, ${n.max_distance_km} km`];
+  if (s.not_hosting.length) parts.push(`${s.not_hosting.length} geen gastgemeente`);
+  const pinned = Object.keys(s.relief).length;
+  if (pinned) parts.push(`${pinned} voorkeur${pinned > 1 ? "en" : ""} ontlasting`);
+  return parts.join(" · ");
+}
+
 function showSide(side, answer) {
   const err = $(`#error-${side}`);
   const col = $(`#col-${side}`);
+  $(`#summary-${side}`).textContent = summaryLine(side);
   if (!answer.ok) {
     err.textContent = answer.error;
     err.hidden = false;
     col.dataset.state = "error";
+    last[side] = null;
     return;
   }
+  last[side] = answer;
   err.hidden = true;
   err.textContent = "";
   $(`#result-${side}`).innerHTML = answer.html;
   $(`#detail-${side}`).innerHTML = answer.detail;
+  const table = $(`#table-${side}`);
+  const keep = table.dataset.sort;  // the table keeps its sort and filter across refreshes
+  const filter = $(".muni-filter", table) ? $(".muni-filter", table).value : "";
+  table.innerHTML = answer.table;
+  wireTable(side, keep, filter);
   const map = $(`#map-${side}`);
   map.dataset.hosts = answer.hosts.join(",");
+  map.dataset.proposals = answer.proposal_ids.join(",");
   Plotly.react(map, answer.figure.data, answer.figure.layout, answer.figure.config)
-    .then(() => highlight(side));
+    .then(() => { highlight(side); wireMap(side); });
   col.dataset.state = "ready";
 }
 
 async function refresh() {
   const mine = ++seq;
+  const st = state();
+  const json = JSON.stringify(st);
+  if (shownState !== null && json !== shownState && !restoring) undoStack.push(shownState);
+  restoring = false;
+  shownState = json;
+  $("#undo").disabled = undoStack.length === 0;
+  writeUrl(st);
   document.body.dataset.state = "loading";
   setStatus("bezig met rekenen…");
   const started = performance.now();
@@ -130,8 +248,200 @@ function copyAtoB() {
       b.elements[el.name].value = el.value;
     }
   }
+  pins.b = {...pins.a};
   countHosts("b");
   schedule();
+}
+
+function undo() {
+  const previous = undoStack.pop();
+  if (previous === undefined) return;
+  restoring = true;
+  applyState(JSON.parse(previous));
+  shownState = null;  // the state undone is not pushed back
+  refresh();
+}
+
+// ---- save, open, share ----------------------------------------------------------------------
+function save() {
+  const body = JSON.stringify({format: FILE_FORMAT, version: 1, scenario: DATA.scenario, settings: state()}, null, 2);
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([body + "\n"], {type: "application/json"}));
+  a.download = `verkenner-${province()}-${category()}.json`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+async function load(file) {
+  let doc;
+  try {
+    doc = JSON.parse(await file.text());
+  } catch (e) {
+    setStatus(`${file.name}: geen geldig JSON-bestand (${e.message})`);
+    return;
+  }
+  if (!doc || doc.format !== FILE_FORMAT || typeof doc.settings !== "object") {
+    setStatus(`${file.name}: geen opgeslagen verkenner-instellingen (veld "format" is niet "${FILE_FORMAT}")`);
+    return;
+  }
+  applyState(doc.settings);
+  setStatus(doc.scenario && doc.scenario !== DATA.scenario
+    ? `${file.name} geopend (opgeslagen bij scenario ${doc.scenario})` : `${file.name} geopend`);
+  refresh();
+}
+
+async function copyLink() {
+  try {
+    await navigator.clipboard.writeText(location.href);
+    setStatus("link gekopieerd: wie hem opent, ziet deze instellingen");
+  } catch (e) {
+    setStatus("kopieer het adres van deze pagina: daarin staan de instellingen");
+  }
+}
+
+// ---- print: one A4 page with A and B ------------------------------------------------------------
+function printPage() {
+  fillPrint();
+  window.print();
+}
+
+function fillPrint() {
+  const box = $("#print-summary");
+  box.innerHTML = "";
+  const prov = DATA.provinces.find((p) => p.code === province());
+  const head = document.createElement("p");
+  head.textContent = `${prov ? prov.name : province()}, ${category() === "amv" ? "AMV" : "regulier"}`;
+  box.append(head);
+  const list = document.createElement("ul");
+  for (const side of SIDES) {
+    const li = document.createElement("li");
+    li.textContent = `Optie ${side.toUpperCase()}: ${summaryLine(side)}`;
+    list.append(li);
+  }
+  box.append(list);
+  const open = $("#print-open");
+  open.innerHTML = "<h3>Open punten</h3>";
+  const grid = document.createElement("div");
+  grid.className = "print-grid";
+  for (const side of SIDES) {
+    const cell = document.createElement("div");
+    const title = document.createElement("b");
+    title.textContent = `Optie ${side.toUpperCase()}`;
+    cell.append(title);
+    const ul = document.createElement("ul");
+    for (const li of $$(`#result-${side} .check-errors li`)) {
+      const item = document.createElement("li");
+      item.className = "bad";
+      item.textContent = "Toetsfout: " + li.textContent;
+      ul.append(item);
+    }
+    for (const li of $$(`#detail-${side} .steps li`)) {
+      const item = document.createElement("li");
+      item.textContent = `${li.dataset.count}× ${li.firstChild.nextSibling.textContent.trim()} (${li.dataset.rule})`;
+      ul.append(item);
+    }
+    if (!ul.children.length) ul.innerHTML = "<li>geen</li>";
+    cell.append(ul);
+    grid.append(cell);
+  }
+  open.append(grid);
+}
+
+// ---- tabs -----------------------------------------------------------------------------------
+function showTab(side, name) {
+  const col = $(`#col-${side}`);
+  for (const b of $$(".tabs button", col)) b.setAttribute("aria-selected", String(b.dataset.tab === name));
+  for (const t of $$(".tab", col)) t.hidden = t.dataset.tab !== name;
+  if (name === "map") Plotly.Plots.resize($(`#map-${side}`));
+}
+
+// ---- the municipality table: sort, filter, host and relief per municipality, Excel ------------
+function wireTable(side, sort, filter) {
+  const box = $(`#table-${side}`);
+  const table = $("table.munis", box);
+  if (!table) return;
+  const input = $(".muni-filter", box);
+  input.value = filter || "";
+  input.addEventListener("input", () => filterTable(side));
+  $$("th[data-sort]", table).forEach((th, i) => th.addEventListener("click", () => {
+    const [col, dir] = (box.dataset.sort || "").split(":");
+    sortTable(side, i, col === String(i) && dir === "asc" ? "desc" : "asc");
+  }));
+  $$(".muni-host", table).forEach((b) => b.addEventListener("change", () => {
+    setHost(side, b.dataset.code, b.checked);
+    schedule();
+  }));
+  $$(".muni-relief", table).forEach((s) => s.addEventListener("change", () => {
+    pins[side][s.dataset.code] = s.value;
+    schedule();
+  }));
+  $(".muni-xlsx", box).addEventListener("click", () => downloadTable(side));
+  if (sort) {
+    const [col, dir] = sort.split(":");
+    sortTable(side, Number(col), dir);
+  }
+  filterTable(side);
+}
+
+function cellValue(td) {
+  return td.dataset.v !== undefined ? td.dataset.v : td.textContent.trim();
+}
+
+function sortTable(side, col, dir) {
+  const box = $(`#table-${side}`);
+  const table = $("table.munis", box);
+  const th = $$("th[data-sort]", table)[col];
+  if (!th) return;
+  const numeric = th.dataset.sort === "num";
+  const rows = $$("tbody tr", table);
+  const key = (tr) => {
+    const v = cellValue(tr.children[col]);
+    return numeric ? Number(v.replace(/\./g, "").replace(",", ".")) || 0 : v.toLowerCase();
+  };
+  rows.sort((x, y) => {
+    const a = key(x);
+    const b = key(y);
+    const c = numeric ? a - b : a.localeCompare(b, "nl");
+    return dir === "asc" ? c : -c;
+  });
+  const body = $("tbody", table);
+  rows.forEach((r) => body.append(r));
+  $$("th[data-sort]", table).forEach((h) => h.removeAttribute("aria-sort"));
+  th.setAttribute("aria-sort", dir === "asc" ? "ascending" : "descending");
+  box.dataset.sort = `${col}:${dir}`;
+}
+
+function filterTable(side) {
+  const box = $(`#table-${side}`);
+  const q = $(".muni-filter", box).value.trim().toLowerCase();
+  for (const tr of $$("table.munis tbody tr", box)) {
+    tr.hidden = Boolean(q) && !tr.children[0].textContent.toLowerCase().includes(q) &&
+      !tr.dataset.code.toLowerCase().includes(q);
+  }
+}
+
+async function downloadTable(side) {
+  const box = $(`#table-${side}`);
+  const codes = $$("table.munis tbody tr", box).filter((tr) => !tr.hidden).map((tr) => tr.dataset.code);
+  const res = await fetch("/api/gemeenten.xlsx", {
+    method: "POST",
+    headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({settings: settings(side), codes}),
+  });
+  if (!res.ok) {
+    const answer = await res.json();
+    setStatus(answer.error);
+    return;
+  }
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(await res.blob());
+  a.download = `gemeenten-${province()}-${category()}.xlsx`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
 // ---- map search: find a municipality of the province and outline its shape ---------------
@@ -150,8 +460,11 @@ function buildSearch(side) {
   const found = document.createElement("span");
   found.className = "found";
   found.setAttribute("role", "status");
+  const tip = document.createElement("span");
+  tip.className = "hint";
+  tip.textContent = "Klik op een gemeente: mag wel / geen gastgemeente zijn.";
   label.append("Zoek gemeente ", input);
-  box.append(label, list, found);
+  box.append(label, list, found, tip);
   map.before(box);
   input.addEventListener("input", () => highlight(side));
   fillSearch(side);
@@ -159,8 +472,9 @@ function buildSearch(side) {
 
 function fillSearch(side) {
   const list = $(`#names-${side}`);
+  if (!list) return;
   list.innerHTML = "";
-  for (const m of DATA.municipalities.filter((m) => m.province === province())) {
+  for (const m of here()) {
     const opt = document.createElement("option");
     opt.value = m.name;
     list.append(opt);
@@ -170,10 +484,9 @@ function fillSearch(side) {
 function findMunicipality(text) {
   const q = text.trim().toLowerCase();
   if (!q) return null;
-  const here = DATA.municipalities.filter((m) => m.province === province());
-  const exact = here.find((m) => m.name.toLowerCase() === q || m.code.toLowerCase() === q);
+  const exact = here().find((m) => m.name.toLowerCase() === q || m.code.toLowerCase() === q);
   if (exact) return exact;
-  const starts = here.filter((m) => m.name.toLowerCase().startsWith(q));
+  const starts = here().filter((m) => m.name.toLowerCase().startsWith(q));
   return starts.length === 1 ? starts[0] : null;
 }
 
@@ -198,6 +511,23 @@ function highlight(side) {
   if (traces.length) {
     Plotly.restyle(map, {"marker.line.width": widths, "marker.line.color": colours}, traces);
   }
+}
+
+function wireMap(side) {
+  const map = $(`#map-${side}`);
+  if (map.dataset.wired) return;
+  map.dataset.wired = "1";
+  map.on("plotly_click", (ev) => {
+    const point = ev.points && ev.points.find((p) => p.data.type === "choropleth");
+    if (!point) return;
+    const code = point.location;
+    const box = $(`#form-${side} input[name=host][value="${code}"]`);
+    if (!box) return;
+    const m = here().find((x) => x.code === code);
+    setHost(side, code, !box.checked);
+    setStatus(`${m ? m.name : code} mag ${box.checked ? "weer" : "geen"} gastgemeente zijn (optie ${side.toUpperCase()})`);
+    schedule();
+  });
 }
 
 // ---- downloads ---------------------------------------------------------------------------
@@ -260,30 +590,40 @@ function init() {
     buildSearch(side);
     const form = $(`#form-${side}`);
     form.addEventListener("input", (ev) => {
+      if (ev.target.classList.contains("host-search")) { filterHosts(side); return; }
       if (ev.target.name === "host") countHosts(side);
       schedule();
     });
-    form.addEventListener("change", schedule);
-    $(".all-hosts", form).addEventListener("click", () => {
-      $$("input[name=host]", form).forEach((b) => { b.checked = true; });
+    form.addEventListener("change", (ev) => {
+      if (!ev.target.classList.contains("host-search")) schedule();
+    });
+    const tick = (fn) => () => {
+      $$("input[name=host]", form).filter((b) => !b.closest("label").hidden).forEach(fn);
       countHosts(side);
       schedule();
-    });
-    $(".scenario-hosts", form).addEventListener("click", () => {
-      $$("input[name=host]", form).forEach((b) => { b.checked = b.dataset.scenario === "1"; });
-      countHosts(side);
-      schedule();
-    });
+    };
+    $(".all-hosts", form).addEventListener("click", tick((b) => { b.checked = true; }));
+    $(".no-hosts", form).addEventListener("click", tick((b) => { b.checked = false; }));
+    $(".scenario-hosts", form).addEventListener("click", tick((b) => { b.checked = b.dataset.scenario === "1"; }));
     $(`#downloads-${side} .make-files`).addEventListener("click", () => makeFiles(side));
+    for (const b of $$(`#col-${side} .tabs button`)) b.addEventListener("click", () => showTab(side, b.dataset.tab));
   }
   $("#province").addEventListener("change", () => {
     SIDES.forEach(buildHosts);
     SIDES.forEach(fillSearch);
-    SIDES.forEach((s) => { $(`#downloads-${s} .download-links`).hidden = true; });
+    SIDES.forEach((s) => { $(`#downloads-${s} .download-links`).hidden = true; pins[s] = {}; });
     schedule();
   });
   $("#category").addEventListener("change", schedule);
   $("#copy-a-b").addEventListener("click", copyAtoB);
+  $("#undo").addEventListener("click", undo);
+  $("#save").addEventListener("click", save);
+  $("#load").addEventListener("change", (ev) => { if (ev.target.files[0]) load(ev.target.files[0]); ev.target.value = ""; });
+  $("#copy-link").addEventListener("click", copyLink);
+  $("#print").addEventListener("click", printPage);
+  window.addEventListener("beforeprint", fillPrint);  // Ctrl+P gets the same page as the button
+  const fromUrl = readUrl();
+  if (fromUrl) applyState(fromUrl);
   refresh();
 }
 
