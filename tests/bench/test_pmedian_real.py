@@ -71,7 +71,8 @@ def test_portfolio_on_real_costs_matches_brute_force(seed):
     r = solve_portfolio(inst, params(), tolerance=0.005)
     assert r.status == "OPTIMAL"
     assert r.objective == pytest.approx(exact, abs=0.005)
-    assert r.bound is not None and r.bound <= exact + 1e-6
+    assert r.bound is not None
+    assert r.bound <= exact + 1e-6
     check_solution(inst, inst.distances(), r.assignment)
     assert solve_highs(inst, 20).objective == pytest.approx(exact, abs=1e-6)
 
@@ -95,18 +96,23 @@ def test_portfolio_on_integer_costs_matches_brute_force(seed):
 def test_generator_is_deterministic_and_matches_the_family():
     a = generate("pmedcap", 100, 3, "tight")
     b = generate("pmedcap", 100, 3, "tight")
-    assert np.array_equal(a.xy, b.xy) and np.array_equal(a.demand, b.demand)
+    assert np.array_equal(a.xy, b.xy)
+    assert np.array_equal(a.demand, b.demand)
     assert a.capacity == b.capacity
     assert not np.array_equal(a.xy, generate("pmedcap", 100, 4, "tight").xy)
     assert (a.n, a.p) == (100, 10)
-    assert a.demand.min() >= 1 and a.demand.max() <= 20
-    assert a.xy.min() >= 1 and a.xy.max() <= 100
+    assert a.demand.min() >= 1
+    assert a.demand.max() <= 20
+    assert a.xy.min() >= 1
+    assert a.xy.max() <= 100
     # tight: total demand / (p Q) near the OR-Library files' 0.82-0.90; loose: at most 0.6
     assert 0.8 <= a.demand.sum() / (a.p * a.capacity) <= 0.9
     loose = generate("pmedcap", 100, 3, "loose")
     assert loose.demand.sum() / (loose.p * loose.capacity) <= 0.6
     s = generate("sjc", 200, 1, "tight")
-    assert s.real and s.p == 15 and s.cost_scale == 10_000
+    assert s.real
+    assert s.p == 15
+    assert s.cost_scale == 10_000
     assert not np.allclose(s.real_distances(), np.floor(s.real_distances()))
 
 
@@ -129,7 +135,7 @@ def test_read_sjc(tmp_path):
 def test_read_sjc_errors_name_file_row_and_field(tmp_path, text, where):
     bad = tmp_path / "bad.dat"
     bad.write_text(text)
-    with pytest.raises(ScenarioError, match="bad.dat") as exc:
+    with pytest.raises(ScenarioError, match=r"bad\.dat") as exc:
         read_sjc(bad)
     assert where in str(exc.value)
 

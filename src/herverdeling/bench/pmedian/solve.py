@@ -24,11 +24,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -606,38 +606,43 @@ def solve_portfolio(inst: PMedianInstance, params: SolverParams, *, use_ours: bo
     left = limit - (time.perf_counter() - start)
     if use_highs:
         recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_highs_child, args=(inst, left, highs_threads, incumbent, send))
+        proc: BaseProcess = ctx.Process(target=_highs_child,
+                                        args=(inst, left, highs_threads, incumbent, send))
         proc.start()
         send.close()
         procs["highs"] = (proc, recv)
     if use_ours:
         recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_ours_child, args=(inst, params.with_time_limit(left), incumbent, send))
-        proc.start()
+        proc2: BaseProcess = ctx.Process(target=_ours_child,
+                                         args=(inst, params.with_time_limit(left), incumbent, send))
+        proc2.start()
         send.close()
-        procs["ours"] = (proc, recv)
+        procs["ours"] = (proc2, recv)
     ours: PMedianResult | None = None
     highs: HighsResult | None = None
     deadline = start + limit + 15.0  # grace for the children's own clean stop at the cap
-    pending = {conn: name for name, (_p, conn) in procs.items()}
+    pending: dict[str, Connection] = {name: conn for name, (_p, conn) in procs.items()}
     while pending:
-        ready = wait(list(pending), timeout=max(0.0, deadline - time.perf_counter()))
+        ready = wait(list(pending.values()), timeout=max(0.0, deadline - time.perf_counter()))
         if not ready:
             break
-        for conn in ready:
-            name = pending.pop(conn)  # type: ignore[call-overload]
-            try:
-                got = conn.recv()  # type: ignore[union-attr]
-            except EOFError:
+        for name, conn in list(pending.items()):
+            if conn not in ready:
                 continue
-            if name == "ours":
+            del pending[name]
+            try:
+                got: object = conn.recv()
+            except EOFError:  # the child died without an answer: the other part still counts
+                continue
+            if isinstance(got, PMedianResult):
                 ours = got
-            else:
+            elif isinstance(got, HighsResult):
                 highs = got
             # stop the other part once the combined answer is proven (for real costs, ours'
             # proof on the scaled costs is not enough when its real gap exceeds the tolerance)
             if _combine(inst, incumbent, ours, highs, start, tolerance).status == "OPTIMAL":
                 pending.clear()
+                break
     for proc, conn in procs.values():
         if proc.is_alive():
             proc.terminate()
