@@ -146,3 +146,21 @@ def test_cli_bench_sjc_bad_file_exits_2_with_one_message(tmp_path):
     res = CliRunner().invoke(app, ["bench", "sjc", str(bad), "--no-highs"])
     assert res.exit_code == 2
     assert "bad.dat, row 3, field 'y'" in res.output
+
+
+def test_cli_bench_sjc_json_matches_brute_force(tmp_path):
+    import json
+
+    inst = real_instance(5, n=6, p=2, scale=10_000)
+    f = tmp_path / "tiny.dat"
+    f.write_text(f"{inst.n} {inst.p}\n" + "".join(
+        f"{x!r} {y!r} {inst.capacity} {w}\n" for (x, y), w in zip(inst.xy.tolist(), inst.demand.tolist(),
+                                                                strict=True)))
+    res = CliRunner().invoke(app, ["bench", "sjc", str(f), "--json", "--time-limit", "20"])
+    assert res.exit_code == 1, res.output  # no known optimum for this file: not "at the known optimum"
+    row = json.loads(res.stdout[res.stdout.index("{"):])["results"][0]
+    exact = brute_force_real(inst)
+    assert row["status"] == "OPTIMAL"
+    assert row["objective"] == pytest.approx(exact, abs=0.005)
+    assert row["highs_objective"] == pytest.approx(exact, abs=1e-3)
+    assert not row["worse_on_both"]

@@ -265,7 +265,8 @@ def solve_pmedian(
         steps["heuristic_ub"] = ub
         if incumbent is not None and use_swaps:
             t = time.perf_counter()
-            incumbent = swap_search(inst.demand, d, incumbent, inst.capacity, near=25, tries=8)
+            incumbent = swap_search(inst.demand, d, incumbent, inst.capacity, near=25, tries=8,
+                                    deadline=start + 0.1 * (params.max_time_in_seconds or 60.0))
             ub = check_solution(inst, d, incumbent)
             steps["swaps_s"] = time.perf_counter() - t
             steps["swaps_ub"] = ub
@@ -288,7 +289,8 @@ def solve_pmedian(
             better = _restricted_primal(inst, d, lr, incumbent, int(ub), restrict_factor * inst.p,
                                         params.with_time_limit(restrict_seconds))
             if better is not None:
-                better = swap_search(inst.demand, d, better, inst.capacity, near=25, tries=8)
+                better = swap_search(inst.demand, d, better, inst.capacity, near=25, tries=8,
+                                     deadline=start + 0.25 * (params.max_time_in_seconds or 60.0))
                 cost = check_solution(inst, d, better)
                 if cost < ub:
                     ub, incumbent = cost, better
@@ -580,7 +582,7 @@ def _highs_child(inst: PMedianInstance, time_limit: float, threads: int,
 
 def solve_portfolio(inst: PMedianInstance, params: SolverParams, *, use_ours: bool = True,
                     use_highs: bool = True, highs_threads: int = 1,
-                    tolerance: float = 0.005) -> PortfolioResult:
+                    tolerance: float = 0.005, heuristic_share: float = 0.1) -> PortfolioResult:
     """Ours and the HiGHS MIP (warm-started with our heuristic incumbent) in two processes.
 
     Why: on instances where the Lagrangian bound stalls, the MIP's branch-and-bound closes the
@@ -596,7 +598,7 @@ def solve_portfolio(inst: PMedianInstance, params: SolverParams, *, use_ours: bo
     start = time.perf_counter()
     limit = params.max_time_in_seconds or 60.0
     d = inst.distances()
-    incumbent, _ub = _heuristic(inst, d, {})
+    incumbent, _ub = _heuristic(inst, d, {}, deadline=start + heuristic_share * limit)
     # forkserver, not fork: a fork of a process whose HiGHS or CP-SAT thread pool already runs
     # inherits a broken pool (measured: HiGHS returned "Not Set" at once); the server process is
     # clean and forks each child fast (the solver modules are preloaded once).
@@ -651,9 +653,10 @@ def solve_portfolio(inst: PMedianInstance, params: SolverParams, *, use_ours: bo
     return _combine(inst, incumbent, ours, highs, start, tolerance)
 
 
-def _heuristic(inst: PMedianInstance, d: np.ndarray, steps: dict[str, float]
-               ) -> tuple[dict[int, int] | None, float]:
-    """Step 1 of `solve_pmedian`: regret assignment + local search, then median swaps."""
+def _heuristic(inst: PMedianInstance, d: np.ndarray, steps: dict[str, float],
+               deadline: float | None = None) -> tuple[dict[int, int] | None, float]:
+    """Step 1 of `solve_pmedian`: regret assignment + local search, then median swaps (these
+    stop at `deadline`: the portfolio gives them `heuristic_share` of the cap, 10 %)."""
     t = time.perf_counter()
     incumbent = local_search_incumbent(inst.demand, d, inst.p, inst.capacity)
     ub = math.inf if incumbent is None else check_solution(inst, d, incumbent)
@@ -661,7 +664,8 @@ def _heuristic(inst: PMedianInstance, d: np.ndarray, steps: dict[str, float]
     steps["heuristic_ub"] = ub
     if incumbent is not None:
         t = time.perf_counter()
-        incumbent = swap_search(inst.demand, d, incumbent, inst.capacity, near=25, tries=8)
+        incumbent = swap_search(inst.demand, d, incumbent, inst.capacity, near=25, tries=8,
+                                deadline=deadline)
         ub = check_solution(inst, d, incumbent)
         steps["swaps_s"] = time.perf_counter() - t
         steps["swaps_ub"] = ub
