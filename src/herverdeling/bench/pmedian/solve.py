@@ -588,8 +588,10 @@ def _highs_child(inst: PMedianInstance, time_limit: float, threads: int,
 
 def solve_portfolio(inst: PMedianInstance, params: SolverParams, *, use_ours: bool = True,
                     use_highs: bool = True, highs_threads: int = 1,
-                    tolerance: float = 0.005, heuristic_share: float = 0.1) -> PortfolioResult:
-    """Ours and the HiGHS MIP (warm-started with our heuristic incumbent) in two processes.
+                    tolerance: float = 0.005, heuristic_share: float = 0.1,
+                    highs_warm_start: bool = False) -> PortfolioResult:
+    """Ours and the HiGHS MIP in two processes (`highs_warm_start`: HiGHS waits for our
+    heuristic incumbent as its start solution; default: it starts at once, without).
 
     Why: on instances where the Lagrangian bound stalls, the MIP's branch-and-bound closes the
     gap; where it is fast, ours is. Both get the time left after the heuristic and one core
@@ -603,33 +605,52 @@ def solve_portfolio(inst: PMedianInstance, params: SolverParams, *, use_ours: bo
 
     start = time.perf_counter()
     limit = params.max_time_in_seconds or 60.0
-    d = inst.distances()
-    incumbent, _ub = _heuristic(inst, d, {}, deadline=start + heuristic_share * limit)
     # forkserver, not fork: a fork of a process whose HiGHS or CP-SAT thread pool already runs
     # inherits a broken pool (measured: HiGHS returned "Not Set" at once); the server process is
     # clean and forks each child fast (the solver modules are preloaded once).
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["herverdeling.bench.pmedian.solve"])
     procs: dict[str, tuple[BaseProcess, Connection]] = {}
-    left = limit - (time.perf_counter() - start)
-    if use_highs:
+
+    def start_highs(incumbent: dict[int, int] | None) -> None:
         recv, send = ctx.Pipe(duplex=False)
+        left = limit - (time.perf_counter() - start)
         proc: BaseProcess = ctx.Process(target=_highs_child,
                                         args=(inst, left, highs_threads, incumbent, send))
         proc.start()
         send.close()
         procs["highs"] = (proc, recv)
-    if use_ours:
+
+    # Without a warm start the MIP starts at once: the heuristic (seconds on n=100) no longer
+    # delays it; the combined incumbent still includes the heuristic's.
+    if use_highs and not highs_warm_start:
+        start_highs(None)
+    d = inst.distances()
+    incumbent, _ub = _heuristic(inst, d, {}, deadline=start + heuristic_share * limit)
+    if use_highs and highs_warm_start:
+        start_highs(incumbent)
+    left = limit - (time.perf_counter() - start)
+    ours: PMedianResult | None = None
+    highs: HighsResult | None = None
+    answered: set[str] = set()
+    if "highs" in procs and procs["highs"][1].poll():  # HiGHS already done during the heuristic
+        answered.add("highs")
+        try:
+            got_early: object = procs["highs"][1].recv()
+        except EOFError:
+            got_early = None
+        if isinstance(got_early, HighsResult):
+            highs = got_early
+    if use_ours and _combine(inst, incumbent, None, highs, start, tolerance).status != "OPTIMAL":
         recv, send = ctx.Pipe(duplex=False)
         proc2: BaseProcess = ctx.Process(target=_ours_child,
                                          args=(inst, params.with_time_limit(left), incumbent, send))
         proc2.start()
         send.close()
         procs["ours"] = (proc2, recv)
-    ours: PMedianResult | None = None
-    highs: HighsResult | None = None
     deadline = start + limit + 15.0  # grace for the children's own clean stop at the cap
-    pending: dict[str, Connection] = {name: conn for name, (_p, conn) in procs.items()}
+    pending: dict[str, Connection] = {name: conn for name, (_p, conn) in procs.items()
+                                      if name not in answered}
     while pending:
         ready = wait(list(pending.values()), timeout=max(0.0, deadline - time.perf_counter()))
         if not ready:
