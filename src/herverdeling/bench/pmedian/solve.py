@@ -17,6 +17,12 @@ step buys):
    (Lagrangian knapsack rows). Targets step up from the bound (ceil(LB) + 0.3 %, then by the
    same step, at most incumbent - 1): an infeasible round raises the bound to T + 1; a round
    with an optimum is the global optimum; when the bound reaches the incumbent, it is proven.
+
+`solve_portfolio` (what `bench pmedcap` and `bench sjc` run, issue 19): step 1 once, then
+`solve_pmedian` from that incumbent and a HiGHS MIP warm-started with it, in two processes; the
+better incumbent and the better bound of both. Why: on instances of the family where the
+Lagrangian (= set-partitioning LP) bound sits 2-4 % under the optimum, only branching closes the
+gap, and HiGHS's branch-and-bound does that faster than the cluster rounds.
 """
 
 from __future__ import annotations
@@ -25,10 +31,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
+from pydantic import BaseModel, ConfigDict, Field
 
 from herverdeling.bench.pmedian.bounds import (
     LagrangianBound,
@@ -43,26 +53,52 @@ from herverdeling.cpsat import SolverParams, relative_gap, stdout_to_stderr
 from herverdeling.errors import ScenarioError
 from herverdeling.mergers.core import FacilityModel, Outcome, solve
 from herverdeling.proposals import SolveStatus
+from herverdeling.settings import load_model, settings_file
 
 
 @dataclass(frozen=True)
 class PMedianInstance:
+    """One instance. `real`: the costs are the unrounded Euclidean distances (SJC); the solver
+    then works on the integer costs floor(cost_scale * distance) (see `distances`)."""
+
     name: str
     number: int
-    optimum: int | None
+    optimum: float | None
     p: int
     capacity: int
     xy: np.ndarray  # (n, 2) coordinates
     demand: np.ndarray  # (n,) integer demands
+    real: bool = False
+    cost_scale: int = 1
 
     @property
     def n(self) -> int:
         return len(self.demand)
 
+    def real_distances(self) -> np.ndarray:
+        """The exact Euclidean distances (float64)."""
+        diff = self.xy[:, None, :].astype(float) - self.xy[None, :, :].astype(float)
+        return np.sqrt((diff**2).sum(axis=2))
+
     def distances(self) -> np.ndarray:
-        """Euclidean distance rounded down (floor), the OR-Library rule for these files."""
+        """The integer costs the solver works on.
+
+        Integer instances (pmedcap): the Euclidean distance rounded down, the OR-Library rule.
+        Real instances: floor(cost_scale * distance). Every integer cost is then at most
+        cost_scale times the real one and less than 1 below it, so for every solution X
+        C(X) <= cost_scale * D(X) < C(X) + (n - p): a bound on C divided by cost_scale is a
+        bound on D, and the optimum of C, evaluated on D, is within (n - p) / cost_scale of the
+        optimum of D (a point that serves itself costs 0 in both).
+        """
+        if self.real:
+            return np.floor(self.real_distances() * self.cost_scale).astype(np.int64)
         diff = self.xy[:, None, :] - self.xy[None, :, :]
         return np.floor(np.sqrt((diff.astype(float) ** 2).sum(axis=2)) + 1e-9).astype(np.int64)
+
+    def real_cost(self, assignment: dict[int, int]) -> float:
+        """The exact cost of a solution (sum of unrounded distances; integer instances: floor)."""
+        d = self.real_distances() if self.real else self.distances()
+        return float(sum(float(d[i, j]) for i, j in assignment.items()))
 
 
 def read_pmedcap(path: Path | str) -> PMedianInstance:
@@ -87,10 +123,88 @@ def read_pmedcap(path: Path | str) -> PMedianInstance:
                            xy=arr[:, 1:3], demand=arr[:, 3])
 
 
+class RealCostSettings(BaseModel):
+    """models/bench/pmedian-real.yaml: the integer scale of real costs and the optimality tolerance."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    cost_scale: int = Field(ge=1, le=1_000_000)
+    tolerance: float = Field(ge=0.0)
+    sources: dict[str, str] = Field(default_factory=dict)
+
+
+def load_real_cost_settings(name_or_path: str = "pmedian-real") -> RealCostSettings:
+    return load_model(settings_file("bench", name_or_path), RealCostSettings)
+
+
+# Best known values, reported optimal in the literature (data/README.md, bench/sjc).
+SJC_BEST_KNOWN: dict[str, float] = {"SJC1": 17288.99, "SJC2": 33270.94}
+
+
+def read_sjc(path: Path | str, cost_scale: int = 100) -> PMedianInstance:
+    """Read one SJC file (Lorena & Senne): `n p`, then n lines `x y capacity demand`.
+
+    Coordinates are real; every point may be a median, with the capacity of its line (the same
+    for all points of an instance: a differing one is refused, the model has one capacity).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read SJC file: {exc}", file=path) from None
+    lines = [(k + 1, ln.split()) for k, ln in enumerate(text.splitlines()) if ln.strip()]
+    if not lines:
+        raise ScenarioError("empty SJC file", file=path, row=1)
+    row0, head = lines[0]
+    if len(head) < 2:
+        raise ScenarioError("first line must hold 'n p'", file=path, row=row0)
+    try:
+        n, p = int(head[0]), int(head[1])
+    except ValueError:
+        raise ScenarioError(f"first line must hold 'n p' as integers, not {' '.join(head[:2])!r}",
+                            file=path, row=row0) from None
+    if len(lines) - 1 < n:
+        raise ScenarioError(f"expected {n} point lines, found {len(lines) - 1}", file=path,
+                            row=lines[-1][0])
+    if not 0 < p <= n:
+        raise ScenarioError(f"p={p} must lie in 1..n={n}", file=path, row=row0, field="p")
+    xy = np.zeros((n, 2))
+    cap = np.zeros(n, dtype=np.int64)
+    demand = np.zeros(n, dtype=np.int64)
+    names = ("x", "y", "capacity", "demand")
+    for k, (row, parts) in enumerate(lines[1:1 + n]):
+        if len(parts) < 4:
+            raise ScenarioError(f"expected 4 numbers (x y capacity demand), found {len(parts)}",
+                                file=path, row=row, field=names[len(parts)])
+        for f, (fname, raw) in enumerate(zip(names, parts[:4], strict=True)):
+            try:
+                value = float(raw) if f < 2 else int(raw)
+            except ValueError:
+                kind = "a number" if f < 2 else "an integer"
+                raise ScenarioError(f"{raw!r} is not {kind}", file=path, row=row,
+                                    field=fname) from None
+            if f >= 2 and int(value) < 0:
+                raise ScenarioError(f"{raw!r} must not be negative", file=path, row=row,
+                                    field=fname)
+            if f < 2:
+                xy[k, f] = value
+            elif f == 2:
+                cap[k] = int(value)
+            else:
+                demand[k] = int(value)
+    if len(set(cap.tolist())) != 1:
+        bad = int(np.flatnonzero(cap != cap[0])[0])
+        raise ScenarioError(f"capacity {cap[bad]} differs from the first point's {cap[0]}",
+                            file=path, row=lines[1 + bad][0], field="capacity")
+    return PMedianInstance(name=path.stem, number=0, optimum=SJC_BEST_KNOWN.get(path.stem), p=p,
+                           capacity=int(cap[0]), xy=xy, demand=demand, real=True,
+                           cost_scale=cost_scale)
+
+
 @dataclass
 class PMedianResult:
     name: str
-    optimum: int | None
+    optimum: float | None
     status: SolveStatus
     objective: int | None
     best_bound: float | None
@@ -135,14 +249,20 @@ def solve_pmedian(
     restrict_factor: int = 2,
     restrict_seconds: float = 5.0,
     max_columns: int = 200_000,
+    incumbent: dict[int, int] | None = None,
 ) -> PMedianResult:
-    """Prove the optimum of one instance; the switches exist to measure each step."""
+    """Prove the optimum of one instance; the switches exist to measure each step.
+
+    `incumbent`: a start solution computed elsewhere (the portfolio); the heuristic is skipped.
+    """
     start = time.perf_counter()
     d = inst.distances()
     steps: dict[str, float] = {}
-    incumbent: dict[int, int] | None = None
     ub = math.inf
-    if use_heuristic:
+    if incumbent is not None:
+        ub = check_solution(inst, d, incumbent)
+        steps["swaps_ub"] = ub
+    elif use_heuristic:
         t = time.perf_counter()
         incumbent = local_search_incumbent(inst.demand, d, inst.p, inst.capacity)
         if incumbent is not None:
@@ -151,7 +271,8 @@ def solve_pmedian(
         steps["heuristic_ub"] = ub
         if incumbent is not None and use_swaps:
             t = time.perf_counter()
-            incumbent = swap_search(inst.demand, d, incumbent, inst.capacity, near=25, tries=8)
+            incumbent = swap_search(inst.demand, d, incumbent, inst.capacity, near=25, tries=8,
+                                    deadline=start + 0.1 * (params.max_time_in_seconds or 60.0))
             ub = check_solution(inst, d, incumbent)
             steps["swaps_s"] = time.perf_counter() - t
             steps["swaps_ub"] = ub
@@ -174,7 +295,8 @@ def solve_pmedian(
             better = _restricted_primal(inst, d, lr, incumbent, int(ub), restrict_factor * inst.p,
                                         params.with_time_limit(restrict_seconds))
             if better is not None:
-                better = swap_search(inst.demand, d, better, inst.capacity, near=25, tries=8)
+                better = swap_search(inst.demand, d, better, inst.capacity, near=25, tries=8,
+                                     deadline=start + 0.25 * (params.max_time_in_seconds or 60.0))
                 cost = check_solution(inst, d, better)
                 if cost < ub:
                     ub, incumbent = cost, better
@@ -361,23 +483,31 @@ class HighsResult:
     objective: float | None
     best_bound: float | None
     seconds: float
+    assignment: dict[int, int] = field(default_factory=dict)
 
 
-def solve_highs(inst: PMedianInstance, time_limit: float = 60.0, threads: int = 2) -> HighsResult:
-    """x[i,j], y[j] binary; sum_j x = 1; sum_i w_i x_ij <= Q y_j; x_ij <= y_j; sum y = p."""
+def solve_highs(inst: PMedianInstance, time_limit: float = 60.0, threads: int = 2,
+                incumbent: dict[int, int] | None = None) -> HighsResult:
+    """x[i,j], y[j] binary; sum_j x = 1; sum_i w_i x_ij <= Q y_j; x_ij <= y_j; sum y = p.
+
+    Costs: the integer distances of pmedcap, the exact real distances of a real instance (not
+    the scaled ones ours works on). mip_rel_gap 0: HiGHS's default 1e-4 would stop 3 units
+    short on SJC2. `incumbent` is passed as a start solution (the portfolio's warm start).
+    """
     import highspy
 
-    d = inst.distances()
+    d = inst.real_distances() if inst.real else inst.distances().astype(float)
     n = inst.n
     with stdout_to_stderr():  # highspy 1.16 prints its banner from the constructor, on stdout
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     h.setOptionValue("threads", threads)
     h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", 0.0)
     inf = highspy.kHighsInf
     nx = n * n
-    cost = np.concatenate([d.reshape(-1).astype(float), np.zeros(n)])
+    cost = np.concatenate([d.reshape(-1), np.zeros(n)])
     lower = np.zeros(nx + n)
     upper = np.ones(nx + n)
     h.addVars(nx + n, lower, upper)
@@ -399,11 +529,258 @@ def solve_highs(inst: PMedianInstance, time_limit: float = 60.0, threads: int = 
         for j in range(n):
             h.addRow(-inf, 0.0, 2, np.array([xi(i, j), nx + j], dtype=np.int32), np.array([1.0, -1.0]))
     h.addRow(inst.p, inst.p, n, np.arange(nx, nx + n, dtype=np.int32), np.ones(n))
+    if incumbent is not None:
+        medians = sorted(set(incumbent.values()))
+        idx = np.array([xi(i, j) for i, j in sorted(incumbent.items())] + [nx + j for j in medians],
+                       dtype=np.int32)
+        h.setSolution(len(idx), idx, np.ones(len(idx)))
     start = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - start
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
     has = info.primal_solution_status == 2
+    assignment: dict[int, int] = {}
+    if has:
+        x = np.asarray(h.getSolution().col_value[:nx]).reshape(n, n)
+        assignment = {i: int(np.argmax(x[i])) for i in range(n)}
     return HighsResult(status=status, objective=float(info.objective_function_value) if has else None,
-                       best_bound=float(info.mip_dual_bound), seconds=seconds)
+                       best_bound=float(info.mip_dual_bound), seconds=seconds, assignment=assignment)
+
+
+# ---- the portfolio: ours and the HiGHS MIP side by side, the best of both ----------------------
+@dataclass
+class PortfolioResult:
+    """Best incumbent and best bound of ours and HiGHS run together (a bound from either is valid).
+
+    Costs are in the instance's own unit: integer for pmedcap, real (exact distances) for SJC;
+    `bound` for a real instance is max(ours' integer bound / cost_scale, HiGHS's bound).
+    """
+
+    name: str
+    optimum: float | None
+    status: SolveStatus
+    objective: float | None
+    bound: float | None
+    seconds: float
+    winner: str  # which part gave the incumbent: heuristic, ours, highs
+    proved_by: str  # which part closed the gap ("" when open)
+    ours: PMedianResult | None
+    highs: HighsResult | None
+    assignment: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float | None:
+        return relative_gap(self.objective, self.bound)
+
+
+def _ours_child(inst: PMedianInstance, params: SolverParams, incumbent: dict[int, int] | None,
+                conn: Connection) -> None:
+    conn.send(solve_pmedian(inst, params, incumbent=incumbent))
+    conn.close()
+
+
+def _highs_child(inst: PMedianInstance, time_limit: float, threads: int,
+                 incumbent: dict[int, int] | None, conn: Connection) -> None:
+    conn.send(solve_highs(inst, time_limit, threads=threads, incumbent=incumbent))
+    conn.close()
+
+
+def solve_portfolio(inst: PMedianInstance, params: SolverParams, *, use_ours: bool = True,
+                    use_highs: bool = True, highs_threads: int = 1,
+                    tolerance: float = 0.005, heuristic_share: float = 0.1,
+                    highs_warm_start: bool = False) -> PortfolioResult:
+    """Ours and the HiGHS MIP in two processes (`highs_warm_start`: HiGHS waits for our
+    heuristic incumbent as its start solution; default: it starts at once, without).
+
+    Why: on instances where the Lagrangian bound stalls, the MIP's branch-and-bound closes the
+    gap; where it is fast, ours is. Both get the time left after the heuristic and one core
+    each; the first to prove its optimum stops the other. The answer holds the better
+    incumbent and the better bound, so it is never worse than either part on both at once.
+    Real instances: OPTIMAL when objective - bound <= `tolerance` (half a unit of the printed
+    second decimal); integer ones when the objective reaches ceil(bound).
+    """
+    import multiprocessing as mp
+    from multiprocessing.connection import wait
+
+    start = time.perf_counter()
+    limit = params.max_time_in_seconds or 60.0
+    # forkserver, not fork: a fork of a process whose HiGHS or CP-SAT thread pool already runs
+    # inherits a broken pool (measured: HiGHS returned "Not Set" at once); the server process is
+    # clean and forks each child fast (the solver modules are preloaded once).
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["herverdeling.bench.pmedian.solve"])
+    procs: dict[str, tuple[BaseProcess, Connection]] = {}
+
+    def start_highs(incumbent: dict[int, int] | None) -> None:
+        recv, send = ctx.Pipe(duplex=False)
+        left = limit - (time.perf_counter() - start)
+        proc: BaseProcess = ctx.Process(target=_highs_child,
+                                        args=(inst, left, highs_threads, incumbent, send))
+        proc.start()
+        send.close()
+        procs["highs"] = (proc, recv)
+
+    # Without a warm start the MIP starts at once: the heuristic (seconds on n=100) no longer
+    # delays it; the combined incumbent still includes the heuristic's.
+    if use_highs and not highs_warm_start:
+        start_highs(None)
+    d = inst.distances()
+    incumbent, _ub = _heuristic(inst, d, {}, deadline=start + heuristic_share * limit)
+    if use_highs and highs_warm_start:
+        start_highs(incumbent)
+    left = limit - (time.perf_counter() - start)
+    ours: PMedianResult | None = None
+    highs: HighsResult | None = None
+    answered: set[str] = set()
+    if "highs" in procs and procs["highs"][1].poll():  # HiGHS already done during the heuristic
+        answered.add("highs")
+        try:
+            got_early: object = procs["highs"][1].recv()
+        except EOFError:
+            got_early = None
+        if isinstance(got_early, HighsResult):
+            highs = got_early
+    if use_ours and _combine(inst, incumbent, None, highs, start, tolerance).status != "OPTIMAL":
+        recv, send = ctx.Pipe(duplex=False)
+        proc2: BaseProcess = ctx.Process(target=_ours_child,
+                                         args=(inst, params.with_time_limit(left), incumbent, send))
+        proc2.start()
+        send.close()
+        procs["ours"] = (proc2, recv)
+    deadline = start + limit + 15.0  # grace for the children's own clean stop at the cap
+    pending: dict[str, Connection] = {name: conn for name, (_p, conn) in procs.items()
+                                      if name not in answered}
+    while pending:
+        ready = wait(list(pending.values()), timeout=max(0.0, deadline - time.perf_counter()))
+        if not ready:
+            break
+        for name, conn in list(pending.items()):
+            if conn not in ready:
+                continue
+            del pending[name]
+            try:
+                got: object = conn.recv()
+            except EOFError:  # the child died without an answer: the other part still counts
+                continue
+            if isinstance(got, PMedianResult):
+                ours = got
+            elif isinstance(got, HighsResult):
+                highs = got
+            # stop the other part once the combined answer is proven (for real costs, ours'
+            # proof on the scaled costs is not enough when its real gap exceeds the tolerance)
+            if _combine(inst, incumbent, ours, highs, start, tolerance).status == "OPTIMAL":
+                pending.clear()
+                break
+    for proc, conn in procs.values():
+        if proc.is_alive():
+            proc.terminate()
+        proc.join()
+        conn.close()
+    return _combine(inst, incumbent, ours, highs, start, tolerance)
+
+
+def _heuristic(inst: PMedianInstance, d: np.ndarray, steps: dict[str, float],
+               deadline: float | None = None) -> tuple[dict[int, int] | None, float]:
+    """Step 1 of `solve_pmedian`: regret assignment + local search, then median swaps (these
+    stop at `deadline`: the portfolio gives them `heuristic_share` of the cap, 10 %)."""
+    t = time.perf_counter()
+    incumbent = local_search_incumbent(inst.demand, d, inst.p, inst.capacity)
+    ub = math.inf if incumbent is None else check_solution(inst, d, incumbent)
+    steps["heuristic_s"] = time.perf_counter() - t
+    steps["heuristic_ub"] = ub
+    if incumbent is not None:
+        t = time.perf_counter()
+        incumbent = swap_search(inst.demand, d, incumbent, inst.capacity, near=25, tries=8,
+                                deadline=deadline)
+        ub = check_solution(inst, d, incumbent)
+        steps["swaps_s"] = time.perf_counter() - t
+        steps["swaps_ub"] = ub
+    return incumbent, ub
+
+
+def _combine(inst: PMedianInstance, incumbent: dict[int, int] | None, ours: PMedianResult | None,
+             highs: HighsResult | None, start: float, tolerance: float) -> PortfolioResult:
+    """The better incumbent (re-checked and costed here) and the better bound of both parts."""
+    d = inst.distances()
+    scale = inst.cost_scale if inst.real else 1
+    cands: list[tuple[str, dict[int, int]]] = []
+    if incumbent is not None:
+        cands.append(("heuristic", incumbent))
+    if ours is not None and ours.assignment:
+        cands.append(("ours", ours.assignment))
+    if highs is not None and highs.assignment:
+        cands.append(("highs", highs.assignment))
+    best: tuple[float, str, dict[int, int]] | None = None
+    for who, a in cands:
+        check_solution(inst, d, a)  # every rule, whichever part found it
+        c = inst.real_cost(a)
+        if best is None or c < best[0] - 1e-9:
+            best = (c, who, a)
+    bounds: list[tuple[float, str]] = []
+    if ours is not None and ours.best_bound is not None:
+        bounds.append((ours.best_bound / scale, "ours"))
+    if highs is not None and highs.best_bound is not None and math.isfinite(highs.best_bound):
+        hb = highs.best_bound if inst.real else math.ceil(highs.best_bound - 1e-6)
+        bounds.append((hb, "highs"))
+    bound, by = max(bounds) if bounds else (None, "")
+    status: SolveStatus = "UNKNOWN"
+    proved_by = ""
+    if best is not None:
+        status = "FEASIBLE"
+        if bound is not None and (best[0] - bound <= (tolerance if inst.real else 1e-9)):
+            status, proved_by = "OPTIMAL", by
+    return PortfolioResult(name=inst.name, optimum=inst.optimum, status=status,
+                           objective=None if best is None else best[0], bound=bound,
+                           seconds=time.perf_counter() - start,
+                           winner="" if best is None else best[1], proved_by=proved_by,
+                           ours=ours, highs=highs, assignment={} if best is None else best[2])
+
+
+def run_row(inst: PMedianInstance, params: SolverParams, *, method: str = "portfolio",
+            highs: bool = True, tolerance: float = 0.005) -> dict[str, Any]:
+    """One benchmark row: `method` (portfolio, ours, highs) and, if asked, a plain HiGHS run
+    (2 threads, same cap) right after it. Costs in the instance's unit (real for SJC)."""
+    limit = params.max_time_in_seconds or 60.0
+    if method == "ours":
+        r = solve_portfolio(inst, params, use_highs=False, tolerance=tolerance)
+    elif method == "highs":
+        r = solve_portfolio(inst, params, use_ours=False, tolerance=tolerance)
+    else:
+        r = solve_portfolio(inst, params, tolerance=tolerance)
+    known = inst.optimum
+    at_known = (r.status == "OPTIMAL" and r.objective is not None and known is not None
+                and abs(r.objective - known) <= (tolerance if inst.real else 1e-6))
+    row: dict[str, Any] = {
+        "name": inst.name, "n": inst.n, "p": inst.p, "known_optimum": known,
+        "objective": _num(r.objective), "best_bound": _num(r.bound), "status": r.status,
+        "gap": None if r.gap is None else round(r.gap, 6),
+        "seconds": round(r.seconds, 3), "at_known_optimum": at_known,
+        "winner": r.winner, "proved_by": r.proved_by, "method": method,
+        "ours_status": r.ours.status if r.ours else None,
+        "ours_bound": _num(None if r.ours is None or r.ours.best_bound is None
+                           else r.ours.best_bound / (inst.cost_scale if inst.real else 1)),
+        "portfolio_highs_status": r.highs.status if r.highs else None,
+    }
+    if highs:
+        h = solve_highs(inst, limit)
+        row.update({"highs_status": h.status, "highs_objective": _num(h.objective),
+                    "highs_bound": _num(h.best_bound), "highs_seconds": round(h.seconds, 3),
+                    "ratio": round(r.seconds / h.seconds, 3) if h.seconds > 0 else None,
+                    "worse_on_both": _worse_on_both(r, h, inst.real)})
+    return row
+
+
+def _num(v: float | None) -> float | None:
+    return None if v is None else round(float(v), 4)
+
+
+def _worse_on_both(r: PortfolioResult, h: HighsResult, real: bool) -> bool:
+    """The issue's robustness test: worse incumbent AND worse bound than plain HiGHS."""
+    eps = 1e-6 if real else 0.5
+    worse_inc = h.objective is not None and (r.objective is None or r.objective > h.objective + eps)
+    hb = h.best_bound if h.best_bound is not None and math.isfinite(h.best_bound) else None
+    if hb is not None and not real:
+        hb = math.ceil(hb - 1e-6)
+    worse_bound = hb is not None and (r.bound is None or r.bound < hb - eps)
+    return worse_inc and worse_bound
