@@ -69,3 +69,7 @@ def output_error(target: str | Path, exc: OSError) -> OutputError:
     if culprit and culprit != str(target) and not Path(culprit).name.startswith("."):
         reason += f" ({culprit})"  # e.g. a parent that is a file, not a folder
     return OutputError(f"{target}: cannot write here: {reason}")
+
+
+class FrontierPointError(HerverdelingError):
+    """`--frontier-point K` names no point of the frontier (bad input: exit 2)."""

@@ -16,6 +16,7 @@ from herverdeling.cli.bench import bench_app
 from herverdeling.cli.checker import check_cmd, ledger_cmd
 from herverdeling.cli.documents import propose
 from herverdeling.cli.explorer import app_command
+from herverdeling.cli.frontier import frontier
 from herverdeling.cli.mergers import mergers
 from herverdeling.cli.scenario import import_table, scenarios, show
 from herverdeling.cli.surplus import swaps
@@ -76,6 +77,7 @@ app.command(name="check")(check_cmd)
 app.command(name="ledger")(ledger_cmd)
 app.command(name="uitruil")(uitruil)
 app.command()(propose)
+app.command()(frontier)
 app.add_typer(bench_app, name="bench")
 app.command()(sweep)
 app.command(name="app")(app_command)

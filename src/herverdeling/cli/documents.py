@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from herverdeling.cli.common import ScenarioOpt
-from herverdeling.defaults import DEFAULT_POLICY, DEFAULT_SCENARIO
+from herverdeling.defaults import DEFAULT_FRONTIER, DEFAULT_POLICY, DEFAULT_SCENARIO
 
 
 def propose(
@@ -18,10 +18,17 @@ def propose(
         help="Make the surplus swaps with the deal model, preset from models/deals/ (default, "
              "proportional, nearest, small-first): few, whole, single-source reliefs, checked by "
              "D1-D4 too. Takes about a minute on nl-2025.")] = None,
+    frontier_point: Annotated[int | None, typer.Option(
+        "--frontier-point", help="Make the surplus swaps as point K of the deal frontier "
+             "(`herverdeling frontier`, same numbering).")] = None,
+    frontier: Annotated[str, typer.Option(
+        "--frontier", help="Frontier settings (models/frontier/) for --frontier-point.",
+    )] = DEFAULT_FRONTIER,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
 ) -> None:
     """Surplus swaps, mergers and uitruil; check every proposal; write agreements and overviews."""
     from herverdeling.pipeline import propose as run  # the writers load only when run (fast --help)
 
-    run(scenario, out, policy=policy, deals=deals, force=force,
+    run(scenario, out, policy=policy, deals=deals, frontier_point=frontier_point,
+        frontier_settings=frontier, force=force,
         progress=lambda line: typer.echo(line, err=True))
