@@ -629,6 +629,9 @@ class CountModel:
         self.y, self.n, self.t, self.b, self.f = {}, {}, {}, {}, {}
         self.solution: dict[str, dict[Any, int]] = {}
         self.vars: list[tuple[str, Any]] = []
+        self.src_in = src_in
+        self.fixed: set[Level] = set()
+        self.hints: list[tuple[Any, int]] = []
         fs: dict[str, list[Any]] = defaultdict(list)
         for p, q in inst.pairs:
             cands = self.by_q[q]
@@ -708,7 +711,11 @@ class CountModel:
     def bound(self, level: Level) -> tuple[SolveStatus, int | None]:
         """The proven optimum of the relaxation at this level (None if not proven)."""
         expr = self.expr(level)
+        self.level: Level | None = level
         (self.model.maximize if level in MAXIMISE else self.model.minimize)(expr)
+        self.model.clear_hints()  # the previous level's optimum is feasible here: a first solution
+        for v, value in self.hints:
+            self.model.add_hint(v, value)
         solver = cp_model.CpSolver()
         opt = self.settings.solver
         configure(solver, num_workers=opt.num_workers, random_seed=opt.random_seed,
@@ -720,6 +727,9 @@ class CountModel:
         status = status_of(solver.solve(self.model))
         if status != "OPTIMAL":
             return status, None
+        self.hints = [(v, int(solver.value(v))) for d in (self.y, self.n, self.t, self.b, self.f)
+                      for v in d.values()]
+        self.hints += [(v, int(solver.value(v))) for v in getattr(self, "_dev", [])]
         self.solution = {
             "y": {k: int(solver.value(v)) for k, v in self.y.items()},
             "n": {k: int(solver.value(v)) for k, v in self.n.items()},
@@ -757,7 +767,13 @@ class CountModel:
                     zs.append(zz)
                 m.add(sum(zs) == 1) if c.wanted else m.add(sum(zs) <= 1)
             for p in ps:
-                m.add(sum(z[(c.code, p)] for c in self.by_q[q]) == sol["n"][(p, q)])
+                count = sum(z[(c.code, p)] for c in self.by_q[q])
+                if "parties" in self.fixed or self.level == "parties":  # as many as it counted, at most
+                    m.add(count <= sol["n"][(p, q)])
+                else:  # the level does not count them: any number the party cap leaves room for
+                    backers = sum(1 for s in self.src_in[p] if sol["f"].get((s.code, q), 0) > 0)
+                    m.add(count <= inst.max_parties - 2 - backers)
+                m.add(count >= 1)
                 m.add(sum(r[(c.code, p)] for c in self.by_q[q]) == sol["t"][(p, q)])
             solver = cp_model.CpSolver()
             configure(solver, num_workers=1, random_seed=self.settings.solver.random_seed,
@@ -788,6 +804,7 @@ class CountModel:
 
     def fix(self, level: Level, value: int, floor: int | None = None) -> None:
         """Hold the full model's result of a level, as DealModel does."""
+        self.fixed.add(level)
         expr = self.expr(level)
         if level == "relief":
             self.model.add(expr >= (value if floor is None else floor))
