@@ -49,6 +49,7 @@ class FrontierSettings(_Frozen):
     deals: str = DEFAULT_DEALS
     shares: tuple[float, ...] = Field((1.0, 0.98, 0.97, 0.95, 0.9, 0.8), min_length=1)
     orders: tuple[Order, ...] = Field(("agreements", "parties"), min_length=1)
+    level_deterministic_time: float | None = Field(20.0, gt=0)
     place_km_deterministic_time: float | None = Field(2.0, gt=0)
     sources: dict[str, str] = {}
 
@@ -91,7 +92,8 @@ def point_settings(base: DealSettings, fs: FrontierSettings, share: float, order
     """The deal settings of one candidate point: the base rules, this share and order, and a
     deterministic limit only (same settings, same frontier, whatever the machine's load)."""
     solver = base.solver.model_copy(update={
-        "max_time_in_seconds": None, "place_km_deterministic_time": fs.place_km_deterministic_time})
+        "max_time_in_seconds": None, "place_km_deterministic_time": fs.place_km_deterministic_time,
+        "max_deterministic_time": fs.level_deterministic_time or base.solver.max_deterministic_time})
     levels: tuple[Level, ...] = ("relief", *_AFTER[order])
     return base.model_copy(update={
         "id": f"{base.id}@{share:g}/{order}", "relief_share": share, "solver": solver,
@@ -209,8 +211,11 @@ def deal_frontier(scenario: Scenario, settings: FrontierSettings | str = DEFAULT
                           for c in result.categories}
             cands.append(_point(result, share, order))
             p = cands[-1]
+            open_ = [f"{i.scope}/{i.model.split('/')[-1]} {i.status} gap {i.gap:.3f}"
+                     for i in p.solve_info if i.status != "OPTIMAL" and i.gap is not None]
             say(f"        relief {p.relief}, {p.agreements} agreements, {p.parties} parties "
-                     f"(max {p.max_parties}), fairness {p.fairness:.1f}")
+                f"(max {p.max_parties}), fairness {p.fairness:.1f}; "
+                f"{'not proven: ' + ', '.join(open_) if open_ else 'every level proven'}")
     keep = [cands[i] for i in non_dominated([c.key() for c in cands])]
     keep.sort(key=lambda p: (-p.relief, p.parties, p.agreements, p.fairness, -p.share, p.order))
     points = tuple(p.model_copy(update={"point": k}) for k, p in enumerate(keep, start=1))

@@ -708,8 +708,9 @@ class CountModel:
             return sum(self._dev)
         raise ValueError(level)
 
-    def bound(self, level: Level) -> tuple[SolveStatus, int | None]:
-        """The proven optimum of the relaxation at this level (None if not proven)."""
+    def bound(self, level: Level, deterministic_time: float | None = None) -> tuple[SolveStatus, int | None]:
+        """The proven optimum of the relaxation at this level (None if not proven);
+        `deterministic_time` caps this solve below the settings' limit (the retries)."""
         expr = self.expr(level)
         self.level: Level | None = level
         (self.model.maximize if level in MAXIMISE else self.model.minimize)(expr)
@@ -718,9 +719,11 @@ class CountModel:
             self.model.add_hint(v, value)
         solver = cp_model.CpSolver()
         opt = self.settings.solver
+        limit = opt.max_deterministic_time
+        if deterministic_time is not None:
+            limit = deterministic_time if limit is None else min(limit, deterministic_time)
         configure(solver, num_workers=opt.num_workers, random_seed=opt.random_seed,
-                  max_deterministic_time=opt.max_deterministic_time,
-                  max_time_in_seconds=opt.max_time_in_seconds)
+                  max_deterministic_time=limit, max_time_in_seconds=opt.max_time_in_seconds)
         solver.parameters.linearization_level = 2  # measured: about 1.5x faster on nl-2025 parties
         if opt.deterministic and opt.num_workers > 1:
             solver.parameters.interleave_search = True

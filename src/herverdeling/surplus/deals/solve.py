@@ -44,8 +44,10 @@ def check_pins(scenario: Scenario, pins: DealPins, instances: dict[Category, Ins
 
 
 DISAGGREGATE_TRIES = 4
+RETRY_DETERMINISTIC_TIME = 5.0
 """How often a level's CountModel optimum is cut off and solved again when a sink's counts cannot be
-realised, before the full model searches on its own (each try is one CountModel solve, < 1 s)."""
+realised, before the full model searches on its own (each retry is one CountModel solve, capped at
+RETRY_DETERMINISTIC_TIME: < 1 s on nl-2025 where it proves at all)."""
 
 
 def solve_category(inst: Instance, settings: DealSettings, backend: str | None = None,
@@ -82,7 +84,10 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
                     break
                 if not count.exclude_unrealisable():
                     break
-                status, proven = count.bound(level)
+                _, tighter = count.bound(level, RETRY_DETERMINISTIC_TIME)
+                if tighter is None:  # not proven within the cap (or nothing left): keep the bound we have
+                    break
+                proven = tighter
             t = time.perf_counter() - start
         out = model.solve_level(level, proven, t)
         if out.status == "INFEASIBLE":
