@@ -190,8 +190,8 @@ def frontier(scenario: Scenario, name: str = DEFAULT_FRONTIER, *,
     from herverdeling.surplus.deals.frontier import load_frontier_settings
 
     fs = load_frontier_settings(name)
-    progress(f"frontier {fs.id} of {scenario.name}: {len(fs.shares)} relief floors x "
-             f"{len(fs.orders)} orders ...")
+    progress(f"frontier {fs.id} of {scenario.name}: {len(fs.candidates())} solves at "
+             f"{len(fs.shares)} relief floors ...")
     deal = _deal_frontier(scenario, name, progress)
     points = []
     for p in deal.points:

@@ -26,7 +26,7 @@ def country(tmp_path_factory):
     write_scenario(synthetic_country(100, seed=0), root / "syn")
     settings = root / "small.yaml"
     settings.write_text("id: small\ndeals: default\nshares: [1.0, 0.7, 0.5]\n"
-                        "orders: [agreements, parties]\nplace_km_deterministic_time: 1.0\n",
+                        "parties_first: [0.7, 0.5]\nplace_km_deterministic_time: 1.0\n",
                         encoding="utf-8")
     return root, root / "syn", settings
 

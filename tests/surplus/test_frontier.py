@@ -40,7 +40,8 @@ def pareto_2d(pairs):
 def dense_settings(reliefs, r_max) -> FrontierSettings:
     """A floor at every relief value the brute force found (from the maximum down)."""
     shares = sorted({r / r_max for r in reliefs if r > 0} | {1.0}, reverse=True)
-    return FrontierSettings(id="dense", shares=tuple(shares), place_km_deterministic_time=1.0)
+    return FrontierSettings(id="dense", shares=tuple(shares), parties_first=tuple(shares),
+                            place_km_deterministic_time=1.0)
 
 
 @pytest.mark.parametrize("make", [tiny, lambda: random_tiny(1), lambda: random_tiny(4)])
@@ -81,6 +82,8 @@ def test_non_dominated_drops_the_dominated_and_duplicates():
 
 def test_frontier_settings_need_the_most_relief_end():
     with pytest.raises(ValueError, match=r"1\.0 must be one"):
-        FrontierSettings(shares=(0.9, 0.8))
+        FrontierSettings(shares=(0.9, 0.8), parties_first=(0.8,))
     with pytest.raises(ValueError, match="in \\(0, 1\\]"):
-        FrontierSettings(shares=(1.0, 1.2))
+        FrontierSettings(shares=(1.0, 1.2), parties_first=(1.0,))
+    with pytest.raises(ValueError, match="the fewest-parties end"):
+        FrontierSettings(shares=(1.0, 0.8), parties_first=(1.0,))

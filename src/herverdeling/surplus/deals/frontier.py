@@ -2,13 +2,16 @@
 (agreements, parties) and fairness, by the epsilon-constraint method over the deal model.
 
 Each candidate point is the deal model with the relief floor at one share of the proven maximum
-(models/frontier/<name>.yaml `shares`) and one order of the later levels (`orders`): fewest
-agreements first (the issue's order) or fewest parties first. After fairness, `most_relief` takes
-the most relief the earlier levels allow, so a point is never beaten on relief alone; place-km is
-the last tie-break. The relief level is solved once per category and its maximum shared by every
-point. Points that another point dominates (relief higher or equal, agreements, parties and
-fairness lower or equal, one strictly) are dropped; the rest are numbered 1, 2, ... by relief
-(most first), then parties, agreements and fairness, so the same settings give the same numbers.
+(models/frontier/<name>.yaml `shares`) and one order of the later levels: fewest agreements first
+(the issue's order) at every share, and fewest parties first at the shares in `parties_first`
+(parties first is the hard order near the maximum: on nl-2025 CountModel did not prove it in 20
+units at share 1.0, and at 0.97 it gave the agreements-first optimum again). After fairness,
+`most_relief` takes the most relief the earlier levels allow, so a point is never beaten on relief
+alone; place-km is the last tie-break. The relief level is solved once per category and its maximum
+shared by every point. Points that another point dominates (relief higher or equal, agreements,
+parties and fairness lower or equal, one strictly) are dropped; the rest are numbered 1, 2, ... by
+relief (most first), then parties, agreements and fairness, so the same settings give the same
+numbers.
 
 The two ends: point 1 is the most relief (share 1.0, every level proven or its gap stated); the
 fewest-parties point is the parties-first solve at the lowest share, i.e. the fewest parties with at
@@ -48,7 +51,7 @@ class FrontierSettings(_Frozen):
     description: str = ""
     deals: str = DEFAULT_DEALS
     shares: tuple[float, ...] = Field((1.0, 0.98, 0.97, 0.95, 0.9, 0.8), min_length=1)
-    orders: tuple[Order, ...] = Field(("agreements", "parties"), min_length=1)
+    parties_first: tuple[float, ...] = (0.9, 0.8)
     level_deterministic_time: float | None = Field(20.0, gt=0)
     place_km_deterministic_time: float | None = Field(2.0, gt=0)
     sources: dict[str, str] = {}
@@ -59,9 +62,20 @@ class FrontierSettings(_Frozen):
             raise ValueError("shares: every share of the maximum relief lies in (0, 1]")
         if max(self.shares) != 1.0:
             raise ValueError("shares: 1.0 must be one of them (the most-relief end of the frontier)")
-        if len(set(self.shares)) != len(self.shares) or len(set(self.orders)) != len(self.orders):
-            raise ValueError("shares and orders: each value once")
+        if any(len(set(v)) < len(v) for v in (self.shares, self.parties_first)):
+            raise ValueError("shares and parties_first: each value once")
+        if not set(self.parties_first) <= set(self.shares) or min(self.shares) not in self.parties_first:
+            raise ValueError("parties_first: shares of `shares`, with the lowest (the fewest-parties end)")
         return self
+
+    def candidates(self) -> list[tuple[float, Order]]:
+        """(share, order) in solve order: from the maximum down, agreements first before parties."""
+        out: list[tuple[float, Order]] = []
+        for share in sorted(self.shares, reverse=True):
+            out.append((share, "agreements"))
+            if share in self.parties_first:
+                out.append((share, "parties"))
+        return out
 
 
 def load_frontier_settings(name_or_path: str | Path = DEFAULT_FRONTIER) -> FrontierSettings:
@@ -197,25 +211,24 @@ def deal_frontier(scenario: Scenario, settings: FrontierSettings | str = DEFAULT
     say = progress or (lambda _: None)
     base = base or load_deal_settings(fs.deals)
     pins = pins or DealPins()
-    shares = sorted(fs.shares, reverse=True)
     cands: list[FrontierPoint] = []
     relief: dict[Category, SolveInfo] | None = None
-    total = len(shares) * len(fs.orders)
-    for share in shares:
-        for order in fs.orders:
-            say(f"      frontier {len(cands) + 1}/{total}: relief >= {share:.0%} of the maximum, "
-                     f"fewest {'agreements' if order == 'agreements' else 'parties'} first ...")
-            result = solve_deals(scenario, point_settings(base, fs, share, order), pins, known_relief=relief)
-            if relief is None:  # the first solve proves the maximum; every later point shares it
-                relief = {c.category: next(i for i in c.solve_info if i.model == "deals/relief")
-                          for c in result.categories}
-            cands.append(_point(result, share, order))
-            p = cands[-1]
-            open_ = [f"{i.scope}/{i.model.split('/')[-1]} {i.status} gap {i.gap:.3f}"
-                     for i in p.solve_info if i.status != "OPTIMAL" and i.gap is not None]
-            say(f"        relief {p.relief}, {p.agreements} agreements, {p.parties} parties "
-                f"(max {p.max_parties}), fairness {p.fairness:.1f}; "
-                f"{'not proven: ' + ', '.join(open_) if open_ else 'every level proven'}")
+    todo = fs.candidates()
+    total = len(todo)
+    for share, order in todo:
+        say(f"      frontier {len(cands) + 1}/{total}: relief >= {share:.0%} of the maximum, "
+            f"fewest {'agreements' if order == 'agreements' else 'parties'} first ...")
+        result = solve_deals(scenario, point_settings(base, fs, share, order), pins, known_relief=relief)
+        if relief is None:  # the first solve proves the maximum; every later point shares it
+            relief = {c.category: next(i for i in c.solve_info if i.model == "deals/relief")
+                      for c in result.categories}
+        cands.append(_point(result, share, order))
+        p = cands[-1]
+        open_ = [f"{i.scope}/{i.model.split('/')[-1]} {i.status} gap {i.gap:.3f}"
+                 for i in p.solve_info if i.status != "OPTIMAL" and i.gap is not None]
+        say(f"        relief {p.relief}, {p.agreements} agreements, {p.parties} parties "
+            f"(max {p.max_parties}), fairness {p.fairness:.1f}; "
+            f"{'not proven: ' + ', '.join(open_) if open_ else 'every level proven'}")
     keep = [cands[i] for i in non_dominated([c.key() for c in cands])]
     keep.sort(key=lambda p: (-p.relief, p.parties, p.agreements, p.fairness, -p.share, p.order))
     points = tuple(p.model_copy(update={"point": k}) for k, p in enumerate(keep, start=1))
