@@ -87,3 +87,14 @@ def test_frontier_settings_need_the_most_relief_end():
         FrontierSettings(shares=(1.0, 1.2), parties_first=(1.0,))
     with pytest.raises(ValueError, match="the fewest-parties end"):
         FrontierSettings(shares=(1.0, 0.8), parties_first=(1.0,))
+
+
+def test_the_bundled_frontier_names_its_sources_and_ends():
+    from herverdeling.surplus.deals.frontier import available_frontier_settings, load_frontier_settings
+
+    assert "default" in available_frontier_settings()
+    fs = load_frontier_settings("default")
+    assert fs.candidates()[0] == (1.0, "agreements")  # the most-relief end first
+    assert (min(fs.shares), "parties") in fs.candidates()  # the fewest-parties end
+    with pytest.raises(ValueError, match="no source"):
+        FrontierSettings(sources={"deals": "x"})

@@ -66,7 +66,7 @@ def frontier_json(f: Frontier) -> str:
 def frontier_png(f: Frontier, path: Path) -> Path:
     """Two panels: relief against parties (colour: agreements) and against fairness, points
     numbered as in frontier.csv. Byte-identical for the same frontier (no metadata stamps)."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), dpi=100)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), dpi=100, sharey=True)
     xs: dict[str, list[float]] = {"parties": [float(p.parties) for p in f.points],
                                   "fairness": [p.fairness for p in f.points]}
     ys = [p.relief for p in f.points]
@@ -77,9 +77,12 @@ def frontier_png(f: Frontier, path: Path) -> Path:
     for ax, key in zip(list(axes), ("parties", "fairness"), strict=True):
         sc = ax.scatter(xs[key], ys, c=colours, cmap="viridis", s=40, zorder=3)
         for p, x, y in zip(f.points, xs[key], ys, strict=True):
-            ax.annotate(str(p.point), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+            # odd numbers above right, even below left: neighbours on the same floor stay readable
+            ax.annotate(str(p.point), (x, y), textcoords="offset points",
+                        xytext=(5, 4) if p.point % 2 else (-11, -12), fontsize=8)
         ax.set_xlabel(labels[key])
-        ax.set_ylabel("ontlaste plaatsen")
+    axes[0].set_ylabel("ontlaste plaatsen")
+    for ax in axes:
         ax.grid(True, color="#ddd", zorder=0)
     if sc is not None:
         fig.colorbar(sc, ax=list(axes), label="aantal overeenkomsten")

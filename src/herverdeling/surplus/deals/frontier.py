@@ -37,6 +37,7 @@ from herverdeling.surplus.deals.solve import solve_deals
 
 Order = Literal["agreements", "parties"]
 Progress = Callable[[str], None]
+_SOURCED = ("deals", "shares", "parties_first", "level_deterministic_time", "place_km_deterministic_time")
 _TOL = 1e-6  # fairness is a float in places; equal within this
 
 
@@ -66,6 +67,10 @@ class FrontierSettings(_Frozen):
             raise ValueError("shares and parties_first: each value once")
         if not set(self.parties_first) <= set(self.shares) or min(self.shares) not in self.parties_first:
             raise ValueError("parties_first: shares of `shares`, with the lowest (the fewest-parties end)")
+        if self.sources:
+            missing = [k for k in _SOURCED if not self.sources.get(k, "").strip()]
+            if missing:
+                raise ValueError(f"no source or rationale given for {', '.join(missing)}")
         return self
 
     def candidates(self) -> list[tuple[float, Order]]:
