@@ -77,10 +77,11 @@ def frontier_png(f: Frontier, path: Path) -> Path:
     for ax, key in zip(list(axes), ("parties", "fairness"), strict=True):
         sc = ax.scatter(xs[key], ys, c=colours, cmap="viridis", s=40, zorder=3)
         for p, x, y in zip(f.points, xs[key], ys, strict=True):
-            # odd numbers above right, even below left: neighbours on the same floor stay readable
+            # odd numbers above right, even below right: neighbours on the same floor stay readable
             ax.annotate(str(p.point), (x, y), textcoords="offset points",
-                        xytext=(5, 4) if p.point % 2 else (-11, -12), fontsize=8)
+                        xytext=(5, 4) if p.point % 2 else (5, -11), fontsize=8)
         ax.set_xlabel(labels[key])
+        ax.margins(0.08)
     axes[0].set_ylabel("ontlaste plaatsen")
     for ax in axes:
         ax.grid(True, color="#ddd", zorder=0)

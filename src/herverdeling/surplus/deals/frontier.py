@@ -154,7 +154,7 @@ class Frontier(_Frozen):
     scenario: str
     scenario_hash: str
     settings: str
-    deals: str
+    deals: str  # the deal preset (name or YAML path) the points were made with
     max_relief: dict[Category, int]
     candidates: int  # points solved before the dominance filter
     points: tuple[FrontierPoint, ...]
@@ -214,6 +214,7 @@ def deal_frontier(scenario: Scenario, settings: FrontierSettings | str = DEFAULT
     `base`: the deal rules, instead of the settings' `deals` preset (tests, the explorer)."""
     fs = settings if isinstance(settings, FrontierSettings) else load_frontier_settings(settings)
     say = progress or (lambda _: None)
+    deals = fs.deals if base is None else base.id  # as the chain loads the D rules again
     base = base or load_deal_settings(fs.deals)
     pins = pins or DealPins()
     cands: list[FrontierPoint] = []
@@ -239,7 +240,7 @@ def deal_frontier(scenario: Scenario, settings: FrontierSettings | str = DEFAULT
     points = tuple(p.model_copy(update={"point": k}) for k, p in enumerate(keep, start=1))
     first = cands[0].deals
     return Frontier(scenario=scenario.name, scenario_hash=scenario.content_hash(), settings=fs.id,
-                    deals=base.id, max_relief={c.category: c.max_relief for c in first.categories},
+                    deals=deals, max_relief={c.category: c.max_relief for c in first.categories},
                     candidates=len(cands), points=points)
 
 
