@@ -58,11 +58,40 @@ def run(sizes=SIZES, seed: int = 0, per_level: float = 10.0, highs_up_to: int = 
     return {"rows": rows, "exponent": round(slope, 2), "seed": seed, "per_level_s": per_level}
 
 
+def nl2025(preset: str = "default") -> dict:
+    """The preset's whole lexicographic chain on nl-2025: per level status, objective, bound, gap,
+    seconds and whether the CountModel hint proved it; the total and the load around it."""
+    from herverdeling.scenario.io import load_scenario
+    from herverdeling.surplus.deals import solve_deals
+    from herverdeling.surplus.deals.proposals import pins_of
+
+    s = load_scenario("nl-2025")
+    load_before = os.getloadavg()[0]
+    start = time.perf_counter()
+    result = solve_deals(s, load_deal_settings(preset), pins_of(s))
+    total = time.perf_counter() - start
+    levels = [(i.scope, i.model.split("/")[1], i.status, i.objective, i.best_bound, i.gap,
+               round(i.seconds, 2), i.parameters.get("proven_by_hint")) for i in result.solve_info]
+    for row in levels:
+        print("| " + " | ".join("" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
+                                for v in row) + " |", flush=True)
+    out = {"preset": preset, "seconds": round(total, 1), "relief": result.relief,
+           "agreements": len(result.agreements),
+           "max_parties": max(len(a.parties) for a in result.agreements),
+           "load_before": load_before, "load_after": os.getloadavg()[0], "levels": levels}
+    print(json.dumps({k: v for k, v in out.items() if k != "levels"}), flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="benchmarks/reports/deals-bench.json")
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    ap.add_argument("--nl2025", action="store_true", help="only the default chain on nl-2025")
     args = ap.parse_args()
+    if args.nl2025:
+        nl2025()
+        return
     res = run(tuple(int(x) for x in args.sizes.split(",")))
     print("growth exponent (seconds ~ n^k): k =", res["exponent"])
     with open(args.out, "w", encoding="utf-8") as fh:

@@ -73,3 +73,7 @@ def output_error(target: str | Path, exc: OSError) -> OutputError:
 
 class RegisterError(HerverdelingError):
     """A step the agreement register refuses (a skip, a date out of order) or cannot reach."""
+
+
+class FrontierPointError(HerverdelingError):
+    """`--frontier-point K` names no point of the frontier (bad input: exit 2)."""

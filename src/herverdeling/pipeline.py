@@ -11,16 +11,21 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from herverdeling import __version__
 from herverdeling.commitments import commitments_of
 from herverdeling.deal_rules import NOTE_ONLY, DealRules
-from herverdeling.defaults import DEFAULT_POLICY
+from herverdeling.defaults import DEFAULT_FRONTIER, DEFAULT_POLICY
 from herverdeling.proposals import AnyProposal, ProposalSet, RegisterState, SolveInfo, SurplusSwap
 from herverdeling.run import Progress, RunResult, RunSettings, StageTiming
 from herverdeling.run import quiet as _quiet
 from herverdeling.scenario.io import load_scenario
 from herverdeling.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from herverdeling.surplus.deals.frontier import Frontier
+    from herverdeling.surplus.deals.result import DealResult
 
 _DEALS: OrderedDict[str, tuple[tuple[SurplusSwap, ...], tuple[SolveInfo, ...], DealRules]] = OrderedDict()
 _DEALS_LOCK = threading.Lock()
@@ -50,8 +55,52 @@ def _deal_stage(scenario: Scenario, preset: str) -> tuple[tuple[SurplusSwap, ...
     return value
 
 
+_FRONTIERS: OrderedDict[str, Frontier] = OrderedDict()
+
+
+def _deal_frontier(scenario: Scenario, name: str, progress: Progress) -> Frontier:
+    """The deal frontier (not yet through the chain), one solve per (scenario content, settings) in
+    a process (4 kept): `frontier` and `propose --frontier-point` number the same points."""
+    from herverdeling.surplus.deals.frontier import deal_frontier
+    from herverdeling.surplus.deals.proposals import pins_of
+
+    key = f"{scenario.content_hash()}|{name}"
+    with _DEALS_LOCK:
+        if key in _FRONTIERS:
+            return _FRONTIERS[key]
+    value = deal_frontier(scenario, name, pins_of(scenario), progress=progress)
+    with _DEALS_LOCK:
+        _FRONTIERS[key] = value
+        while len(_FRONTIERS) > 4:
+            _FRONTIERS.popitem(last=False)
+    return value
+
+
+def _point_stage(scenario: Scenario, settings: RunSettings, result: DealResult | None,
+                 progress: Progress) -> tuple[tuple[SurplusSwap, ...], tuple[SolveInfo, ...], DealRules]:
+    """The swaps of a given deal result, or of the settings' frontier point, judged by the D rules
+    of the deal preset the frontier was made with."""
+    from herverdeling.errors import FrontierPointError
+    from herverdeling.surplus.deals import load_deal_settings
+    from herverdeling.surplus.deals.frontier import load_frontier_settings
+    from herverdeling.surplus.deals.proposals import deal_swaps, rules_of
+
+    if result is None:
+        k = settings.frontier_point
+        assert k is not None
+        if k < 1:
+            raise FrontierPointError(f"frontier point {k} does not exist: points are numbered from 1")
+        if load_frontier_settings(settings.frontier).deals != settings.deals:
+            raise FrontierPointError(f"frontier {settings.frontier!r} is made with deal preset "
+                                     f"{load_frontier_settings(settings.frontier).deals!r}, not "
+                                     f"{settings.deals!r}")
+        result = _deal_frontier(scenario, settings.frontier, progress).point(k).deals
+    return deal_swaps(scenario, result), result.solve_info, rules_of(load_deal_settings(settings.deals))
+
+
 def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None = None,
-              progress: Progress = _quiet, register: RegisterState | None = None) -> RunResult:
+              progress: Progress = _quiet, register: RegisterState | None = None,
+              deal_result: DealResult | None = None) -> RunResult:
     """The one chain: surplus swaps, mergers, uitruil, then the checker, for given settings.
 
     Every front end calls this (propose, the explorer, sweeps, the bench suite). `province`
@@ -60,6 +109,8 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
     proposals and findings that touch the province are exactly those of a national run.
     `register`: the agreement register's snapshot; the proposals carry its states and dates, and
     the process rules judge them (without it every agreement is a concept).
+    `deal_result`: the deal model's result to draft the surplus swaps from (a frontier point),
+    instead of solving the settings' preset or frontier point.
     """
     from herverdeling.checker import check
     from herverdeling.checker.check import with_register
@@ -75,7 +126,11 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
     where = f" ({province})" if province else ""
 
     start = time.perf_counter()
-    if settings.surplus_model == "deals":
+    if settings.surplus_model == "deals" and (deal_result is not None or settings.frontier_point is not None):
+        what = "given" if deal_result is not None else f"frontier point {settings.frontier_point}"
+        progress(f"[1/4] surplus swaps, deal model ({settings.deals}, {what}) ...")
+        swap_proposals, swap_infos, deal_rules = _point_stage(scenario, settings, deal_result, progress)
+    elif settings.surplus_model == "deals":
         progress(f"[1/4] surplus swaps, deal model ({settings.deals}) ...")
         swap_proposals, swap_infos, deal_rules = _deal_stage(scenario, settings.deals)
     else:
@@ -134,12 +189,38 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
                      timings=tuple(timings), notes=tuple(notes))
 
 
+def frontier(scenario: Scenario, name: str = DEFAULT_FRONTIER, *,
+             progress: Progress = _quiet) -> Frontier:
+    """The deal frontier with every point through the whole chain (mergers, uitruil, checker):
+    each point is a complete proposal set, and says how many of its proposals passed."""
+    from herverdeling.surplus.deals.frontier import load_frontier_settings
+
+    fs = load_frontier_settings(name)
+    progress(f"frontier {fs.id} of {scenario.name}: {len(fs.candidates())} solves at "
+             f"{len(fs.shares)} relief floors ...")
+    deal = _deal_frontier(scenario, name, progress)
+    points = []
+    for p in deal.points:
+        progress(f"point {p.point}/{len(deal.points)}: relief {p.relief}, {p.agreements} agreements, "
+                 f"{p.parties} parties; the rest of the chain ...")
+        settings = RunSettings(scenario=scenario.name, surplus_model="deals", deals=deal.deals,
+                               frontier=name, frontier_point=p.point)
+        run = run_chain(scenario, settings, deal_result=p.deals)
+        assert run.report is not None  # run_chain always checks
+        points.append(p.model_copy(update={
+            "proposals": len(run.report.proposal_ids), "passed": len(run.report.passed_ids()),
+            "failed": len(run.report.failed_ids())}))
+    return deal.model_copy(update={"points": tuple(points)})
+
+
 def propose(
     scenario_name: str | Path | Scenario,
     out: Path,
     *,
     policy: str = DEFAULT_POLICY,
     deals: str | None = None,
+    frontier_point: int | None = None,
+    frontier_settings: str = DEFAULT_FRONTIER,
     force: bool = False,
     progress: Progress = _quiet,
     register: RegisterState | None = None,
@@ -148,8 +229,9 @@ def propose(
 
     `scenario_name` is a bundled name, a folder, or a Scenario already in memory (e.g. one with
     changed norms or hosts from the explorer app). `deals`: a preset of models/deals/ to make the
-    surplus swaps with the deal model instead of the min-cost flow of `policy`. `register`: the
-    agreement register's snapshot the process rules judge (see `run_chain`).
+    surplus swaps with the deal model instead of the min-cost flow of `policy`. `frontier_point`:
+    point K of the deal frontier (`frontier_settings`, numbered as `frontier` numbers them).
+    `register`: the agreement register's snapshot the process rules judge (see `run_chain`).
     """
     from herverdeling.documents.writers import write_run
     from herverdeling.scenario.io import atomic_folder
@@ -160,7 +242,19 @@ def propose(
     progress(f"scenario {scenario.name}: {len(scenario.municipalities)} municipalities, "
              f"as of {scenario.round.as_of}")
     settings = RunSettings(scenario=scenario.name, policy=policy)
-    if deals is not None:
+    if frontier_point is not None:
+        from herverdeling.surplus.deals.frontier import load_frontier_settings
+
+        base = load_frontier_settings(frontier_settings).deals
+        settings = settings.model_copy(update={"surplus_model": "deals", "deals": deals or base,
+                                               "frontier": frontier_settings,
+                                               "frontier_point": frontier_point})
+        if frontier_point < 1:  # before any solve: the numbering starts at 1
+            from herverdeling.errors import FrontierPointError
+
+            raise FrontierPointError(f"frontier point {frontier_point} does not exist: points are "
+                                     "numbered from 1")
+    elif deals is not None:
         settings = settings.model_copy(update={"surplus_model": "deals", "deals": deals})
     with atomic_folder(out, force=force) as tmp:
         result = run_chain(scenario, settings, progress=progress, register=register)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from herverdeling.checker.findings import CheckReport
 from herverdeling.defaults import (
     DEFAULT_DEALS,
+    DEFAULT_FRONTIER,
     DEFAULT_MERGER_OBJECTIVE,
     DEFAULT_POLICY,
     DEFAULT_SOLVER,
@@ -54,6 +55,10 @@ class RunSettings(BaseModel):
     # D1-D4 too)
     surplus_model: Literal["flow", "deals"] = "flow"
     deals: str = DEFAULT_DEALS
+    # a point of the deal frontier (models/frontier/<frontier>.yaml, numbered as `herverdeling
+    # frontier` numbers them) instead of the preset's lexicographic solve; needs surplus_model deals
+    frontier: str = DEFAULT_FRONTIER
+    frontier_point: int | None = None
 
 
 class RunResult(BaseModel):

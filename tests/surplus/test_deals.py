@@ -71,9 +71,9 @@ def random_tiny(seed: int) -> Scenario:
 
 # ---- the brute force --------------------------------------------------------------------------
 
-def brute_force(s: Scenario, st: DealSettings, pins: DealPins | None = None) -> dict[str, float] | None:
-    """Every feasible assignment and backing, regulier only; the lexicographic optimum per level
-    in the model's units (fairness as sum_q |W R_q - w_q R| / W, place-km from 100 m units)."""
+def outcomes(s: Scenario, st: DealSettings, pins: DealPins | None = None) -> tuple[set[tuple], int]:
+    """Every feasible assignment, regulier only, with its best backing: the set of (relief,
+    agreements, parties, W x fairness, place-km units) and W (the total weight)."""
     pins = pins or DealPins()
     inst = build_instance(s, "regulier", st, pins)
     cands, pairs = inst.candidates, set(inst.pairs)
@@ -117,6 +117,13 @@ def brute_force(s: Scenario, st: DealSettings, pins: DealPins | None = None) -> 
         fair = sum(abs(total_w * rq[q] - w * relief) for q, w in inst.weights.items())
         key = (relief, len(agreements), parties_total, fair, km_total)
         keys.add(key)
+    return keys, total_w
+
+
+def brute_force(s: Scenario, st: DealSettings, pins: DealPins | None = None) -> dict[str, float] | None:
+    """The lexicographic optimum per level over `outcomes`, in the model's units (fairness as
+    sum_q |W R_q - w_q R| / W, place-km from 100 m units)."""
+    keys, total_w = outcomes(s, st, pins)
     if not keys:
         return None
     r_max = max(k[0] for k in keys)

@@ -16,6 +16,7 @@ from herverdeling.cli.bench import bench_app
 from herverdeling.cli.checker import check_cmd, ledger_cmd
 from herverdeling.cli.documents import propose
 from herverdeling.cli.explorer import app_command
+from herverdeling.cli.frontier import frontier
 from herverdeling.cli.mergers import mergers
 from herverdeling.cli.monitor import monitor, whatif
 from herverdeling.cli.register import register_app
@@ -81,6 +82,7 @@ app.command()(propose)
 app.command()(monitor)
 app.command()(whatif)
 app.add_typer(register_app, name="register")
+app.command()(frontier)
 app.add_typer(bench_app, name="bench")
 app.command()(sweep)
 app.command(name="app")(app_command)

@@ -7,7 +7,7 @@ import typer
 
 from herverdeling.cli.common import ScenarioOpt
 from herverdeling.cli.register import RegisterOpt, snapshot_for
-from herverdeling.defaults import DEFAULT_POLICY, DEFAULT_SCENARIO
+from herverdeling.defaults import DEFAULT_FRONTIER, DEFAULT_POLICY, DEFAULT_SCENARIO
 
 
 def propose(
@@ -19,6 +19,12 @@ def propose(
         help="Make the surplus swaps with the deal model, preset from models/deals/ (default, "
              "proportional, nearest, small-first): few, whole, single-source reliefs, checked by "
              "D1-D4 too. Takes about a minute on nl-2025.")] = None,
+    frontier_point: Annotated[int | None, typer.Option(
+        "--frontier-point", help="Make the surplus swaps as point K of the deal frontier "
+             "(`herverdeling frontier`, same numbering).")] = None,
+    frontier: Annotated[str, typer.Option(
+        "--frontier", help="Frontier settings (models/frontier/) for --frontier-point.",
+    )] = DEFAULT_FRONTIER,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
     register: RegisterOpt = None,
 ) -> None:
@@ -27,5 +33,6 @@ def propose(
     from herverdeling.scenario.io import load_scenario
 
     s = load_scenario(scenario)
-    run(s, out, policy=policy, deals=deals, force=force,
+    run(s, out, policy=policy, deals=deals, frontier_point=frontier_point,
+        frontier_settings=frontier, force=force,
         progress=lambda line: typer.echo(line, err=True), register=snapshot_for(scenario, s, register))

@@ -43,24 +43,51 @@ def check_pins(scenario: Scenario, pins: DealPins, instances: dict[Category, Ins
                 "leaving no residue)")
 
 
+DISAGGREGATE_TRIES = 4
+RETRY_DETERMINISTIC_TIME = 5.0
+"""How often a level's CountModel optimum is cut off and solved again when a sink's counts cannot be
+realised, before the full model searches on its own (each retry is one CountModel solve, capped at
+RETRY_DETERMINISTIC_TIME: < 1 s on nl-2025 where it proves at all)."""
+
+
 def solve_category(inst: Instance, settings: DealSettings, backend: str | None = None,
-                   use_bounds: bool = True) -> tuple[DealModel, list[SolveInfo]]:
+                   use_bounds: bool = True, relief: SolveInfo | None = None,
+                   ) -> tuple[DealModel, list[SolveInfo]]:
     """Every level of one category. Before each level that CountModel covers, its proven optimum
-    becomes a bound row of the full model, so the full solve stops when it reaches it."""
+    becomes a bound row of the full model, so the full solve stops when it reaches it.
+
+    `relief`: the relief level of an earlier solve of the same instance (the frontier solves it once
+    for all its floors); its proven maximum is taken, only the floor is this settings' share."""
     model = DealModel(inst, settings, backend or settings.solver.backend)
     count = CountModel(inst, settings) if use_bounds else None
     infos = []
     for level in settings.levels:
+        if level == "relief" and relief is not None:
+            infos.append(model.take_relief(relief))
+            if count is not None:
+                count.fix("relief", model.floor, model.floor)
+            continue
         proven, t = None, 0.0
         if count is not None and level in AGGREGATE_LEVELS:
             start = time.perf_counter()
             status, proven = count.bound(level)
             if status == "INFEASIBLE":
                 _wanted_fails(inst)
-            if proven is not None:  # realise the relaxation's optimum: a hint that meets the bound
+            # realise the relaxation's optimum: a hint that meets the bound. A sink whose counts no
+            # choice of municipalities realises is cut off and the bound solved again (a few times)
+            for _ in range(DISAGGREGATE_TRIES):
+                if proven is None:
+                    break
                 reliefs = count.disaggregate()
                 if reliefs is not None:
                     model.set_hint(reliefs, count.solution["f"])
+                    break
+                if not count.exclude_unrealisable():
+                    break
+                _, tighter = count.bound(level, RETRY_DETERMINISTIC_TIME)
+                if tighter is None:  # not proven within the cap (or nothing left): keep the bound we have
+                    break
+                proven = tighter
             t = time.perf_counter() - start
         out = model.solve_level(level, proven, t)
         if out.status == "INFEASIBLE":
@@ -140,9 +167,12 @@ def read_category(model: DealModel) -> tuple[tuple[Agreement, ...], int, float, 
 
 
 def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
-                pins: DealPins | None = None, backend: str | None = None) -> DealResult:
+                pins: DealPins | None = None, backend: str | None = None,
+                known_relief: dict[Category, SolveInfo] | None = None) -> DealResult:
     """The deal model per category (categories are separate: G4, and max_partners counts per
-    category), lexicographic in the settings' order; every level states status, bound and gap."""
+    category), lexicographic in the settings' order; every level states status, bound and gap.
+    `known_relief`: per category the relief level of an earlier solve with the same rules (see
+    `solve_category`)."""
     st = settings if isinstance(settings, DealSettings) else load_deal_settings(settings or "default")
     pins = pins or DealPins()
     instances = {c: build_instance(scenario, c, st, pins) for c in CATEGORIES}
@@ -156,7 +186,7 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
             cats.append(CategoryDeals(category=c, max_relief=0, relief_floor=0, relief=0, agreements=(),
                                       fairness=0.0, place_km=0.0, solve_info=(info,)))
             continue
-        model, infos = solve_category(inst, st, backend)
+        model, infos = solve_category(inst, st, backend, relief=(known_relief or {}).get(c))
         agreements, relief, fairness, place_km = read_category(model)
         max_relief = round(next(i.objective for i in infos if i.model == "deals/relief") or 0)
         cats.append(CategoryDeals(category=c, max_relief=max_relief, relief_floor=model.floor, relief=relief,
