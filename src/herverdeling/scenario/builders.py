@@ -1,9 +1,9 @@
-"""Build the bundled nl-2025 scenario from the public facts in the repository's data/.
+"""Build the bundled round scenarios (nl-2025, nl-2026) from the public facts in the repository's data/.
 
-Reproducible and seeded: `python -m herverdeling.scenario.builders --data data
---out scenarios/nl-2025` writes the same files every time (data/README.md says where each source
-file comes from). What is not public is an explicit, labelled assumption in scenario.yaml, with
-the rule that produced it.
+Reproducible and seeded: `python -m herverdeling.scenario.builders --data data --round 2025
+--out scenarios/nl-2025` (or `--round 2026`) writes the same files every time (data/README.md
+says where each source file comes from). What is not public is an explicit, labelled
+assumption in scenario.yaml, with the rule that produced it.
 """
 
 from __future__ import annotations
@@ -15,14 +15,19 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from pydantic import Field
 
 from herverdeling.apportion import largest_remainder
+from herverdeling.errors import ScenarioError
 from herverdeling.resources import bundled_dir
-from herverdeling.scenario.io import write_scenario
+from herverdeling.scenario.facts import FACTS_FILE, Fact, RoundFacts, read_round_facts
+from herverdeling.scenario.io import MUNICIPALITIES_FILE, write_scenario
 from herverdeling.scenario.model import (
     CATEGORIES,
     Assumption,
     Category,
+    Extension,
+    Frozen,
     Municipality,
     Norms,
     Point,
@@ -65,7 +70,68 @@ def _split_by_amv_share(total: int, province: Province) -> dict[Category, int]:
     return {"regulier": amv["regulier"], "amv": amv["amv"]}
 
 
+A_INDICATIVE = Assumption(
+    id="A-indicative", kind="assumption",
+    statement="Indicative task per municipality = provincial opgave x its share of the "
+              "province's population, largest-remainder rounding; AMV likewise from the "
+              "province's AMV figure (the official key also uses the CBS SES-WOA score, "
+              "which is not in the data here).",
+    source="DOMAIN.md (indicative distribution); data/gemeenten-2024.csv population",
+)
+A_MAY_HOST = Assumption(
+    id="A-may-host", kind="assumption",
+    statement="Every municipality may host a merged location unless a scenario says otherwise.",
+    source="issue 2, assumption e",
+)
+F_MUNICIPALITIES = Assumption(
+    id="F-municipalities", kind="fact",
+    statement="The 342 municipalities of 1 Jan 2024 with CBS code, province, population "
+              "(2025) and a representative point (WGS84).",
+    source="data/gemeenten-2024.csv (CBS boundary set 2024; GeoNames points)",
+)
+
+
+def _apply_indicative(builds: dict[str, _ProvinceBuild]) -> None:
+    """Each member's indicative task per category: the opgave by population share (A-indicative)."""
+    for b in builds.values():
+        for c in CATEGORIES:
+            share = largest_remainder(b.province.opgave.get(c),
+                                      {m["cbs_code"]: int(m["population"]) for m in b.members})
+            for m in b.members:
+                m[f"indicative_{c}"] = share[m["cbs_code"]]
+
+
+def _azc_assumptions(known: list[dict]) -> list[Assumption]:
+    return [Assumption(
+        id=f"F-azc-{loc['code']}-{loc['plaats'].replace(' ', '-')}", kind="fact",
+        statement=f"Regular azc in {loc['gemeente']} ({loc['plaats']}), {loc['capaciteit']} "
+                  f"places as of {loc['peildatum']}; used as a known own-plan location.",
+        source=loc["bron"],
+    ) for loc in known]
+
+
+def _municipalities(builds: dict[str, _ProvinceBuild]) -> list[Municipality]:
+    """The Municipality models of the built rows, by CBS code (verdeelbesluit = own plan + rest)."""
+    out = []
+    for code in sorted(builds):
+        for m in builds[code].members:
+            out.append(Municipality(
+                cbs_code=m["cbs_code"], name=m["name"], province=code,
+                population=int(m["population"]),
+                point=Point(lat=float(m["lat"]), lon=float(m["lon"])),
+                indicative=Tasks.of({c: m[f"indicative_{c}"] for c in CATEGORIES}),
+                own_plan=Tasks.of({c: m[f"own_plan_{c}"] for c in CATEGORIES}),
+                restopgave=Tasks.of({c: m[f"restopgave_{c}"] for c in CATEGORIES}),
+                extra=Tasks.of({c: m[f"extra_{c}"] for c in CATEGORIES}),
+                verdeelbesluit=Tasks.of({c: m[f"own_plan_{c}"] + m[f"restopgave_{c}"]
+                                         for c in CATEGORIES}),
+            ))
+    out.sort(key=lambda m: m.cbs_code)
+    return out
+
+
 def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) -> Scenario:
+    """The 2025 round as of 15 Jan 2025, after the verdeelbesluiten of 20 Dec 2024."""
     norms = norms or load_norms("coa-2024")
     prov_df = pd.read_csv(data_dir / "provincies-2024.csv", dtype=str, keep_default_na=False)
     gem_df = pd.read_csv(data_dir / "gemeenten-2024.csv", dtype=str, keep_default_na=False)
@@ -101,20 +167,8 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
         builds[by_name[r["province"]]].members.append(r)
 
     # a. indicative task: opgave x population share, largest remainder, per category.
-    for b in builds.values():
-        for c in CATEGORIES:
-            share = largest_remainder(b.province.opgave.get(c),
-                                      {m["cbs_code"]: int(m["population"]) for m in b.members})
-            for m in b.members:
-                m[f"indicative_{c}"] = share[m["cbs_code"]]
-    assumptions.append(Assumption(
-        id="A-indicative", kind="assumption",
-        statement="Indicative task per municipality = provincial opgave x its share of the "
-                  "province's population, largest-remainder rounding; AMV likewise from the "
-                  "province's AMV figure (the official key also uses the CBS SES-WOA score, "
-                  "which is not in the data here).",
-        source="DOMAIN.md (indicative distribution); data/gemeenten-2024.csv population",
-    ))
+    _apply_indicative(builds)
+    assumptions.append(A_INDICATIVE)
 
     # b. plusprovincies: verdeelbesluit total = reported plan.
     for code in PLUSPROVINCIES:
@@ -177,21 +231,11 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
                   "total = opgave, per category.",
         source="DOMAIN.md; Zeeland counted as doing more than asked (rd.nl), amount not found",
     ))
-    assumptions.append(Assumption(
-        id="A-may-host", kind="assumption",
-        statement="Every municipality may host a merged location unless a scenario says otherwise.",
-        source="issue 2, assumption e",
-    ))
+    assumptions.append(A_MAY_HOST)
 
     # f. own plans: whole locations in a subset of municipalities.
     known = _known_azcs(azc_df, builds, by_name)
-    for loc in known:
-        assumptions.append(Assumption(
-            id=f"F-azc-{loc['code']}-{loc['plaats'].replace(' ', '-')}", kind="fact",
-            statement=f"Regular azc in {loc['gemeente']} ({loc['plaats']}), {loc['capaciteit']} "
-                      f"places as of {loc['peildatum']}; used as a known own-plan location.",
-            source=loc["bron"],
-        ))
+    assumptions.extend(_azc_assumptions(known))
     for code in sorted(builds):
         b = builds[code]
         for c in CATEGORIES:
@@ -232,27 +276,8 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
                 for m in b.members:
                     m[f"extra_{c}"] = share[m["cbs_code"]]
 
-    municipalities = []
-    for code in sorted(builds):
-        for m in builds[code].members:
-            municipalities.append(Municipality(
-                cbs_code=m["cbs_code"], name=m["name"], province=code,
-                population=int(m["population"]),
-                point=Point(lat=float(m["lat"]), lon=float(m["lon"])),
-                indicative=Tasks.of({c: m[f"indicative_{c}"] for c in CATEGORIES}),
-                own_plan=Tasks.of({c: m[f"own_plan_{c}"] for c in CATEGORIES}),
-                restopgave=Tasks.of({c: m[f"restopgave_{c}"] for c in CATEGORIES}),
-                extra=Tasks.of({c: m[f"extra_{c}"] for c in CATEGORIES}),
-                verdeelbesluit=Tasks.of({c: m[f"own_plan_{c}"] + m[f"restopgave_{c}"]
-                                         for c in CATEGORIES}),
-            ))
-    municipalities.sort(key=lambda m: m.cbs_code)
-    assumptions.append(Assumption(
-        id="F-municipalities", kind="fact",
-        statement="The 342 municipalities of 1 Jan 2024 with CBS code, province, population "
-                  "(2025) and a representative point (WGS84).",
-        source="data/gemeenten-2024.csv (CBS boundary set 2024; GeoNames points)",
-    ))
+    municipalities = _municipalities(builds)
+    assumptions.append(F_MUNICIPALITIES)
     municipalities, layer = _uitruil_layer(municipalities, seed)
     assumptions.extend(layer)
     scenario = Scenario(
@@ -299,11 +324,13 @@ def _known_azcs(azc_df: pd.DataFrame, builds: dict[str, _ProvinceBuild],
 
 
 def _place_locations(b: _ProvinceBuild, c: Category, plan: int, known: list[dict],
-                     rng: random.Random) -> None:
+                     rng: random.Random, column: str = "own_plan") -> None:
+    """Whole locations summing to `plan`, known ones first, into each member's `{column}_{c}`."""
     members = {m["cbs_code"]: m for m in b.members}
     by_name = {m["name"]: m["cbs_code"] for m in b.members}
+    key = f"{column}_{c}"
     for m in b.members:
-        m[f"own_plan_{c}"] = 0
+        m[key] = 0
     left = plan
     last: str | None = None
     for loc in known:
@@ -311,7 +338,7 @@ def _place_locations(b: _ProvinceBuild, c: Category, plan: int, known: list[dict
             break
         size = min(int(loc["capaciteit"]), left)
         code = by_name[loc["gemeente"]]
-        members[code][f"own_plan_{c}"] += size
+        members[code][key] += size
         left -= size
         last = code
     lo, hi, step = LOCATION_SIZES[c]
@@ -319,11 +346,11 @@ def _place_locations(b: _ProvinceBuild, c: Category, plan: int, known: list[dict
     weights = [int(members[k]["population"]) for k in codes]
     while left > 0:
         if left < lo and last is not None:
-            members[last][f"own_plan_{c}"] += left
+            members[last][key] += left
             break
         size = min(left, rng.randrange(lo, hi + 1, step))
         last = rng.choices(codes, weights=weights, k=1)[0]
-        members[last][f"own_plan_{c}"] += size
+        members[last][key] += size
         left -= size
 
 
@@ -407,16 +434,291 @@ def _uitruil_layer(municipalities: list[Municipality],
     )]
 
 
+# ---- the 2026 round ------------------------------------------------------------------------------
+SEED_2026 = 2026
+AVAILABLE_COLUMNS = tuple(f"available_{c}" for c in CATEGORIES)
+
+
+class BuiltScenario(Frozen):
+    """A built scenario and the values of its extension columns (per table, per column, by row)."""
+
+    scenario: Scenario
+    columns: dict[str, dict[str, tuple[int, ...]]] = Field(default_factory=dict)
+
+    def write(self, folder: Path) -> Path:
+        return write_scenario(self.scenario, folder, force=True, columns=self.columns)
+
+
+def build_nl_2026(data_dir: Path, seed: int = SEED_2026, norms: Norms | None = None) -> BuiltScenario:
+    """The second round as of 1 Dec 2026: the raming of 27 Feb 2026 and the provinces' distributions.
+
+    Every figure of data/rounds-facts.csv for 2026 lands exactly: the national total, the places
+    available and still to realise, and what four provinces still have to realise (Groningen and
+    Flevoland none, being above target). The rest is labelled: see the assumptions it writes.
+    """
+    norms = norms or load_norms("coa-2024")
+    facts = read_round_facts(data_dir, "2026")
+    total = _figure(facts.national("total"))
+    available_total = _figure(facts.national("available"))
+    to_realise_total = _figure(facts.national("to_realise"))
+    prov_df = pd.read_csv(data_dir / "provincies-2024.csv", dtype=str, keep_default_na=False)
+    gem_df = pd.read_csv(data_dir / "gemeenten-2024.csv", dtype=str, keep_default_na=False)
+    azc_df = pd.read_csv(data_dir / "azc-locaties-partial.csv", dtype=str, keep_default_na=False)
+    rng = random.Random(seed)
+    rows = prov_df.to_dict("records")
+    codes = [r["code"] for r in rows]
+
+    # a. provincial opgave: the 2025 shares (population and welfare key, a fact) scaled to 88,000.
+    opgave = largest_remainder(total, {r["code"]: int(r["opgave_total"]) for r in rows})
+    provinces: list[Province] = []
+    for r in rows:
+        split = largest_remainder(opgave[r["code"]], {"amv": int(r["opgave_amv"]),
+                                                      "regulier": int(r["opgave_total"])
+                                                      - int(r["opgave_amv"])})
+        provinces.append(Province(
+            code=r["code"], name=r["name"],
+            opgave=Tasks(regulier=split["regulier"], amv=split["amv"]), amv_is_estimate=True,
+            source=f"opgave 2026: assumption A-opgave-2026 ({r['opgave_total']} of 96,000 in 2025 "
+                   f"scaled to {total:,}); 2025: {r['source']}",
+        ))
+    prov_by_code = {p.code: p for p in provinces}
+
+    # b. still to realise per province: the stated ones, the rest by opgave over the others.
+    stated = facts.still_to_realise()
+    for code, fact in stated.items():
+        if code not in prov_by_code:
+            raise ScenarioError(f"unknown province {code!r}", file=FACTS_FILE, row=fact.row,
+                                field="code")
+    others = [c for c in codes if c not in stated]
+    left = to_realise_total - sum(_figure(f) for f in stated.values())
+    if left < 0:
+        raise ScenarioError(f"the provinces' places still to realise add up to more than the "
+                            f"national {to_realise_total:,}", file=FACTS_FILE, field="figure")
+    to_realise = {**{c: _figure(f) for c, f in stated.items()},
+                  **largest_remainder(left, {c: opgave[c] for c in others})}
+    above = sorted(c for c in stated if to_realise[c] == 0)
+    available: dict[str, int] = {}
+    for r in rows:
+        code = r["code"]
+        if to_realise[code] > opgave[code]:
+            raise ScenarioError(f"{r['name']} still has to realise {to_realise[code]}, more than "
+                                f"its assumed opgave {opgave[code]}", file=FACTS_FILE,
+                                field="figure")
+        if code in above:
+            if not r["plan_reported_2024"] or int(r["plan_reported_2024"]) <= opgave[code]:
+                raise ScenarioError(f"{r['name']} is above target, but its 2024 plan is not above "
+                                    f"its assumed opgave {opgave[code]}",
+                                    file="provincies-2024.csv", field="plan_reported_2024")
+            available[code] = int(r["plan_reported_2024"])
+        else:
+            available[code] = opgave[code] - to_realise[code]
+    counted = sum(min(available[c], opgave[c]) for c in codes)
+    if counted != available_total:
+        raise ScenarioError(f"facts do not reconcile: {total:,} places minus {to_realise_total:,} "
+                            f"still to realise leaves {counted:,} available, not "
+                            f"{available_total:,}", file=FACTS_FILE, field="figure")
+
+    builds = {p.code: _ProvinceBuild(p, []) for p in provinces}
+    by_name = {r["name"]: r["code"] for r in rows}
+    for g in sorted(gem_df.to_dict("records"), key=lambda g: g["cbs_code"]):
+        builds[by_name[g["province"]]].members.append(g)
+    _apply_indicative(builds)
+
+    # c. available places: whole locations, the known regular azc's first (seeded).
+    known = _known_azcs(azc_df, builds, by_name)
+    for code in sorted(builds):
+        b = builds[code]
+        p = b.province
+        if code in above:
+            b.surplus = _split_by_amv_share(available[code] - p.opgave.total, p)
+            per_cat = {c: p.opgave.get(c) + b.surplus[c] for c in CATEGORIES}
+        else:
+            short = _split_by_amv_share(to_realise[code], p)
+            per_cat = {c: p.opgave.get(c) - short[c] for c in CATEGORIES}
+        for c in CATEGORIES:
+            seeded = [loc for loc in known if loc["code"] == code] if c == "regulier" else []
+            _place_locations(b, c, per_cat[c], seeded, rng, column="available")
+
+    # d. the provinces' distributions: available places plus a share of what is still to realise.
+    for code in sorted(builds):
+        b = builds[code]
+        for c in CATEGORIES:
+            gap = {m["cbs_code"]: max(0, m[f"indicative_{c}"] - m[f"available_{c}"])
+                   for m in b.members}
+            over = {m["cbs_code"]: max(0, m[f"available_{c}"] - m[f"indicative_{c}"])
+                    for m in b.members}
+            still = b.province.opgave.get(c) - sum(m[f"available_{c}"] for m in b.members)
+            to_do = largest_remainder(max(0, still), gap)
+            extra = largest_remainder(b.surplus.get(c, 0), over)
+            for m in b.members:
+                m[f"own_plan_{c}"] = m[f"available_{c}"] + to_do[m["cbs_code"]]
+                m[f"restopgave_{c}"] = 0
+                m[f"extra_{c}"] = extra[m["cbs_code"]]
+
+    municipalities, layer = _uitruil_layer(_municipalities(builds), seed)
+    avail_by_code = {m["cbs_code"]: m for b in builds.values() for m in b.members}
+    columns = {MUNICIPALITIES_FILE: {
+        f"available_{c}": tuple(avail_by_code[m.cbs_code][f"available_{c}"] for m in municipalities)
+        for c in CATEGORIES}}
+    assumptions = _assumptions_2026(facts, provinces, to_realise, available, above, others,
+                                    known, seed)
+    scenario = Scenario(
+        name="nl-2026",
+        title="Nederland, ronde 2026 (raming 88.000 plaatsen, stand 1 december 2026)",
+        description="The second round (raming of 27 Feb 2026, 88,000 places) as of 1 Dec 2026, when "
+                    "the provinces have distributed their opgave and the minister's decisions are "
+                    "still to come. Public facts where they exist (data/rounds-facts.csv); every "
+                    "other figure is a labelled, seeded assumption (see assumptions).",
+        municipal_register="cbs-2024",
+        extensions=(Extension(file=MUNICIPALITIES_FILE, columns=AVAILABLE_COLUMNS),),
+        round=Round(
+            name="2026", verdeelbesluit_date=date(2026, 12, 1),
+            notification_deadline=date(2027, 6, 1), amendment_deadline=date(2027, 7, 1),
+            as_of=date(2026, 12, 1),
+        ),
+        norms=norms,
+        assumptions=(*assumptions, *layer),
+        provinces=tuple(provinces),
+        municipalities=tuple(municipalities),
+    )
+    scenario.check_consistency()
+    return BuiltScenario(scenario=scenario, columns=columns)
+
+
+def _figure(fact: Fact) -> int:
+    if fact.figure is None:
+        raise ScenarioError("expected a figure", file=FACTS_FILE, row=fact.row, field="figure")
+    return fact.figure
+
+
+def _assumptions_2026(facts: RoundFacts, provinces: list[Province], to_realise: dict[str, int],
+                      available: dict[str, int], above: list[str], others: list[str],
+                      known: list[dict], seed: int) -> list[Assumption]:
+    """The facts of the round (each row of rounds-facts.csv for 2026) and the rules of this builder."""
+    out = [Assumption(id=f"F-2026-row-{f.row}", kind="fact",
+                      statement=f"{f.statement} ({f.scope} {f.code}"
+                                + (f": {f.figure:,} {f.unit}" if f.figure is not None else "")
+                                + f"; published {f.published})",
+                      source=f"{f.source}; data/{FACTS_FILE} row {f.row}")
+           for f in facts.facts]
+    names = {p.code: p.name for p in provinces}
+    dates = facts.of_scope("dates")
+    out.append(Assumption(
+        id="A-round-2026", kind="assumption",
+        statement="Round dates. The provinces' distributions are due by early December 2026 and "
+                  "the minister decides at the end of 2026 (fact above); the scenario is taken as "
+                  "of 1 Dec 2026, and as the model judges proposals on or after the date of the "
+                  "task they amend, the provinces' distributions of 1 Dec 2026 stand in for the "
+                  "verdeelbesluiten (verdeelbesluit_date 2026-12-01). The notification deadline "
+                  "(1 Jun 2027) and the amendment deadline (1 Jul 2027) are taken by analogy with "
+                  "the 2025 round (verdeelbesluiten 20 Dec 2024, notification 1 Jun 2025, "
+                  "amendment before 1 Jul 2025): the same dates one round, i.e. two calendar "
+                  "years, later, which matches realisation 'by mid-2027'.",
+        source="data/sources/informatiebericht-uitruil-samenvoegen.txt, section 1 (the 2025 "
+               f"dates); data/{FACTS_FILE} rows "
+               + ", ".join(str(f.row) for f in dates) + "; rule: this builder",
+    ))
+    out.append(Assumption(
+        id="A-opgave-2026", kind="assumption",
+        statement="The 2026 provincial opgave per province is not public here. Each province gets "
+                  "its 2025 share of the national total (the same key, population and welfare, "
+                  "data/provincies-2024.csv) applied to 88,000, largest remainder: "
+                  + ", ".join(f"{p.code} {p.opgave.total}" for p in provinces)
+                  + "; its AMV part at its 2025 AMV share (largest remainder; hence every AMV "
+                  "figure is an estimate). Noord-Brabant's 'ruim dertienduizend' (Omroep Brabant) "
+                  f"is consistent with {next(p.opgave.total for p in provinces if p.code == 'NB'):,}.",
+        source=f"data/provincies-2024.csv; data/{FACTS_FILE}; rule: this builder",
+    ))
+    out.append(Assumption(
+        id="A-to-realise-2026", kind="assumption",
+        statement="Places still to realise per province: as stated for "
+                  + ", ".join(f"{names[c]} {to_realise[c]:,}" for c in sorted(to_realise)
+                              if c not in others)
+                  + f"; the remaining {sum(to_realise[c] for c in others):,} of the national "
+                  "38,000 are apportioned over the other provinces ("
+                  + ", ".join(others) + ") in proportion to their opgave, giving "
+                  + ", ".join(f"{c} {to_realise[c]}" for c in others)
+                  + ". Places available = opgave - still to realise; they add up to the national "
+                  "50,000 counted against the opgave.",
+        source=f"data/{FACTS_FILE}; rule: this builder",
+    ))
+    out.append(Assumption(
+        id="A-above-target-2026", kind="assumption",
+        statement=" and ".join(names[c] for c in above) + " are above target: their available "
+                  "places are taken as the plans they reported in 2024 ("
+                  + ", ".join(f"{c} {available[c]:,}" for c in above) + "), of which the opgave "
+                  "counts towards the national 50,000 and the rest is a surplus. By analogy with "
+                  "2025 their distribution fixes all available places (task = available), the "
+                  "surplus split over regulier and AMV at the province's AMV share and apportioned "
+                  "over the municipalities in proportion to how far their available places exceed "
+                  "their indicative task (their extra places).",
+        source=f"data/provincies-2024.csv plan_reported_2024; data/{FACTS_FILE}; 2025 method "
+               "(extra places fixed as obligations, NRC analysis); rule: this builder",
+    ))
+    out.append(A_INDICATIVE)
+    out.extend(_azc_assumptions(known))
+    out.append(Assumption(
+        id="A-available-2026", kind="assumption", seed=seed,
+        statement="Available (durable) places per municipality are not public here. They are the "
+                  "extension columns available_regulier and available_amv of municipalities.csv "
+                  "(the scenario model has no such field; the tool reads the columns and ignores "
+                  "them). Per province and category the total is opgave - still to realise (split "
+                  "at the AMV share), or opgave + surplus above target; they are whole locations: "
+                  "first the known regular azc's of azc-locaties-partial.csv, then seeded "
+                  "locations of "
+                  f"{LOCATION_SIZES['regulier'][0]}-{LOCATION_SIZES['regulier'][1]} (regulier, step "
+                  f"{LOCATION_SIZES['regulier'][2]}) and {LOCATION_SIZES['amv'][0]}-"
+                  f"{LOCATION_SIZES['amv'][1]} (AMV, step {LOCATION_SIZES['amv'][2]}) in "
+                  "municipalities drawn in proportion to population, as own plans in nl-2025.",
+        source=f"issue 17, point 1; Python random.Random({seed})",
+    ))
+    out.append(Assumption(
+        id="A-distribution-2026", kind="assumption",
+        statement="The provinces' distributions as of 1 Dec 2026 (own_plan = verdeelbesluit "
+                  "here): every municipality keeps its available places as its task, and each "
+                  "province's places still to realise go, per category, to the municipalities "
+                  "whose available places fall short of their indicative task, in proportion to "
+                  "that shortfall (largest remainder); so a municipality above its indicative "
+                  "task lowers the others' (netting within the province, as in the 2025 "
+                  "verdeelbesluiten). Still to realise per municipality = verdeelbesluit - "
+                  "available. No restopgave: the minister's decisions are not known as of 1 Dec "
+                  "2026, and each province is taken to distribute its whole opgave; a surplus "
+                  "swap therefore has no restopgave part to relieve.",
+        source=f"data/{FACTS_FILE} (2025 method rows); rule: this builder",
+    ))
+    out.append(A_MAY_HOST)
+    out.append(F_MUNICIPALITIES)
+    return out
+
+
+ROUNDS = ("2025", "2026")
+
+
+def build_round(round_name: str, data_dir: Path, seed: int | None = None) -> BuiltScenario:
+    """The bundled scenario of one round (`nl-<round>`), with its seed unless one is given."""
+    if round_name == "2025":
+        return BuiltScenario(scenario=build_nl_2025(data_dir, seed=SEED if seed is None else seed))
+    if round_name == "2026":
+        return build_nl_2026(data_dir, seed=SEED_2026 if seed is None else seed)
+    raise ScenarioError(f"unknown round {round_name!r} (known: {', '.join(ROUNDS)})",
+                        field="round")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=bundled_dir("data"),
                         help="folder with the public facts (default: the repository's data/)")
-    parser.add_argument("--out", type=Path, default=Path("scenarios/nl-2025"))
-    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--round", choices=ROUNDS, default="2025",
+                        help="which round's scenario to build (default 2025)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: scenarios/nl-<round>)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help=f"seed (default: {SEED} for 2025, {SEED_2026} for 2026)")
     args = parser.parse_args()
-    scenario = build_nl_2025(args.data, seed=args.seed)
-    write_scenario(scenario, args.out, force=True)
-    print(f"wrote {args.out} ({len(scenario.municipalities)} municipalities)")
+    out = args.out or Path(f"scenarios/nl-{args.round}")
+    built = build_round(args.round, args.data, seed=args.seed)
+    built.write(out)
+    print(f"wrote {out} ({len(built.scenario.municipalities)} municipalities)")
 
 
 if __name__ == "__main__":
