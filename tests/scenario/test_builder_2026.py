@@ -182,3 +182,18 @@ def test_extension_columns_must_be_declared_and_complete(nl2026, tmp_path):
                        columns={"municipalities.csv": {"available_amv": (0,) * 341}})
     assert not (tmp_path / "x").exists()
     assert not (tmp_path / "y").exists()
+
+
+def test_the_chain_runs_on_nl2026_and_every_proposal_passes(nl2026):
+    """One province (Zeeland, small) through the one chain: mergers and uitruil, checked clean.
+
+    No restopgave in nl-2026 (A-distribution-2026), so no surplus swap may relieve anyone (P11).
+    """
+    from herverdeling.checker import check
+    from herverdeling.pipeline import RunSettings, run_chain
+
+    result = run_chain(nl2026, RunSettings(scenario=nl2026.name), province="ZE")
+    kinds = {p.kind for p in result.proposals.proposals}
+    assert "merger" in kinds
+    assert "surplus_swap" not in kinds
+    assert check(result.proposals, nl2026).errors == ()
