@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -40,7 +42,6 @@ from herverdeling.scenario.model import (
 from herverdeling.settings import load_norms
 
 SEED = 2025
-NATIONAL_RESTOPGAVE = 6000
 PLUSPROVINCIES = ("GR", "FR", "DR", "FL", "LI")
 RESTOPGAVE_PROVINCES = ("ZH", "NH", "GE", "OV", "UT")  # besides NB, whose restopgave is a fact
 NB_RESTOPGAVE_MUNICIPALITIES = 17
@@ -91,14 +92,20 @@ F_MUNICIPALITIES = Assumption(
 )
 
 
-def _apply_indicative(builds: dict[str, _ProvinceBuild]) -> None:
-    """Each member's indicative task per category: the opgave by population share (A-indicative)."""
+def _apply_indicative(builds: dict[str, _ProvinceBuild],
+                      known: Mapping[str, Tasks] | None = None) -> None:
+    """Each member's indicative task per category: the opgave by population share (A-indicative);
+    a `known` (published) indicative task is kept and the rest of the opgave shared by population."""
+    known = known or {}
     for b in builds.values():
         for c in CATEGORIES:
-            share = largest_remainder(b.province.opgave.get(c),
-                                      {m["cbs_code"]: int(m["population"]) for m in b.members})
+            fixed = {m["cbs_code"]: known[m["cbs_code"]].get(c) for m in b.members
+                     if m["cbs_code"] in known}
+            share = largest_remainder(b.province.opgave.get(c) - sum(fixed.values()),
+                                      {m["cbs_code"]: int(m["population"]) for m in b.members
+                                       if m["cbs_code"] not in fixed})
             for m in b.members:
-                m[f"indicative_{c}"] = share[m["cbs_code"]]
+                m[f"indicative_{c}"] = fixed.get(m["cbs_code"], share.get(m["cbs_code"], 0))
 
 
 def _azc_assumptions(known: list[dict]) -> list[Assumption]:
@@ -130,8 +137,64 @@ def _municipalities(builds: dict[str, _ProvinceBuild]) -> list[Municipality]:
     return out
 
 
+class PinnedTask(Frozen):
+    """A municipality's published verdeelbesluit (and, where given, its indicative task)."""
+
+    cbs_code: str
+    verdeelbesluit: Tasks
+    indicative: Tasks | None = None
+    fact: Fact
+
+
+_NUMBER = r"(\d[\d,]*)"
+
+
+def _places(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def pinned_tasks(facts: RoundFacts) -> dict[str, PinnedTask]:
+    """The municipal verdeelbesluiten of rounds-facts.csv: "N regulier + M AMV", or a regular
+    figure "plus AMV M"; "(indicative K)" after either figure gives the indicative task."""
+    out = {}
+    for f in facts.of_scope("municipality"):
+        both = re.search(_NUMBER + r" regulier \+ " + _NUMBER + " AMV", f.statement)
+        amv = re.search(r"plus AMV " + _NUMBER + r"(?: \(indicative " + _NUMBER + r"\))?",
+                        f.statement)
+        if both:
+            vb = Tasks(regulier=_places(both.group(1)), amv=_places(both.group(2)))
+            if vb.total != f.figure:
+                raise ScenarioError(f"{vb.regulier} regulier + {vb.amv} AMV is not the figure "
+                                    f"{f.figure}", file=FACTS_FILE, row=f.row, field="statement")
+            indicative = None
+        elif amv and f.figure is not None:
+            vb = Tasks(regulier=f.figure, amv=_places(amv.group(1)))
+            reg_ind = re.search(f"{f.figure:,}" + r" places \(indicative " + _NUMBER + r"\)",
+                                f.statement)
+            indicative = (Tasks(regulier=_places(reg_ind.group(1)), amv=_places(amv.group(2)))
+                          if reg_ind and amv.group(2) else None)
+        else:
+            raise ScenarioError("expected 'N regulier + M AMV' or 'N places ... plus AMV M' in the "
+                                "statement", file=FACTS_FILE, row=f.row, field="statement")
+        out[f.code] = PinnedTask(cbs_code=f.code, verdeelbesluit=vb, indicative=indicative, fact=f)
+    return out
+
+
 def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) -> Scenario:
-    """The 2025 round as of 15 Jan 2025, after the verdeelbesluiten of 20 Dec 2024."""
+    """The 2025 round as of 15 Jan 2025, after the verdeelbesluiten of 20 Dec 2024.
+
+    Sharpened by the 2025 rows of data/rounds-facts.csv: the national restopgave and its method
+    (in proportion to the indicative distribution), the published verdeelbesluiten of
+    's-Gravenhage and Utrecht, and the netting within provinces.
+    """
+    facts = read_round_facts(data_dir, "2025")
+    pins = pinned_tasks(facts)
+    method = [f for f in facts.of_scope("method") if f.figure is not None]
+    if len(method) != 1:
+        raise ScenarioError(f"expected one 2025 method row with the restopgave figure, found "
+                            f"{len(method)}", file=FACTS_FILE, field="figure")
+    national_restopgave = method[0].figure
+    assert national_restopgave is not None
     norms = norms or load_norms("coa-2024")
     prov_df = pd.read_csv(data_dir / "provincies-2024.csv", dtype=str, keep_default_na=False)
     gem_df = pd.read_csv(data_dir / "gemeenten-2024.csv", dtype=str, keep_default_na=False)
@@ -166,8 +229,9 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
     for r in sorted(gem_df.to_dict("records"), key=lambda r: r["cbs_code"]):
         builds[by_name[r["province"]]].members.append(r)
 
-    # a. indicative task: opgave x population share, largest remainder, per category.
-    _apply_indicative(builds)
+    # a. indicative task: opgave x population share, largest remainder, per category; a
+    # published indicative task (Utrecht) is taken as it is and the rest shared by population.
+    _apply_indicative(builds, {k: v.indicative for k, v in pins.items() if v.indicative})
     assumptions.append(A_INDICATIVE)
 
     # b. plusprovincies: verdeelbesluit total = reported plan.
@@ -202,7 +266,7 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
     for code in RESTOPGAVE_PROVINCES:
         if code not in shortfall:
             shortfall[code] = round(prov_by_code[code].opgave.total * rate)
-    rest = largest_remainder(NATIONAL_RESTOPGAVE - nb_rest, shortfall)
+    rest = largest_remainder(national_restopgave - nb_rest, shortfall)
     for code in RESTOPGAVE_PROVINCES:
         builds[code].restopgave = _split_by_amv_share(rest[code], prov_by_code[code])
     assumptions.append(Assumption(
@@ -212,7 +276,8 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
     ))
     assumptions.append(Assumption(
         id="A-restopgave", kind="assumption",
-        statement="National restopgave 6,000 ('over 6,000', press). Besides Noord-Brabant's 1,003 "
+        statement=f"National restopgave {national_restopgave:,} (fact, data/{FACTS_FILE} row "
+                  f"{method[0].row}). Besides Noord-Brabant's 1,003 "
                   "the other 4,997 are apportioned over Zuid-Holland, Noord-Holland, Gelderland, "
                   "Overijssel and Utrecht in proportion to their reported shortfall (opgave minus "
                   "plan: " + ", ".join(f"{c} {shortfall[c]}" for c in RESTOPGAVE_PROVINCES)
@@ -220,10 +285,12 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
                   f"of the other four, {rate:.4f}), giving "
                   + ", ".join(f"{c} {rest[c]}" for c in RESTOPGAVE_PROVINCES)
                   + ". Each province's restopgave is split over regulier and AMV at its AMV "
-                  "share, and lands on municipalities whose own plan falls short of their "
-                  "indicative task, in proportion to that shortfall (largest remainder); in "
-                  "Noord-Brabant on the 17 with the largest shortfall.",
-        source="DOMAIN.md public figures; data/provincies-2024.csv; rule: this builder",
+                  "share, and lands on the eligible municipalities, those whose own plan falls "
+                  "short of their indicative task (in Noord-Brabant the 17 with the largest "
+                  "shortfall; a published verdeelbesluit takes none), in proportion to their "
+                  "indicative task (largest remainder), as the minister did in 2025.",
+        source=f"DOMAIN.md public figures; data/provincies-2024.csv; data/{FACTS_FILE} row "
+               f"{method[0].row} (method, Stibbe); rule: this builder",
     ))
     assumptions.append(Assumption(
         id="A-balanced", kind="assumption",
@@ -242,7 +309,26 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
             plan = b.province.opgave.get(c) + b.surplus.get(c, 0) - b.restopgave.get(c, 0)
             b.plan[c] = plan
             seeded = [loc for loc in known if loc["code"] == code] if c == "regulier" else []
-            _place_locations(b, c, plan, seeded, rng)
+            fixed = {m["cbs_code"]: pins[m["cbs_code"]].verdeelbesluit.get(c) for m in b.members
+                     if m["cbs_code"] in pins}
+            _place_locations(b, c, plan, seeded, rng, fixed=fixed, by_gap=True)
+    for pin in pins.values():
+        assumptions.append(Assumption(
+            id=f"F-verdeelbesluit-{pin.cbs_code}", kind="fact",
+            statement=f"{pin.fact.statement} Taken as its verdeelbesluit task: "
+                      f"{pin.verdeelbesluit.regulier} regulier + {pin.verdeelbesluit.amv} AMV"
+                      + (f", indicative {pin.indicative.regulier} + {pin.indicative.amv}"
+                         if pin.indicative else "") + ".",
+            source=f"{pin.fact.source}; data/{FACTS_FILE} row {pin.fact.row}",
+        ))
+    assumptions.append(Assumption(
+        id="A-verdeelbesluit-published", kind="assumption",
+        statement="A published verdeelbesluit (" + ", ".join(sorted(pins)) + ") is the "
+                  "municipality's own plan, with no restopgave part (whether the minister added "
+                  "part of it is not known); its places count towards the province's plan total "
+                  "and it takes no seeded or known location besides.",
+        source=f"data/{FACTS_FILE}; rule: this builder",
+    ))
     assumptions.append(Assumption(
         id="A-own-plans", kind="assumption", seed=seed,
         statement="Own plans (places a municipality brought in at the PRT) are whole locations in "
@@ -253,9 +339,10 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
                   f"{LOCATION_SIZES['regulier'][0]}-{LOCATION_SIZES['regulier'][1]} (regulier, "
                   f"step {LOCATION_SIZES['regulier'][2]}) and {LOCATION_SIZES['amv'][0]}-"
                   f"{LOCATION_SIZES['amv'][1]} (AMV, step {LOCATION_SIZES['amv'][2]}), each placed "
-                  "in a municipality drawn with probability proportional to population; a last "
-                  "remainder below the minimum size is added to the previous location. "
-                  "Verdeelbesluit task = own plan + restopgave part.",
+                  "in a municipality drawn with probability proportional to how far its own plan "
+                  "still falls short of its indicative task (while any does; then in proportion "
+                  "to population); a last remainder below the minimum size is added to the "
+                  "previous location. Verdeelbesluit task = own plan + restopgave part.",
         source=f"issue 2, assumption f; Python random.Random({seed})",
     ))
 
@@ -267,7 +354,8 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
                 m.setdefault(f"restopgave_{c}", 0)
                 m.setdefault(f"extra_{c}", 0)
         if sum(b.restopgave.values()):
-            _place_restopgave(b, limit=NB_RESTOPGAVE_MUNICIPALITIES if code == "NB" else None)
+            _place_restopgave(b, limit=NB_RESTOPGAVE_MUNICIPALITIES if code == "NB" else None,
+                              exclude=frozenset(pins))
         if sum(b.surplus.values()):
             for c in CATEGORIES:
                 over = {m["cbs_code"]: max(0, m[f"own_plan_{c}"] - m[f"indicative_{c}"])
@@ -277,6 +365,24 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
                     m[f"extra_{c}"] = share[m["cbs_code"]]
 
     municipalities = _municipalities(builds)
+    lowered = sum(1 for m in municipalities if m.verdeelbesluit.total < m.indicative.total)
+    netting = [f for f in facts.of_scope("method") if "netting" in f.statement]
+    assumptions.append(Assumption(
+        id="A-netting", kind="assumption",
+        statement="Netting within provinces: per province and category the verdeelbesluit tasks "
+                  "add up to the plan total, so a municipality whose whole locations take it past "
+                  "its indicative task lowers the others'; the minister lowered the task of about "
+                  "half of all municipalities this way (fact). Here "
+                  f"{lowered} of {len(municipalities)} municipalities have a verdeelbesluit "
+                  "below their indicative task.",
+        source="; ".join(f"data/{FACTS_FILE} row {f.row} ({f.source})" for f in netting)
+               + "; rule: this builder (A-own-plans)",
+    ))
+    assumptions.extend(
+        Assumption(id=f"F-2025-row-{f.row}", kind="fact",
+                   statement=f"{f.statement} ({f.scope}; published {f.published})",
+                   source=f"{f.source}; data/{FACTS_FILE} row {f.row}")
+        for f in facts.facts if f.scope != "municipality")
     assumptions.append(F_MUNICIPALITIES)
     municipalities, layer = _uitruil_layer(municipalities, seed)
     assumptions.extend(layer)
@@ -324,40 +430,59 @@ def _known_azcs(azc_df: pd.DataFrame, builds: dict[str, _ProvinceBuild],
 
 
 def _place_locations(b: _ProvinceBuild, c: Category, plan: int, known: list[dict],
-                     rng: random.Random, column: str = "own_plan") -> None:
-    """Whole locations summing to `plan`, known ones first, into each member's `{column}_{c}`."""
+                     rng: random.Random, column: str = "own_plan",
+                     fixed: Mapping[str, int] | None = None, by_gap: bool = False) -> None:
+    """Whole locations summing to `plan`, known ones first, into each member's `{column}_{c}`.
+
+    A `fixed` member has exactly its figure (a published task): it counts towards `plan` and takes
+    no location besides. A seeded location goes to a member drawn in proportion to its population,
+    or (`by_gap`) to its remaining gap to its indicative task while any member has one: the
+    province fills its distribution towards the indicative numbers, and the members a whole
+    location takes past theirs lower the others' (netting).
+    """
+    fixed = fixed or {}
     members = {m["cbs_code"]: m for m in b.members}
     by_name = {m["name"]: m["cbs_code"] for m in b.members}
     key = f"{column}_{c}"
     for m in b.members:
-        m[key] = 0
-    left = plan
+        m[key] = fixed.get(m["cbs_code"], 0)
+    left = plan - sum(fixed.values())
+    if left < 0:
+        raise ScenarioError(f"{b.province.name}: published {c} tasks ({sum(fixed.values())}) exceed "
+                            f"the province's plan total {plan}", file=FACTS_FILE, field="figure")
     last: str | None = None
     for loc in known:
         if left <= 0:
             break
-        size = min(int(loc["capaciteit"]), left)
         code = by_name[loc["gemeente"]]
+        if code in fixed:
+            continue
+        size = min(int(loc["capaciteit"]), left)
         members[code][key] += size
         left -= size
         last = code
     lo, hi, step = LOCATION_SIZES[c]
-    codes = sorted(members)
+    codes = sorted(k for k in members if k not in fixed)
     weights = [int(members[k]["population"]) for k in codes]
     while left > 0:
         if left < lo and last is not None:
             members[last][key] += left
             break
         size = min(left, rng.randrange(lo, hi + 1, step))
-        last = rng.choices(codes, weights=weights, k=1)[0]
+        gaps = [max(0, members[k][f"indicative_{c}"] - members[k][key]) for k in codes]
+        draw = gaps if by_gap and sum(gaps) > 0 else weights
+        last = rng.choices(codes, weights=draw, k=1)[0]
         members[last][key] += size
         left -= size
 
 
-def _place_restopgave(b: _ProvinceBuild, limit: int | None) -> None:
+def _place_restopgave(b: _ProvinceBuild, limit: int | None,
+                      exclude: frozenset[str] = frozenset()) -> None:
+    """The province's restopgave over its eligible municipalities (own plan below the indicative
+    task, not `exclude`d), in proportion to their indicative task (the 2025 method, a fact)."""
     short = {
         m["cbs_code"]: {c: max(0, m[f"indicative_{c}"] - m[f"own_plan_{c}"]) for c in CATEGORIES}
-        for m in b.members
+        for m in b.members if m["cbs_code"] not in exclude
     }
     eligible = sorted(short, key=lambda k: (-sum(short[k].values()), k))
     eligible = [k for k in eligible if sum(short[k].values()) > 0]
@@ -365,9 +490,9 @@ def _place_restopgave(b: _ProvinceBuild, limit: int | None) -> None:
         eligible = eligible[:limit]
     members = {m["cbs_code"]: m for m in b.members}
     for c in CATEGORIES:
-        weights = {k: short[k][c] for k in eligible}
+        weights = {k: members[k][f"indicative_{c}"] for k in eligible if short[k][c] > 0}
         if sum(weights.values()) == 0:
-            weights = {k: sum(short[k].values()) for k in eligible}
+            weights = {k: members[k][f"indicative_{c}"] for k in eligible}
         share = largest_remainder(b.restopgave[c], weights)
         for k, v in share.items():
             members[k][f"restopgave_{c}"] = v
