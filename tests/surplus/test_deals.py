@@ -351,7 +351,7 @@ def test_nl2025_default(nl2025):
     result = solve_deals(nl2025, st)
     check_rules(nl2025, st, result)
     # feasible (check_rules, independently of the solver) and at an independent upper bound: so the
-    # proven maximum is right (on nl-2025 the bound is tight: regulier 5,132, AMV 412)
+    # proven maximum is right (on nl-2025 the bound is tight: regulier 5,132, AMV 442)
     bound = {c: relief_upper_bound(nl2025, st, c) for c in CATEGORIES}
     for c in CATEGORIES:
         assert result.category(c).max_relief == bound[c]

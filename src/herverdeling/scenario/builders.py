@@ -311,7 +311,7 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
             seeded = [loc for loc in known if loc["code"] == code] if c == "regulier" else []
             fixed = {m["cbs_code"]: pins[m["cbs_code"]].verdeelbesluit.get(c) for m in b.members
                      if m["cbs_code"] in pins}
-            _place_locations(b, c, plan, seeded, rng, fixed=fixed, by_gap=True)
+            _place_locations(b, c, plan, seeded, rng, fixed=fixed, by_gap=c == "regulier")
     for pin in pins.values():
         assumptions.append(Assumption(
             id=f"F-verdeelbesluit-{pin.cbs_code}", kind="fact",
@@ -338,11 +338,14 @@ def build_nl_2025(data_dir: Path, seed: int = SEED, norms: Norms | None = None) 
                   "then seeded locations: sizes drawn uniformly from "
                   f"{LOCATION_SIZES['regulier'][0]}-{LOCATION_SIZES['regulier'][1]} (regulier, "
                   f"step {LOCATION_SIZES['regulier'][2]}) and {LOCATION_SIZES['amv'][0]}-"
-                  f"{LOCATION_SIZES['amv'][1]} (AMV, step {LOCATION_SIZES['amv'][2]}), each placed "
-                  "in a municipality drawn with probability proportional to how far its own plan "
-                  "still falls short of its indicative task (while any does; then in proportion "
-                  "to population); a last remainder below the minimum size is added to the "
-                  "previous location. Verdeelbesluit task = own plan + restopgave part.",
+                  f"{LOCATION_SIZES['amv'][1]} (AMV, step {LOCATION_SIZES['amv'][2]}). A regular "
+                  "location is placed in a municipality drawn with probability proportional to "
+                  "how far its own plan still falls short of its indicative task (while any does; "
+                  "then in proportion to population), an AMV location in proportion to "
+                  "population (gap-weighting AMV too made the deal model's AMV fairness level "
+                  "unprovable within its 60 s deterministic limit, measured); a last remainder "
+                  "below the minimum size is added to the previous location. Verdeelbesluit task "
+                  "= own plan + restopgave part.",
         source=f"issue 2, assumption f; Python random.Random({seed})",
     ))
 
