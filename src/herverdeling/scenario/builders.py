@@ -108,11 +108,11 @@ def _apply_indicative(builds: dict[str, _ProvinceBuild],
                 m[f"indicative_{c}"] = fixed.get(m["cbs_code"], share.get(m["cbs_code"], 0))
 
 
-def _azc_assumptions(known: list[dict]) -> list[Assumption]:
+def _azc_assumptions(known: list[dict], use: str = "own-plan") -> list[Assumption]:
     return [Assumption(
         id=f"F-azc-{loc['code']}-{loc['plaats'].replace(' ', '-')}", kind="fact",
         statement=f"Regular azc in {loc['gemeente']} ({loc['plaats']}), {loc['capaciteit']} "
-                  f"places as of {loc['peildatum']}; used as a known own-plan location.",
+                  f"places as of {loc['peildatum']}; used as a known {use} location.",
         source=loc["bron"],
     ) for loc in known]
 
@@ -784,7 +784,7 @@ def _assumptions_2026(facts: RoundFacts, provinces: list[Province], to_realise: 
                "(extra places fixed as obligations, NRC analysis); rule: this builder",
     ))
     out.append(A_INDICATIVE)
-    out.extend(_azc_assumptions(known))
+    out.extend(_azc_assumptions(known, use="available-places"))
     out.append(Assumption(
         id="A-available-2026", kind="assumption", seed=seed,
         statement="Available (durable) places per municipality are not public here. They are the "
