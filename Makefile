@@ -36,9 +36,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
-# Rebuild the bundled scenario from the public facts in data/ (reproducible, seeded).
+# Rebuild the bundled round scenarios (nl-2025, nl-2026) from the public facts in data/ (reproducible, seeded).
 scenario: $(STAMP)
-	$(BIN)/python -m herverdeling.scenario.builders --data data --out scenarios/nl-2025
+	$(BIN)/python -m herverdeling.scenario.builders --data data --round 2025 --out scenarios/nl-2025
+	$(BIN)/python -m herverdeling.scenario.builders --data data --round 2026 --out scenarios/nl-2026
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -14,7 +14,7 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -525,17 +525,45 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return path
 
 
-def write_scenario(scenario: Scenario, folder: str | Path, *, force: bool = False) -> Path:
+def write_scenario(scenario: Scenario, folder: str | Path, *, force: bool = False,
+                   columns: Mapping[str, Mapping[str, Sequence[object]]] | None = None) -> Path:
+    """Write the folder whole or not at all.
+
+    `columns`: values of extension columns per table ({"municipalities.csv": {"notes": [...]}}),
+    one per row in the scenario's order; each must be declared in `scenario.extensions`, since the
+    reader refuses an undeclared column.
+    """
     folder = Path(folder)
+    extra = _extension_values(scenario, columns or {})
     with atomic_folder(folder, force=force, marker=SCENARIO_FILE) as tmp:
         (tmp / SCENARIO_FILE).write_text(
             yaml.safe_dump(scenario_metadata(scenario), sort_keys=False, allow_unicode=True,
                            width=100),
             encoding="utf-8",
         )
-        province_frame(scenario).to_csv(tmp / PROVINCES_FILE, index=False, lineterminator="\n")
-        municipality_frame(scenario).to_csv(tmp / MUNICIPALITIES_FILE, index=False,
-                                            lineterminator="\n")
+        for file, frame in ((PROVINCES_FILE, province_frame(scenario)),
+                            (MUNICIPALITIES_FILE, municipality_frame(scenario))):
+            for column, values in extra.get(file, {}).items():
+                frame[column] = pd.Series(list(values), index=frame.index)
+            frame.to_csv(tmp / file, index=False, lineterminator="\n")
         for file, frame in wish_frames(scenario.preferences).items():
             frame.to_csv(tmp / file, index=False, lineterminator="\n")
     return folder
+
+
+def _extension_values(scenario: Scenario, columns: Mapping[str, Mapping[str, Sequence[object]]]
+                      ) -> dict[str, dict[str, Sequence[object]]]:
+    """Check extension column values before anything is written: declared, one per row."""
+    declared = {e.file: e.columns for e in scenario.extensions}
+    rows = {PROVINCES_FILE: len(scenario.provinces), MUNICIPALITIES_FILE: len(scenario.municipalities)}
+    out: dict[str, dict[str, Sequence[object]]] = {}
+    for file, values in columns.items():
+        for column, cells in values.items():
+            if column not in declared.get(file, ()):
+                raise OutputError(f"{file}: column {column!r} is not declared under extensions "
+                                  "in scenario.yaml")
+            if len(cells) != rows.get(file, -1):
+                raise OutputError(f"{file}: column {column!r} has {len(cells)} values for "
+                                  f"{rows.get(file, 0)} rows")
+        out[file] = dict(values)
+    return out
