@@ -152,7 +152,9 @@ def test_unticking_a_host_changes_map_table_and_comparison(browser, nl_app):
     assert host in merger_hosts(page, "a")  # option A is untouched
     item = page.locator(f"#diff-body li[data-host={host}]")
     assert item.get_attribute("data-change") == "only_a"
-    assert page.locator("#diff-body tr.changed[data-metric=mergers]").count() == 1
+    # the host's tasks go elsewhere: how many mergers that makes follows the data, but some
+    # metric of the comparison (mergers, locations, place-km ...) must show the change
+    assert page.locator("#diff-body tr.changed").count() >= 1
     assert not errors
 
 

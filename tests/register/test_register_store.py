@@ -185,13 +185,13 @@ def _sign_many(url: str, prefix: str, n: int) -> None:
         reg.record(SCEN, HASH, _agreement(f"{prefix}-{i}"), "signed", date(2025, 2, 1), today=TODAY)
 
 
-def _advance_shared(url: str, tries: int) -> None:
-    """Try to take the shared agreement one step further, `tries` times; refusals are expected."""
+def _advance_contested(url: str, tries: int) -> None:
+    """Try to take the contested agreement one step further, `tries` times; refusals are expected."""
     reg = Register(url)
     for _ in range(tries):
         for step in ("signed", "prt_informed", "ministry_informed"):
             with contextlib.suppress(RegisterError):
-                reg.record(SCEN, HASH, _agreement("shared"), step, date(2025, 2, 1), today=TODAY)
+                reg.record(SCEN, HASH, _agreement("contested"), step, date(2025, 2, 1), today=TODAY)
 
 
 def test_two_writer_processes_lose_no_change_and_make_no_skip(db_url):
@@ -201,17 +201,17 @@ def test_two_writer_processes_lose_no_change_and_make_no_skip(db_url):
     ctx = multiprocessing.get_context("fork")
     Register(db_url).create()
     procs = [ctx.Process(target=_sign_many, args=(db_url, name, 5)) for name in ("p", "q")]
-    procs += [ctx.Process(target=_advance_shared, args=(db_url, 2)) for _ in range(2)]
+    procs += [ctx.Process(target=_advance_contested, args=(db_url, 2)) for _ in range(2)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(120)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
     events = Register(db_url).events(SCEN, HASH)
-    signed = sorted(e.agreement_id for e in events if e.agreement_id != "U-shared")
+    signed = sorted(e.agreement_id for e in events if e.agreement_id != "U-contested")
     assert signed == sorted([f"U-p-{i}" for i in range(5)] + [f"U-q-{i}" for i in range(5)])
-    shared = [(e.seq, e.state) for e in events if e.agreement_id == "U-shared"]
-    assert shared == [(1, "signed"), (2, "prt_informed"), (3, "ministry_informed")]
+    contested = [(e.seq, e.state) for e in events if e.agreement_id == "U-contested"]
+    assert contested == [(1, "signed"), (2, "prt_informed"), (3, "ministry_informed")]
 
 
 def test_recorded_times_read_back_in_utc_whatever_the_session_zone(db_url):

@@ -19,21 +19,22 @@ import matplotlib
 matplotlib.use("Agg")  # no screen on servers and in CI
 import matplotlib.pyplot as plt
 
+from herverdeling.cpsat import worst_status
 from herverdeling.surplus.deals.frontier import Frontier, FrontierPoint
 
 COLUMNS = ("point", "relief", "agreements", "parties", "max_parties", "fairness", "place_km",
            "share", "order", "worst_status", "worst_gap", "proposals", "passed", "failed")
-_RANK = {"OPTIMAL": 0, "FEASIBLE": 1, "UNKNOWN": 2, "INFEASIBLE": 3, "MODEL_INVALID": 4}
 
 
-def worst_status(p: FrontierPoint) -> str:
-    return max((i.status for i in p.solve_info), key=lambda s: _RANK.get(s, 9), default="OPTIMAL")
+def point_status(p: FrontierPoint) -> str:
+    """The worst status of the point's solves, by the one order in `herverdeling.cpsat`."""
+    return worst_status(i.status for i in p.solve_info)
 
 
 def row(p: FrontierPoint) -> dict[str, Any]:
     return {"point": p.point, "relief": p.relief, "agreements": p.agreements, "parties": p.parties,
             "max_parties": p.max_parties, "fairness": p.fairness, "place_km": p.place_km,
-            "share": p.share, "order": p.order, "worst_status": worst_status(p),
+            "share": p.share, "order": p.order, "worst_status": point_status(p),
             "worst_gap": None if p.worst_gap is None else round(p.worst_gap, 4),
             "proposals": p.proposals, "passed": p.passed, "failed": p.failed}
 

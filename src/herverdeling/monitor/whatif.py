@@ -108,7 +108,7 @@ class WhatIf(_Frozen):
 
 
 # ---- the parties and their outcomes ------------------------------------------------------------
-class Party(_Frozen):
+class Realiser(_Frozen):
     """One realising party: a municipality in one category and one role, and its lines."""
 
     realiser: str
@@ -119,7 +119,7 @@ class Party(_Frozen):
     outcomes: tuple[tuple[float, tuple[int, ...]], ...]
 
 
-def parties_of(lines: Iterable[Line], settings: WhatIfSettings) -> tuple[Party, ...]:
+def parties_of(lines: Iterable[Line], settings: WhatIfSettings) -> tuple[Realiser, ...]:
     groups: dict[tuple[str, Category, ProposalKind], list[Line]] = defaultdict(list)
     for ln in lines:
         if ln.places > 0:
@@ -134,7 +134,7 @@ def parties_of(lines: Iterable[Line], settings: WhatIfSettings) -> tuple[Party, 
             unrealised = total - (f.numerator * total) // f.denominator
             share = largest_remainder(unrealised, dict(enumerate(ln.places for ln in group)))
             outcomes.append((o.probability, tuple(share[i] for i in range(len(group)))))
-        out.append(Party(realiser=code, category=cat, kind=kind, lines=tuple(group),
+        out.append(Realiser(realiser=code, category=cat, kind=kind, lines=tuple(group),
                          outcomes=tuple(outcomes)))
     return tuple(out)
 
@@ -143,14 +143,14 @@ def parties_of(lines: Iterable[Line], settings: WhatIfSettings) -> tuple[Party, 
 Contribution = list[list[int]]  # [party][outcome] -> places
 
 
-def _contributions(parties: tuple[Party, ...], select: Callable[[Line], bool]) -> Contribution:
+def _contributions(parties: tuple[Realiser, ...], select: Callable[[Line], bool]) -> Contribution:
     """Per party and outcome, the unrealised places of the lines `select(line)` keeps."""
     return [[sum(u for ln, u in zip(p.lines, us, strict=True) if select(ln)) for _, us in p.outcomes]
             for p in parties]
 
 
 # ---- exact -------------------------------------------------------------------------------------
-def _pmf(parties: tuple[Party, ...], contrib: Contribution) -> np.ndarray:
+def _pmf(parties: tuple[Realiser, ...], contrib: Contribution) -> np.ndarray:
     """The distribution of the sum of independent contributions, by convolution."""
     pmf = np.array([1.0])
     for p, values in zip(parties, contrib, strict=True):
@@ -163,7 +163,7 @@ def _pmf(parties: tuple[Party, ...], contrib: Contribution) -> np.ndarray:
     return pmf
 
 
-def _work(parties: tuple[Party, ...], contrib: Contribution) -> int:
+def _work(parties: tuple[Realiser, ...], contrib: Contribution) -> int:
     size, work = 1, 0
     for p, values in zip(parties, contrib, strict=True):
         if any(values):
@@ -179,7 +179,7 @@ def _exact_estimate(pmf: np.ndarray) -> Estimate:
     return Estimate(mean=float(support @ pmf), p90=p90)
 
 
-def _none_probability(parties: tuple[Party, ...], contrib: Contribution) -> float:
+def _none_probability(parties: tuple[Realiser, ...], contrib: Contribution) -> float:
     """P(no party contributes a place)."""
     prob = 1.0
     for p, values in zip(parties, contrib, strict=True):
@@ -187,7 +187,7 @@ def _none_probability(parties: tuple[Party, ...], contrib: Contribution) -> floa
     return prob
 
 
-def _expected(parties: tuple[Party, ...], contrib: Contribution) -> float:
+def _expected(parties: tuple[Realiser, ...], contrib: Contribution) -> float:
     return sum(pr * v for p, values in zip(parties, contrib, strict=True)
                for (pr, _), v in zip(p.outcomes, values, strict=True))
 
@@ -196,7 +196,7 @@ def _expected(parties: tuple[Party, ...], contrib: Contribution) -> float:
 class _Draws:
     """Seeded draws of every party's outcome: one row per party, `draws` columns."""
 
-    def __init__(self, parties: tuple[Party, ...], draws: int, seed: int) -> None:
+    def __init__(self, parties: tuple[Realiser, ...], draws: int, seed: int) -> None:
         rng = np.random.default_rng(seed)
         self.n = draws
         self.index = [rng.choice(len(p.outcomes), size=draws, p=_normalised(p)) for p in parties]
@@ -226,7 +226,7 @@ class _Draws:
         return float(self.totals(contrib).mean())
 
 
-def _normalised(p: Party) -> np.ndarray:
+def _normalised(p: Realiser) -> np.ndarray:
     probs = np.array([pr for pr, _ in p.outcomes], dtype=float)
     return probs / probs.sum()
 
