@@ -4,6 +4,11 @@ Both files are optional. A wish that names an unknown code, cannot hold (relief 
 relief is possible, backing offered without extra places, a partner that is no plusprovincie or a
 sink without restopgave) or contradicts another (relief wanted while every plusprovincie is
 refused as partner) is refused with the file, row and field.
+
+`import_wishes` reads the same wishes from a user's own Excel/CSV table through the column
+mapping of the verdeelbesluit import (`tables.read_mapped`), and accepts the Dutch words a civil
+servant types (gewenst, geweigerd, geen voorkeur, ja, nee, voorkeur, toegestaan); the csv files
+hold the canonical English values.
 """
 
 from __future__ import annotations
