@@ -8,10 +8,11 @@ import typer
 
 from herverdeling.cli.common import JsonOpt, ScenarioOpt
 from herverdeling.defaults import DEFAULT_SCENARIO
-from herverdeling.errors import HerverdelingError
+from herverdeling.errors import HerverdelingError, ScenarioError
 from herverdeling.scenario.io import bundled_scenarios, load_scenario, write_scenario
 from herverdeling.scenario.tables import import_verdeelbesluit, parse_mapping
 from herverdeling.scenario.views import province_overview, render_overview
+from herverdeling.scenario.wishes import PARTNER_FIELDS, PREFERENCE_FIELDS, import_wishes
 
 
 def scenarios() -> None:
@@ -34,8 +35,13 @@ def show(scenario: ScenarioOpt = DEFAULT_SCENARIO, as_json: JsonOpt = False) -> 
         typer.echo(render_overview(s, rows))
 
 
+_WISH_KINDS = {"voorkeuren": "preferences", "preferences": "preferences",
+               "partners": "partners"}
+
+
 def import_table(
-    table: Annotated[Path, typer.Argument(help="Excel (.xlsx) or CSV verdeelbesluit table.")],
+    table: Annotated[Path, typer.Argument(help="Excel (.xlsx) or CSV verdeelbesluit table, or "
+                                         "with --wensen a table of wishes.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the new scenario.")],
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
     mapping: Annotated[
@@ -43,17 +49,40 @@ def import_table(
         typer.Option("--map", "-m", help="FIELD=COLUMN, e.g. cbs_code=Gemeentecode. Fields: "
                      "cbs_code, name, province, verdeelbesluit_regulier, verdeelbesluit_amv, "
                      "restopgave_regulier, restopgave_amv, own_plan_regulier, own_plan_amv, "
-                     "may_host. Unmapped fields use their own name if the table has it; "
-                     "ignore=COLUMN skips a column (any other column is an error)."),
+                     "may_host; met --wensen voorkeuren: cbs_code, name, relief, back_surplus, "
+                     "host; met --wensen partners: sink, source, partner. Unmapped fields use "
+                     "their own name if the table has it; ignore=COLUMN skips a column (any "
+                     "other column is an error)."),
     ] = None,
+    wishes: Annotated[str | None, typer.Option(
+        "--wensen", help="De tabel bevat wensen in plaats van een verdeelbesluit: 'voorkeuren' "
+        "(per gemeente relief gewenst/geweigerd/geen voorkeur, back_surplus en host ja/nee; "
+        "wordt preferences.csv) of 'partners' (per restopgaveprovincie sink en plusprovincie "
+        "source: voorkeur/toegestaan/geweigerd; wordt partners.csv). De tabel vervangt die "
+        "wensen van het scenario; de andere soort blijft.")] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the only visible "
                                               "sheet).")] = None,
     name: Annotated[str | None, typer.Option(help="Name of the new scenario.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
 ) -> None:
-    """Bring a province's own verdeelbesluit numbers into a scenario (written to a new folder)."""
+    """Bring a province's own verdeelbesluit numbers, or its wishes (--wensen), into a scenario
+    (written to a new folder)."""
+    kind = None
+    if wishes is not None:
+        kind = _WISH_KINDS.get(wishes.strip().lower())
+        if kind is None:
+            raise ScenarioError(f"--wensen must be voorkeuren or partners, got {wishes!r}")
     base = load_scenario(scenario)
-    new = import_verdeelbesluit(base, table, parse_mapping(mapping or []), sheet=sheet,
-                                name=name or f"{base.name}+{table.stem}")
+    new_name = name or f"{base.name}+{table.stem}"
+    if kind is None:
+        new = import_verdeelbesluit(base, table, parse_mapping(mapping or []), sheet=sheet,
+                                    name=new_name)
+    else:
+        fields = PREFERENCE_FIELDS if kind == "preferences" else PARTNER_FIELDS
+        new = import_wishes(base, table, kind, parse_mapping(mapping or [], fields), sheet=sheet,
+                            name=new_name)
     write_scenario(new, out, force=force)
     typer.echo(f"wrote scenario {new.name} to {out}")
+    if kind is not None:
+        p = new.preferences
+        typer.echo(f"{len(p.municipalities)} voorkeuren, {len(p.partners)} partnerwensen")

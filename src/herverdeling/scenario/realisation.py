@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from herverdeling.errors import ScenarioError
 from herverdeling.scenario.model import CATEGORIES, CBS_PATTERN, Category, Scenario
-from herverdeling.scenario.readers import Cells, Rows, TableSpec, check_columns, read_table
+from herverdeling.scenario.readers import Cells, Rows
 from herverdeling.scenario.text import LongText
 
 REALISATION_FILE = "realisation.csv"
@@ -93,18 +93,10 @@ def read_realisation(path: str | Path, scenario: Scenario, mapping: Mapping[str,
 
     `mapping` is {field: column} as `parse_mapping` makes it (`ignore` lists skipped columns).
     """
-    from herverdeling.scenario.tables import IGNORE, ignored_columns
+    from herverdeling.scenario.tables import read_mapped
 
-    path = Path(path)
-    file = path.name
-    mapping = dict(mapping or {})
-    frame = read_table(path, sheet, sniff=True, file=file)
-    columns = {f: mapping.get(f, f) for f in REALISATION_FIELDS}
-    present = {f: col for f, col in columns.items() if col in frame.columns}
-    check_columns(frame.columns, TableSpec(file, tuple(present.values())), file=file,
-                  extensions=ignored_columns(mapping),
-                  suggest=[*REALISATION_FIELDS, *(v for k, v in mapping.items() if k != IGNORE)],
-                  hint="map it with --map FIELD=COLUMN, or skip it with --map ignore=COLUMN")
+    t = read_mapped(Path(path), REALISATION_FIELDS, mapping or {}, sheet=sheet)
+    present = t.present
     wide = [c for c in CATEGORIES if f"realised_{c}" in present]
     long = "realised" in present
     needed = ["cbs_code", "date"] + (["category"] if long or not wide else [])
@@ -113,24 +105,14 @@ def read_realisation(path: str | Path, scenario: Scenario, mapping: Mapping[str,
     if long and wide:
         raise ScenarioError("give either realised with category (one row per category) or "
                             "realised_regulier / realised_amv (one row per municipality), not both",
-                            file=file, row=1, field=present["realised"])
-    for f in needed:
-        if f not in present:
-            raise ScenarioError(f"missing column '{columns[f]}' for {f} (columns found: "
-                                f"{', '.join(map(str, frame.columns))}; map another with --map "
-                                f"{f}=COLUMN)", file=file, row=1, field=columns[f])
-    rows = Rows(frame.rename(columns={v: k for k, v in present.items()}), file)
-    try:
-        out = _read_rows(scenario, rows, present, wide)
-    except ScenarioError as exc:
-        if exc.field in present and present[exc.field] != exc.field:  # name the user's column
-            raise ScenarioError(exc.reason, file=exc.file, row=exc.row,
-                                field=f"{present[exc.field]} ({exc.field})") from None
-        raise
+                            file=t.file, row=1, field=present["realised"])
+    t.require(*needed)
+    with t.user_columns():
+        out = _read_rows(scenario, t.rows, present, wide)
     if not out:
-        raise ScenarioError("the table has no rows", file=file)
+        raise ScenarioError("the table has no rows", file=t.file)
     return Realisation(rows=tuple(sorted(out, key=lambda r: (r.cbs_code, CATEGORIES.index(r.category)))),
-                       file=file)
+                       file=t.file)
 
 
 def _read_rows(scenario: Scenario, rows: Rows, present: dict[str, str],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from herverdeling.apportion import largest_remainder
@@ -58,6 +60,64 @@ def ignored_columns(mapping: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(c for c in mapping.get(IGNORE, "").split("\x00") if c)
 
 
+@dataclass(frozen=True)
+class MappedTable:
+    """A table read through `--map`: its rows under our field names, and which column is which.
+
+    One reader for every table a user brings (verdeelbesluit, monitor export, wishes), so the
+    same column rules and the same error locations hold for all of them.
+    """
+
+    file: str
+    columns: dict[str, str]  # field -> the column it is read from (mapped, or its own name)
+    present: dict[str, str]  # the fields whose column the table has
+    found: tuple[str, ...]  # the table's columns, for 'missing column' messages
+    rows: Rows
+
+    def require(self, *fields: str) -> None:
+        """Refuse a table that lacks the column of one of `fields` (named as the user would)."""
+        for f in fields:
+            if f not in self.present:
+                raise ScenarioError(
+                    f"missing column '{self.columns[f]}' for {f} (columns found: "
+                    f"{', '.join(self.found)}; map another with --map {f}=COLUMN)",
+                    file=self.file, row=1, field=self.columns[f])
+
+    @contextmanager
+    def user_columns(self) -> Iterator[None]:
+        """Errors raised inside name the user's column next to our field: 'Ontlasting (relief)'."""
+        try:
+            yield
+        except ScenarioError as exc:
+            mapped = self.present.get(exc.field or "")
+            if mapped is not None and mapped != exc.field:
+                raise ScenarioError(exc.reason, file=exc.file, row=exc.row,
+                                    field=f"{mapped} ({exc.field})") from None
+            raise
+
+
+def read_mapped(table: Path, fields: Mapping[str, str], mapping: Mapping[str, str], *,
+                sheet: str | None = None) -> MappedTable:
+    """Read a user's table (Excel or CSV): every column mapped to one of `fields` or ignored."""
+    table = Path(table)
+    file = table.name
+    if sheet is not None and table.suffix.lower() not in EXCEL_SUFFIXES:
+        # a CSV has no sheets: ignoring --sheet would import a table the user did not point at
+        raise ScenarioError(f"--sheet only applies to Excel files ({', '.join(EXCEL_SUFFIXES)}); "
+                            f"this is read as CSV, so leave out --sheet {sheet!r}", file=file)
+    frame = read_table(table, sheet, sniff=True, file=file)
+    columns = {f: mapping.get(f, f) for f in fields}
+    present = {f: col for f, col in columns.items() if col in frame.columns}
+    # Every column is read or deliberately ignored: a misspelt 'restopgave_reguleir' would
+    # otherwise keep the base scenario's figures without a word.
+    check_columns(frame.columns, TableSpec(file, tuple(present.values())), file=file,
+                  extensions=ignored_columns(mapping),
+                  suggest=[*fields, *(v for k, v in mapping.items() if k != IGNORE)],
+                  hint="map it with --map FIELD=COLUMN, or skip it with --map ignore=COLUMN")
+    rows = Rows(frame.rename(columns={v: k for k, v in present.items()}), file)
+    return MappedTable(file, columns, present, tuple(map(str, frame.columns)), rows)
+
+
 def import_verdeelbesluit(
     base: Scenario,
     table: Path,
@@ -72,35 +132,13 @@ def import_verdeelbesluit(
     table does not give keep the base scenario's value; a changed plusprovincie gets its extra
     places re-derived by the builder's rule (in proportion to the excess over the indicative).
     """
-    file = Path(table).name
-    if sheet is not None and Path(table).suffix.lower() not in EXCEL_SUFFIXES:
-        # a CSV has no sheets: ignoring --sheet would import a table the user did not point at
-        raise ScenarioError(f"--sheet only applies to Excel files ({', '.join(EXCEL_SUFFIXES)}); "
-                            f"this is read as CSV, so leave out --sheet {sheet!r}", file=file)
-    frame = read_table(Path(table), sheet, sniff=True, file=file)
-    columns = {f: mapping.get(f, f) for f in IMPORT_FIELDS}
-    present = {f: col for f, col in columns.items() if col in frame.columns}
-    # Every column is read or deliberately ignored: a misspelt 'restopgave_reguleir' would
-    # otherwise keep the base scenario's figures without a word.
-    check_columns(frame.columns, TableSpec(file, tuple(present.values())), file=file,
-                  extensions=ignored_columns(mapping), suggest=[*IMPORT_FIELDS, *mapping.values()],
-                  hint="map it with --map FIELD=COLUMN, or skip it with --map ignore=COLUMN")
-    rows = Rows(frame.rename(columns={v: k for k, v in present.items()}), file)
+    t = read_mapped(table, IMPORT_FIELDS, mapping, sheet=sheet)
+    file, present = t.file, t.present
     key_field = "cbs_code" if "cbs_code" in present or "name" not in present else "name"
-    for f in (key_field, *REQUIRED):
-        if f not in present:
-            raise ScenarioError(
-                f"missing column '{columns[f]}' for {f} (columns found: "
-                f"{', '.join(map(str, frame.columns))}; map another with --map {f}=COLUMN)",
-                file=file, row=1, field=columns[f])
+    t.require(key_field, *REQUIRED)
     by_name = {m.name: m for m in base.municipalities}
-    try:
-        updates = _read_updates(base, rows, present, columns, key_field, by_name)
-    except ScenarioError as exc:
-        if exc.field in present and present[exc.field] != exc.field:  # name the user's column
-            raise ScenarioError(exc.reason, file=exc.file, row=exc.row,
-                                field=f"{present[exc.field]} ({exc.field})") from None
-        raise
+    with t.user_columns():
+        updates = _read_updates(base, t.rows, present, key_field, by_name)
     if not updates:
         raise ScenarioError("the table has no rows", file=file)
     municipalities = [m.model_copy(update=updates.get(m.cbs_code, {}))
@@ -120,8 +158,8 @@ def import_verdeelbesluit(
     return new
 
 
-def _read_updates(base: Scenario, rows: Rows, present: dict[str, str], columns: dict[str, str],
-                  key_field: str, by_name: dict[str, Municipality]) -> dict[str, dict]:
+def _read_updates(base: Scenario, rows: Rows, present: dict[str, str], key_field: str,
+                  by_name: dict[str, Municipality]) -> dict[str, dict]:
     """Per CBS code, the fields the table changes; errors name our field (mapped back later)."""
     file = rows.file
     updates: dict[str, dict] = {}
