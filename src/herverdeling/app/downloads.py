@@ -139,8 +139,9 @@ class _Job:
                          error=self.error)
 
 
-def job_key(scenario: Scenario, policy: str) -> str:
-    return hashlib.sha256(f"{scenario.content_hash()}|{policy}".encode()).hexdigest()[:16]
+def job_key(scenario: Scenario, policy: str, frontier_point: int | None = None) -> str:
+    return hashlib.sha256(f"{scenario.content_hash()}|{policy}|{frontier_point}".encode()
+                          ).hexdigest()[:16]
 
 
 class Downloads:
@@ -159,9 +160,10 @@ class Downloads:
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="propose")
 
-    def start(self, scenario: Scenario, policy: str) -> JobStatus:
-        """Queue a run (or return the one for the same settings); `BusyError` when the queue is full."""
-        key = job_key(scenario, policy)
+    def start(self, scenario: Scenario, policy: str, frontier_point: int | None = None) -> JobStatus:
+        """Queue a run (or return the one for the same settings); `BusyError` when the queue is full.
+        `frontier_point`: the surplus swaps of that point of the deal frontier (as propose)."""
+        key = job_key(scenario, policy, frontier_point)
         with self.lock:
             job = self.jobs.get(key)
             if job is not None and job.state != "error":
@@ -174,7 +176,7 @@ class Downloads:
             job = _Job(key, self.root / key, scenario)
             self.jobs[key] = job
             self._evict()
-        self.pool.submit(self._run, job, scenario, policy)
+        self.pool.submit(self._run, job, scenario, policy, frontier_point)
         return job.status()
 
     def _evict(self) -> None:
@@ -201,7 +203,8 @@ class Downloads:
                     job.users -= 1
                     self._evict()
 
-    def _run(self, job: _Job, scenario: Scenario, policy: str) -> None:
+    def _run(self, job: _Job, scenario: Scenario, policy: str,
+             frontier_point: int | None = None) -> None:
         from herverdeling.pipeline import propose
 
         def progress(line: str) -> None:
@@ -213,7 +216,8 @@ class Downloads:
             return
         job.state = "running"
         try:
-            propose(scenario, job.folder, policy=policy, force=True, progress=progress)
+            propose(scenario, job.folder, policy=policy, frontier_point=frontier_point, force=True,
+                    progress=progress)
             job.state = "done"
         except _StoppingError:
             job.error, job.state = "de verkenner is gestopt", "error"

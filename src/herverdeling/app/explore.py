@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from herverdeling.app.whatif import WhatIf, check_policy, whatif_scenario
 from herverdeling.checker import Finding, build_ledger
 from herverdeling.commitments import Commitments, commitments_of
-from herverdeling.defaults import DEFAULT_POLICY
+from herverdeling.defaults import DEFAULT_FRONTIER, DEFAULT_POLICY
 from herverdeling.pipeline import run_chain
 from herverdeling.proposals import AnyProposal, Merger, ProposalSet, SurplusSwap
 from herverdeling.run import RunResult, RunSettings
@@ -154,12 +154,20 @@ class Explorer:
 
     def scenario(self, settings: WhatIf) -> Scenario:
         check_policy(settings)  # on every path, cached or not
-        key = settings.model_copy(update={"category": "regulier", "policy": DEFAULT_POLICY}).key()
+        key = settings.model_copy(update={"category": "regulier", "policy": DEFAULT_POLICY,
+                                          "frontier_point": None}).key()
         return self._scenarios.get(key, lambda: whatif_scenario(self.base, settings))
 
     def settings(self, scenario: Scenario, settings: WhatIf) -> RunSettings:
-        """The RunSettings `propose` would use for this what-if."""
-        return self.run.model_copy(update={"scenario": scenario.name, "policy": settings.policy})
+        """The RunSettings `propose` would use for this what-if (`--frontier-point K` included)."""
+        run = self.run.model_copy(update={"scenario": scenario.name, "policy": settings.policy})
+        if settings.frontier_point is not None:
+            from herverdeling.surplus.deals.frontier import load_frontier_settings
+
+            run = run.model_copy(update={
+                "surplus_model": "deals", "deals": load_frontier_settings(DEFAULT_FRONTIER).deals,
+                "frontier": DEFAULT_FRONTIER, "frontier_point": settings.frontier_point})
+        return run
 
     def chain(self, settings: WhatIf) -> tuple[Scenario, RunResult]:
         """The chain for the what-if's province (cached per scenario, policy and province)."""

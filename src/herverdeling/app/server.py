@@ -32,12 +32,13 @@ from herverdeling.app.downloads import (
     make_work_dir,
 )
 from herverdeling.app.explore import KIND_NL, Explorer, View
+from herverdeling.app.frontier import Frontiers
 from herverdeling.app.glossary import glossary
 from herverdeling.app.guard import Guard
 from herverdeling.app.register_api import add_register_routes
 from herverdeling.app.table import municipality_xlsx
 from herverdeling.app.whatif import CATEGORY_NL, RELIEF_NL, WhatIfError, defaults, parse_whatif
-from herverdeling.errors import HerverdelingError
+from herverdeling.errors import FrontierPointError, HerverdelingError
 from herverdeling.limits import limits
 from herverdeling.scenario.model import CATEGORIES, Scenario
 from herverdeling.surplus.policies import available_policies, load_policy
@@ -101,10 +102,12 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
     # our own folder (marker, removed on stop, stale ones removed here), unless one is given
     downloads = Downloads(work_dir or make_work_dir(), remove_root=work_dir is None)
     names = {m.cbs_code: m.name for m in scenario.municipalities}
+    frontiers = Frontiers()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        frontiers.shutdown()
         downloads.shutdown()
 
     app = FastAPI(title="herverdeling explorer", version=__version__, lifespan=lifespan,
@@ -144,6 +147,8 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
             view = explorer.view(parse_whatif(data))
         except WhatIfError as exc:  # the page says where; the reason is enough
             return None, {"ok": False, "error": exc.reason}
+        except FrontierPointError as exc:
+            return None, {"ok": False, "error": frontier_point_nl(exc)}
         except HerverdelingError as exc:
             return None, {"ok": False, "error": str(exc)}
         ctx = {"v": view, "kind_nl": KIND_NL, "cat_nl": CATEGORY_NL, "relief_nl": RELIEF_NL}
@@ -190,7 +195,8 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
     def api_downloads(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
         try:
             settings = parse_whatif(body.get("settings"))
-            status = downloads.start(explorer.scenario(settings), settings.policy)
+            status = downloads.start(explorer.scenario(settings), settings.policy,
+                                     settings.frontier_point)
         except BusyError as exc:
             return JSONResponse({"ok": False, "error": str(exc)}, status_code=503,
                                 headers={"Retry-After": "30"})
@@ -238,8 +244,41 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
             return Response(data, media_type=media,
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
+    # ---- the deal frontier as a chart (issue 16, point 4) ----
+    @app.post("/api/frontier")
+    def api_frontier(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+        """Start (or find) the frontier of the what-if scenario of the given settings."""
+        try:
+            settings = parse_whatif(body.get("settings"))
+            status = frontiers.start(explorer.scenario(settings))
+        except WhatIfError as exc:
+            return JSONResponse({"ok": False, "error": exc.reason}, status_code=422)
+        except HerverdelingError as exc:
+            return JSONResponse({"ok": False, "error": str(exc)}, status_code=422)
+        return JSONResponse({"ok": True, **status.model_dump()})
+
+    @app.get("/api/frontier/{key}")
+    def api_frontier_status(key: str) -> JSONResponse:
+        status = frontiers.status(key)
+        if status is None:
+            return JSONResponse({"ok": False, "error": "onbekende berekening; bereken de afwegingen "
+                                 "opnieuw"}, status_code=404)
+        return JSONResponse({"ok": True, **status.model_dump()})
+
     add_register_routes(app, scenario, register_url)
     return app
+
+
+def frontier_point_nl(exc: FrontierPointError) -> str:
+    """The pipeline's frontier-point message in the page's words."""
+    import re
+
+    text = str(exc)
+    k = re.search(r"frontier point (\d+)", text)
+    n = re.search(r"points 1 to (\d+)", text)
+    if k and n:
+        return f"afweging {k[1]} bestaat niet: de afwegingen zijn genummerd van 1 tot en met {n[1]}"
+    return text
 
 
 def serve(scenario: Scenario, port: int, *, log_level: str = "warning",

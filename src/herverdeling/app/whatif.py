@@ -28,11 +28,13 @@ _ERROR_NL = {
     "missing": "dit veld ontbreekt", "extra_forbidden": "onbekend veld",
     "literal_error": "geen toegestane waarde", "string_type": "vul tekst in",
     "dict_type": "ongeldige instellingen", "model_type": "ongeldige instellingen",
+    "greater_than_equal": "kies een punt vanaf 1",
     "model_attributes_type": "ongeldige instellingen", "tuple_type": "ongeldige lijst",
 }
 _FIELD_NL = {"min_size": "minimum", "max_size": "maximum", "max_distance_km": "max. afstand (km)",
              "province": "provincie", "category": "categorie", "policy": "verdeelbeleid",
-             "not_hosting": "gastgemeenten", "relief": "ontlasting", "norms": "normen"}
+             "not_hosting": "gastgemeenten", "relief": "ontlasting", "norms": "normen",
+             "frontier_point": "afweging"}
 
 
 class WhatIfError(ScenarioError):
@@ -67,6 +69,9 @@ class WhatIf(BaseModel):
     # pinned relief wishes (preferences.csv's `relief`) per CBS code of the province; missing: the
     # scenario's own preference holds
     relief: dict[str, ReliefWish] = Field(default_factory=dict)
+    # a point of the deal frontier (numbered as `herverdeling frontier` numbers them): the surplus
+    # swaps are that point's, as `propose --frontier-point K`; None: the min-cost flow of `policy`
+    frontier_point: int | None = Field(None, ge=1)
 
     def key(self) -> str:
         """A stable text key (JSON with sorted host codes) for caches."""

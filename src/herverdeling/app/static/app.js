@@ -27,6 +27,7 @@ Plotly.register({moduleType: "locale", name: "nl", dictionary: {
 let seq = 0;        // number of the latest request; older answers are dropped
 let timer = null;
 const pins = {a: {}, b: {}};     // pinned relief wishes per side: CBS code -> wanted/refused/any
+const points = {a: null, b: null}; // the frontier point per side (null: the policy's flow)
 const undoStack = [];            // earlier states (JSON), newest last
 let shownState = null;           // the state of the last refresh (JSON)
 let restoring = false;           // an undo or a load: do not push the state it replaces twice
@@ -104,6 +105,7 @@ function settings(side) {
     norms,
     not_hosting: $$("input[name=host]", form).filter((b) => !b.checked).map((b) => b.value),
     relief,
+    frontier_point: points[side],
   };
 }
 
@@ -113,7 +115,8 @@ function state() {
 
 function sideState(side) {
   const s = settings(side);
-  return {policy: s.policy, norms: s.norms, not_hosting: s.not_hosting, relief: s.relief};
+  return {policy: s.policy, norms: s.norms, not_hosting: s.not_hosting, relief: s.relief,
+    frontier_point: s.frontier_point};
 }
 
 function applyState(st) {
@@ -137,6 +140,8 @@ function applyState(st) {
       $$("input[name=host]", form).forEach((b) => { b.checked = !off.has(b.value); });
     }
     pins[side] = s.relief && typeof s.relief === "object" ? {...s.relief} : {};
+    points[side] = Number.isInteger(s.frontier_point) && s.frontier_point >= 1 ? s.frontier_point : null;
+    showChoice(side);
     countHosts(side);
   }
 }
@@ -169,6 +174,7 @@ function summaryLine(side) {
   if (s.not_hosting.length) parts.push(`${s.not_hosting.length} geen gastgemeente`);
   const pinned = Object.keys(s.relief).length;
   if (pinned) parts.push(`${pinned} voorkeur${pinned > 1 ? "en" : ""} ontlasting`);
+  if (s.frontier_point) parts.push(`afweging ${s.frontier_point}`);
   return parts.join(" · ");
 }
 
@@ -249,6 +255,8 @@ function copyAtoB() {
     }
   }
   pins.b = {...pins.a};
+  points.b = points.a;
+  showChoice("b");
   countHosts("b");
   schedule();
 }
@@ -581,6 +589,60 @@ async function makeFiles(side) {
   poll();
 }
 
+// ---- the deal frontier: computed in the background, a click sets an option to a point ------
+function showChoice(side) {
+  const p = $(`#frontier-choice-${side}`);
+  if (!p) return;
+  p.hidden = points[side] === null;
+  $("span", p).textContent = points[side] === null ? "" :
+    `Surplus-uitruil van afweging ${points[side]} (dealmodel), niet van het verdeelbeleid.`;
+}
+
+function pickPoint(side, k) {
+  points[side] = k;
+  showChoice(side);
+  setStatus(`optie ${side.toUpperCase()}: afweging ${k}`);
+  schedule();
+}
+
+async function startFrontier() {
+  const box = $("#frontier");
+  const status = $("#frontier-status");
+  status.textContent = "afwegingen worden berekend…";
+  box.dataset.state = "running";
+  const res = await fetch("/api/frontier", {
+    method: "POST",
+    headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({settings: {...settings("a"), frontier_point: null}}),
+  });
+  const answer = await res.json();
+  if (!answer.ok) { status.textContent = answer.error; box.dataset.state = "error"; return; }
+  const poll = async () => {
+    const r = await fetch(`/api/frontier/${answer.key}`);
+    const s = await r.json();
+    if (!s.ok || s.state === "error") { status.textContent = s.error; box.dataset.state = "error"; return; }
+    if (s.state === "done") {
+      status.textContent = `${s.points.length} afweging${s.points.length === 1 ? "" : "en"}; klik op een punt`;
+      const chart = $("#frontier-chart");
+      await Plotly.react(chart, s.figure.data, s.figure.layout, s.figure.config);
+      if (!chart.dataset.wired) {
+        chart.dataset.wired = "1";
+        chart.on("plotly_click", (ev) => {
+          const pt = ev.points && ev.points[0];
+          if (pt) pickPoint($("#frontier-side").value, Number(pt.customdata));
+        });
+      }
+      chart.dataset.points = s.points.map((p) => p.point).join(",");
+      box.dataset.state = "done";
+      return;
+    }
+    status.textContent = (s.state === "queued" ? "in de wachtrij" : "bezig") +
+      (s.progress.length ? ": " + s.progress[s.progress.length - 1].trim() : "…");
+    setTimeout(poll, 1000);
+  };
+  poll();
+}
+
 // ---- wiring ------------------------------------------------------------------------------
 function init() {
   // no inline onsubmit (the CSP allows no inline script): a settings form never submits
@@ -606,6 +668,11 @@ function init() {
     $(".no-hosts", form).addEventListener("click", tick((b) => { b.checked = false; }));
     $(".scenario-hosts", form).addEventListener("click", tick((b) => { b.checked = b.dataset.scenario === "1"; }));
     $(`#downloads-${side} .make-files`).addEventListener("click", () => makeFiles(side));
+    $(`#frontier-choice-${side} .frontier-clear`).addEventListener("click", () => {
+      points[side] = null;
+      showChoice(side);
+      schedule();
+    });
     for (const b of $$(`#col-${side} .tabs button`)) b.addEventListener("click", () => showTab(side, b.dataset.tab));
   }
   $("#province").addEventListener("change", () => {
@@ -616,6 +683,7 @@ function init() {
   });
   $("#category").addEventListener("change", schedule);
   $("#copy-a-b").addEventListener("click", copyAtoB);
+  $("#frontier-start").addEventListener("click", startFrontier);
   $("#undo").addEventListener("click", undo);
   $("#save").addEventListener("click", save);
   $("#load").addEventListener("change", (ev) => { if (ev.target.files[0]) load(ev.target.files[0]); ev.target.value = ""; });
