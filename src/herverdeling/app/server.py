@@ -97,7 +97,7 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
                register_url: str | None = None) -> FastAPI:
     """The app for one scenario; `work_dir` holds the download runs (default: a temporary folder);
     `register_url` the agreement register the page lists and sets (register_api.py)."""
-    explorer = Explorer(scenario)
+    explorer = Explorer(scenario, register_url=register_url)
     env = environment()
     # our own folder (marker, removed on stop, stale ones removed here), unless one is given
     downloads = Downloads(work_dir or make_work_dir(), remove_root=work_dir is None)
@@ -156,6 +156,8 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
                       "detail": env.get_template("detail.html.j2").render(**ctx),
                       "table": env.get_template("table.html.j2").render(**ctx),
                       "figure": view.figure, "seconds": view.seconds,
+                      "open_steps": [{"rule_id": f.rule_id, "proposal_id": f.proposal_id}
+                                     for f in view.findings if f.severity == "open"],
                       "scenario": view.scenario_name, "proposal_ids": [r.id for r in view.rows],
                       "hosts": sorted({r.realiser_code for r in view.rows if r.kind == "merger"})}
 

@@ -204,6 +204,7 @@ function showSide(side, answer) {
   map.dataset.proposals = answer.proposal_ids.join(",");
   Plotly.react(map, answer.figure.data, answer.figure.layout, answer.figure.config)
     .then(() => { highlight(side); wireMap(side); });
+  if (!$(`#register-${side}`).hidden) loadRegister(side);
   col.dataset.state = "ready";
 }
 
@@ -363,6 +364,7 @@ function showTab(side, name) {
   for (const b of $$(".tabs button", col)) b.setAttribute("aria-selected", String(b.dataset.tab === name));
   for (const t of $$(".tab", col)) t.hidden = t.dataset.tab !== name;
   if (name === "map") Plotly.Plots.resize($(`#map-${side}`));
+  if (name === "register") loadRegister(side);
 }
 
 // ---- the municipality table: sort, filter, host and relief per municipality, Excel ------------
@@ -587,6 +589,90 @@ async function makeFiles(side) {
     setTimeout(poll, 1000);
   };
   poll();
+}
+
+// ---- the agreement register: each proposal's state and dates, and the next step -------------
+const DATES = [["signed_on", "ondertekend"], ["prt_informed_on", "PRT geïnformeerd"],
+  ["ministry_informed_on", "ministerie geïnformeerd"], ["processed_on", "verwerkt"], ["withdrawn_on", "ingetrokken"]];
+
+function cell(tr, text) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  tr.append(td);
+  return td;
+}
+
+async function loadRegister(side) {
+  const box = $(`#register-${side}`);
+  const body = $(".register-body", box);
+  const err = $(".register-error", box);
+  box.dataset.state = "loading";
+  const res = await fetch("/api/register");
+  const answer = await res.json();
+  body.innerHTML = "";
+  if (!answer.ok) { err.textContent = answer.error; err.hidden = false; box.dataset.state = "error"; return; }
+  const ids = new Set(last[side] ? last[side].proposal_ids : []);
+  const rows = answer.rows.filter((r) => ids.has(r.agreement_id));
+  if (!rows.length) {
+    body.innerHTML = '<p class="hint">Geen overeenkomsten van deze voorstellen in het register: het register volgt de voorstellen van het scenario zelf (zonder eigen instellingen).</p>';
+    box.dataset.state = "ready";
+    return;
+  }
+  const table = document.createElement("table");
+  table.className = "register-rows";
+  table.innerHTML = "<thead><tr><th>overeenkomst</th><th>soort</th><th>status</th><th>data</th><th>volgende stap</th></tr></thead>";
+  const tbody = document.createElement("tbody");
+  const today = new Date().toISOString().slice(0, 10);
+  for (const r of rows) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = r.agreement_id;
+    tr.dataset.state = r.entry.state;
+    cell(tr, r.agreement_id);
+    cell(tr, r.kind_nl);
+    cell(tr, r.state_nl).className = "state";
+    cell(tr, DATES.filter(([k]) => r.entry[k]).map(([k, label]) => `${label} ${r.entry[k]}`).join("; ") || "—");
+    const td = cell(tr, "");
+    if (r.next.length) {
+      const form = document.createElement("form");
+      form.className = "register-step";
+      const step = document.createElement("select");
+      step.name = "status";
+      step.setAttribute("aria-label", "volgende stap");
+      for (const n of r.next) step.append(new Option(n.label, n.id));
+      const day = document.createElement("input");
+      day.type = "date"; day.name = "datum"; day.value = today; day.required = true;
+      day.setAttribute("aria-label", "datum");
+      const amendment = document.createElement("input");
+      amendment.name = "wijziging"; amendment.placeholder = "wijziging verdeelbesluit";
+      amendment.hidden = step.value !== "processed";
+      step.addEventListener("change", () => { amendment.hidden = step.value !== "processed"; });
+      const go = document.createElement("button");
+      go.type = "submit"; go.textContent = "Vastleggen";
+      form.append(step, " op ", day, " ", amendment, " ", go);
+      form.addEventListener("submit", (ev) => { ev.preventDefault(); setStep(side, r.agreement_id, form); });
+      td.append(form);
+    }
+    tbody.append(tr);
+  }
+  table.append(tbody);
+  body.append(table);
+  box.dataset.state = "ready";
+}
+
+async function setStep(side, id, form) {
+  const box = $(`#register-${side}`);
+  const err = $(".register-error", box);
+  const res = await fetch("/api/register", {
+    method: "POST",
+    headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({id, status: form.elements.status.value, datum: form.elements.datum.value,
+      wijziging: form.elements.wijziging.value}),
+  });
+  const answer = await res.json();
+  if (!answer.ok) { err.textContent = answer.error; err.hidden = false; box.dataset.state = "error"; return; }
+  err.hidden = true;
+  setStatus(`${id}: ${answer.state_nl} vastgelegd`);
+  await refresh();  // the process findings follow the register (and the tab is read again)
 }
 
 // ---- the deal frontier: computed in the background, a click sets an option to a point ------
