@@ -41,6 +41,7 @@ from herverdeling.app.whatif import CATEGORY_NL, RELIEF_NL, WhatIfError, default
 from herverdeling.errors import FrontierPointError, HerverdelingError
 from herverdeling.limits import limits
 from herverdeling.scenario.model import CATEGORIES, Scenario
+from herverdeling.scenario.realisation import Realisation
 from herverdeling.surplus.policies import available_policies, load_policy
 
 log = logging.getLogger(__name__)
@@ -94,15 +95,18 @@ def _page_data(scenario: Scenario) -> dict[str, Any]:
 
 
 def create_app(scenario: Scenario, *, work_dir: Path | None = None,
-               register_url: str | None = None) -> FastAPI:
+               register_url: str | None = None, realisation: Realisation | None = None) -> FastAPI:
     """The app for one scenario; `work_dir` holds the download runs (default: a temporary folder);
-    `register_url` the agreement register the page lists and sets (register_api.py)."""
+    `register_url` the agreement register the page lists and sets (register_api.py);
+    `realisation` the monitor's figures (the scenario folder's realisation.csv; the page may
+    upload others)."""
     explorer = Explorer(scenario, register_url=register_url)
     env = environment()
     # our own folder (marker, removed on stop, stale ones removed here), unless one is given
     downloads = Downloads(work_dir or make_work_dir(), remove_root=work_dir is None)
     names = {m.cbs_code: m.name for m in scenario.municipalities}
     frontiers = Frontiers()
+    figures = {"realisation": realisation or Realisation()}  # the page may upload another
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -267,6 +271,44 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
                                  "opnieuw"}, status_code=404)
         return JSONResponse({"ok": True, **status.model_dump()})
 
+    # ---- the IBT monitor (issue 17, point 3) ----
+    @app.post("/api/monitor")
+    def api_monitor(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+        """The monitor rows of the option's province and category, and the shortfall map."""
+        from herverdeling.app.monitor_view import monitor_figure_json, monitor_of, shown_rows
+        from herverdeling.defaults import DEFAULT_MONITOR
+
+        try:
+            settings = parse_whatif(body.get("settings"))
+            s, result = explorer.chain(settings)
+            assert result.report is not None  # run_chain always checks
+            passed = tuple(p for p in result.proposals.proposals if result.report.passed(p.id))
+            m = monitor_of(s, passed, figures["realisation"], DEFAULT_MONITOR)
+        except WhatIfError as exc:
+            return JSONResponse({"ok": False, "error": exc.reason}, status_code=422)
+        except FrontierPointError as exc:
+            return JSONResponse({"ok": False, "error": frontier_point_nl(exc)}, status_code=422)
+        except HerverdelingError as exc:
+            return JSONResponse({"ok": False, "error": str(exc)}, status_code=422)
+        rows = shown_rows(m, settings.province, settings.category)
+        html = env.get_template("monitor.html.j2").render(m=m, rows=rows)
+        return JSONResponse({"ok": True, "rows": [r.model_dump(mode="json") for r in rows],
+                             "html": html,
+                             "figure": monitor_figure_json(m, s) if body.get("map", True) else None})
+
+    @app.post("/api/monitor/realisatie")
+    async def api_monitor_upload(request: Request, naam: str = "realisatie.csv") -> JSONResponse:
+        """Upload a realisation.csv or monitor export (raw body): the monitor holds the agreements
+        against it from now on (for this explorer, until it stops)."""
+        from herverdeling.app.monitor_view import read_upload
+
+        try:
+            real = read_upload(await request.body(), naam, scenario)
+        except HerverdelingError as exc:
+            return JSONResponse({"ok": False, "error": str(exc)}, status_code=422)
+        figures["realisation"] = real
+        return JSONResponse({"ok": True, "file": real.file, "rows": len(real.rows)})
+
     add_register_routes(app, scenario, register_url)
     return app
 
@@ -284,9 +326,9 @@ def frontier_point_nl(exc: FrontierPointError) -> str:
 
 
 def serve(scenario: Scenario, port: int, *, log_level: str = "warning",
-          register_url: str | None = None) -> None:
+          register_url: str | None = None, realisation: Realisation | None = None) -> None:
     """Run the app on 127.0.0.1:port until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(scenario, register_url=register_url), host=HOST, port=port,
-                log_level=log_level)
+    uvicorn.run(create_app(scenario, register_url=register_url, realisation=realisation),
+                host=HOST, port=port, log_level=log_level)

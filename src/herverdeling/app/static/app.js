@@ -205,6 +205,7 @@ function showSide(side, answer) {
   Plotly.react(map, answer.figure.data, answer.figure.layout, answer.figure.config)
     .then(() => { highlight(side); wireMap(side); });
   if (!$(`#register-${side}`).hidden) loadRegister(side);
+  if (!$(`#monitor-${side}`).hidden) loadMonitor(side);
   col.dataset.state = "ready";
 }
 
@@ -365,6 +366,7 @@ function showTab(side, name) {
   for (const t of $$(".tab", col)) t.hidden = t.dataset.tab !== name;
   if (name === "map") Plotly.Plots.resize($(`#map-${side}`));
   if (name === "register") loadRegister(side);
+  if (name === "monitor") loadMonitor(side);
 }
 
 // ---- the municipality table: sort, filter, host and relief per municipality, Excel ------------
@@ -591,6 +593,37 @@ async function makeFiles(side) {
   poll();
 }
 
+// ---- the IBT monitor: task, realised, shortfall, who is accountable, what the clauses do ------
+async function loadMonitor(side) {
+  const box = $(`#monitor-${side}`);
+  const err = $(".monitor-error", box);
+  box.dataset.state = "loading";
+  const res = await fetch("/api/monitor", {
+    method: "POST",
+    headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({settings: settings(side)}),
+  });
+  const answer = await res.json();
+  if (!answer.ok) { err.textContent = answer.error; err.hidden = false; box.dataset.state = "error"; return; }
+  err.hidden = true;
+  $(".monitor-body", box).innerHTML = answer.html;
+  const map = $(".monitor-map", box);
+  await Plotly.react(map, answer.figure.data, answer.figure.layout, answer.figure.config);
+  box.dataset.state = "ready";
+}
+
+async function uploadRealisation(side, file) {
+  const box = $(`#monitor-${side}`);
+  const status = $(".monitor-status", box);
+  const res = await fetch(`/api/monitor/realisatie?naam=${encodeURIComponent(file.name)}`, {
+    method: "POST", headers: {"Content-Type": "application/octet-stream"}, body: await file.arrayBuffer(),
+  });
+  const answer = await res.json();
+  if (!answer.ok) { status.textContent = answer.error; return; }
+  status.textContent = `${answer.file}: ${answer.rows} cijfers geopend`;
+  for (const s of SIDES) if (!$(`#monitor-${s}`).hidden) loadMonitor(s);
+}
+
 // ---- the agreement register: each proposal's state and dates, and the next step -------------
 const DATES = [["signed_on", "ondertekend"], ["prt_informed_on", "PRT geïnformeerd"],
   ["ministry_informed_on", "ministerie geïnformeerd"], ["processed_on", "verwerkt"], ["withdrawn_on", "ingetrokken"]];
@@ -754,6 +787,10 @@ function init() {
     $(".no-hosts", form).addEventListener("click", tick((b) => { b.checked = false; }));
     $(".scenario-hosts", form).addEventListener("click", tick((b) => { b.checked = b.dataset.scenario === "1"; }));
     $(`#downloads-${side} .make-files`).addEventListener("click", () => makeFiles(side));
+    $(`#monitor-${side} .monitor-upload`).addEventListener("change", (ev) => {
+      if (ev.target.files[0]) uploadRealisation(side, ev.target.files[0]);
+      ev.target.value = "";
+    });
     $(`#frontier-choice-${side} .frontier-clear`).addEventListener("click", () => {
       points[side] = null;
       showChoice(side);
