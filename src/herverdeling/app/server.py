@@ -37,7 +37,14 @@ from herverdeling.app.glossary import glossary
 from herverdeling.app.guard import Guard
 from herverdeling.app.register_api import add_register_routes
 from herverdeling.app.table import municipality_xlsx
-from herverdeling.app.whatif import CATEGORY_NL, RELIEF_NL, WhatIfError, defaults, parse_whatif
+from herverdeling.app.whatif import (
+    CATEGORY_NL,
+    PARTNER_NL,
+    RELIEF_NL,
+    WhatIfError,
+    defaults,
+    parse_whatif,
+)
 from herverdeling.errors import FrontierPointError, HerverdelingError
 from herverdeling.limits import limits
 from herverdeling.scenario.model import CATEGORIES, Scenario
@@ -89,6 +96,11 @@ def _page_data(scenario: Scenario) -> dict[str, Any]:
                             "relief": scenario.preferences.relief(m.cbs_code)}
                            for m in sorted(scenario.municipalities, key=lambda m: m.name)],
         "relief_nl": RELIEF_NL,
+        "plus": list(scenario.plusprovincies()),
+        "sinks": list(scenario.restopgave_provinces()),
+        "partners": {f"{q}-{p}": scenario.preferences.partner(q, p)
+                     for q in scenario.restopgave_provinces() for p in scenario.plusprovincies()},
+        "partner_nl": PARTNER_NL,
         "default_province": max(scenario.provinces,
                                 key=lambda p: len(scenario.small_tasks("regulier", p.code))).code,
     }

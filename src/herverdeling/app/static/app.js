@@ -28,6 +28,7 @@ let seq = 0;        // number of the latest request; older answers are dropped
 let timer = null;
 const pins = {a: {}, b: {}};     // pinned relief wishes per side: CBS code -> wanted/refused/any
 const points = {a: null, b: null}; // the frontier point per side (null: the policy's flow)
+const partners = {a: {}, b: {}}; // partner wishes per side that differ from the scenario: "SINK-SOURCE" -> wish
 const undoStack = [];            // earlier states (JSON), newest last
 let shownState = null;           // the state of the last refresh (JSON)
 let restoring = false;           // an undo or a load: do not push the state it replaces twice
@@ -78,6 +79,50 @@ function setHost(side, code, on) {
   countHosts(side);
 }
 
+// ---- partner provinces: a wish per pair (sink, plusprovincie) that involves this province -----
+function provinceName(code) {
+  const p = DATA.provinces.find((x) => x.code === code);
+  return p ? p.name : code;
+}
+
+function partnerPairs() {
+  const here = province();
+  const pairs = [];
+  if (DATA.sinks.includes(here)) for (const p of DATA.plus) pairs.push([here, p]);
+  if (DATA.plus.includes(here)) for (const q of DATA.sinks) pairs.push([q, here]);
+  return pairs;
+}
+
+function buildPartners(side) {
+  const form = $(`#form-${side}`);
+  const list = $(".partner-list", form);
+  list.innerHTML = "";
+  const pairs = partnerPairs();
+  for (const [sink, source] of pairs) {
+    const key = `${sink}-${source}`;
+    const label = document.createElement("label");
+    const select = document.createElement("select");
+    select.name = "partner";
+    select.dataset.pair = key;
+    for (const w of ["preferred", "allowed", "refused"]) select.append(new Option(DATA.partner_nl[w], w));
+    select.value = partners[side][key] || DATA.partners[key] || "allowed";
+    select.addEventListener("change", () => {
+      if (select.value === (DATA.partners[key] || "allowed")) delete partners[side][key];
+      else partners[side][key] = select.value;
+      countPartners(side);
+    });
+    label.append(`${provinceName(source)} voor ${provinceName(sink)} `, select);
+    list.append(label);
+  }
+  if (!pairs.length) list.innerHTML = '<p class="hint">Deze provincie heeft geen restopgave en is geen plusprovincie.</p>';
+  countPartners(side);
+}
+
+function countPartners(side) {
+  const n = Object.keys(partners[side]).length;
+  $(`#form-${side} .partners .count`).textContent = n ? `(${n} gewijzigd)` : "";
+}
+
 // ---- reading and writing the settings -------------------------------------------------------
 function readNumber(input) {
   // Empty or unreadable input goes to the server as null: it answers with a clear message.
@@ -106,6 +151,7 @@ function settings(side) {
     not_hosting: $$("input[name=host]", form).filter((b) => !b.checked).map((b) => b.value),
     relief,
     frontier_point: points[side],
+    partners: {...partners[side]},
   };
 }
 
@@ -116,7 +162,7 @@ function state() {
 function sideState(side) {
   const s = settings(side);
   return {policy: s.policy, norms: s.norms, not_hosting: s.not_hosting, relief: s.relief,
-    frontier_point: s.frontier_point};
+    frontier_point: s.frontier_point, partners: s.partners};
 }
 
 function applyState(st) {
@@ -141,6 +187,8 @@ function applyState(st) {
     }
     pins[side] = s.relief && typeof s.relief === "object" ? {...s.relief} : {};
     points[side] = Number.isInteger(s.frontier_point) && s.frontier_point >= 1 ? s.frontier_point : null;
+    partners[side] = s.partners && typeof s.partners === "object" ? {...s.partners} : {};
+    buildPartners(side);
     showChoice(side);
     countHosts(side);
   }
@@ -175,6 +223,8 @@ function summaryLine(side) {
   const pinned = Object.keys(s.relief).length;
   if (pinned) parts.push(`${pinned} voorkeur${pinned > 1 ? "en" : ""} ontlasting`);
   if (s.frontier_point) parts.push(`afweging ${s.frontier_point}`);
+  const paired = Object.keys(s.partners).length;
+  if (paired) parts.push(`${paired} partnerwens${paired > 1 ? "en" : ""}`);
   return parts.join(" · ");
 }
 
@@ -258,6 +308,8 @@ function copyAtoB() {
   }
   pins.b = {...pins.a};
   points.b = points.a;
+  partners.b = {...partners.a};
+  buildPartners("b");
   showChoice("b");
   countHosts("b");
   schedule();
@@ -768,6 +820,7 @@ function init() {
   document.querySelectorAll("form.settings").forEach(f => f.addEventListener("submit", e => e.preventDefault()));
   for (const side of SIDES) {
     buildHosts(side);
+    buildPartners(side);
     buildSearch(side);
     const form = $(`#form-${side}`);
     form.addEventListener("input", (ev) => {
@@ -800,6 +853,7 @@ function init() {
   }
   $("#province").addEventListener("change", () => {
     SIDES.forEach(buildHosts);
+    SIDES.forEach(buildPartners);
     SIDES.forEach(fillSearch);
     SIDES.forEach((s) => { $(`#downloads-${s} .download-links`).hidden = true; pins[s] = {}; });
     schedule();
