@@ -18,7 +18,6 @@ import io
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -43,33 +42,11 @@ MARKER = ".herverdeling-app"  # holds the pid of the app that made the folder
 
 
 
-# `propose`'s progress lines (English, for the command line) as the page shows them
-_PROGRESS_NL: tuple[tuple[str, str], ...] = (
-    (r"scenario (\S+): (\d+) municipalities, as of (\S+)", r"scenario \1: \2 gemeenten, peildatum \3"),
-    (r"\[1/4\] surplus swaps.*", "[1/4] surplus-uitruil berekenen …"),
-    (r"\[2/4\] mergers.*", "[2/4] samenvoegingen van kleine taken berekenen …"),
-    (r"\[3/4\] uitruil.*", "[3/4] uitruil binnen provincies berekenen …"),
-    (r"\[4/4\] checking.*", "[4/4] elk voorstel toetsen, regel voor regel …"),
-    (r"(\d+) surplus swaps, (\d+) places relieved (.*)", r"\1 surplus-uitruilen, \2 plekken ontlast \3"),
-    (r"(\d+) mergers, (\d+) cross-border absorptions, status (\S+) (.*)",
-     r"\1 samenvoegingen, \2 over de provinciegrens, status \3 \4"),
-    (r"(\d+) uitruil proposals, (\d+) requests unmatched (.*)",
-     r"\1 uitruilvoorstellen, \2 verzoeken niet gekoppeld \3"),
-    (r"(\d+) passed, (\d+) with errors, (\d+) warnings, (\d+) open steps",
-     r"\1 zonder fout, \2 met fouten, \3 waarschuwingen, \4 open stappen"),
-    (r"writing documents \.\.\.", "documenten schrijven …"),
-    (r"documents (\d+)/(\d+)", r"documenten \1 van \2"),
-    (r"done in (\S+) s: .*", r"klaar in \1 s"),
-)
-
-
 def progress_nl(line: str) -> str:
-    """One progress line in Dutch (unknown lines pass unchanged: better English than nothing)."""
-    text = line.strip()
-    for pattern, dutch in _PROGRESS_NL:
-        if re.fullmatch(pattern, text):
-            return re.sub(pattern, dutch, text)
-    return text
+    """One progress line as the page shows it: `propose` writes its progress in Dutch (issue 16,
+    point 4), so the line only loses its indentation."""
+    return line.strip()
+
 
 class DownloadError(HerverdelingError):
     """A download that cannot be served whole (the page shows the message)."""

@@ -31,25 +31,6 @@ def _nl(x: float) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def progress_nl(line: str) -> str:
-    """The frontier's progress lines (English, for the command line) in the page's words."""
-    import re
-
-    text = line.strip()
-    rules = (
-        (r"frontier (\S+) of (\S+): (\d+) solves at (\d+) relief floors.*",
-         r"afwegingen (\1) voor \2: \3 berekeningen bij \4 ondergrenzen van ontlasting …"),
-        (r"frontier (\d+)/(\d+): relief >= (\d+)% of the maximum, fewest (\w+) first.*",
-         r"berekening \1 van \2: ontlasting minstens \3% van het maximum …"),
-        (r"point (\d+)/(\d+): relief (\d+), (\d+) agreements, (\d+) parties.*",
-         r"punt \1 van \2: ontlasting \3, \4 overeenkomsten, \5 partijen; de rest van de keten …"),
-    )
-    for pattern, dutch in rules:
-        if re.fullmatch(pattern, text):
-            return re.sub(pattern, dutch, text)
-    return text
-
-
 class FrontierRow(BaseModel):
     """One point as the page lists it (the figures of `herverdeling frontier`'s table)."""
 
@@ -148,7 +129,7 @@ class Frontiers:
         def progress(line: str) -> None:
             if self.stopping:
                 raise _StoppingError
-            job.lines.append(progress_nl(line))
+            job.lines.append(line.strip())  # Dutch at the source (pipeline.frontier)
 
         job.state = "running"
         try:

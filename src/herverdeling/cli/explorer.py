@@ -41,7 +41,7 @@ def app_command(
     url = register_url(folder, register)
     real = scenario_realisation(folder, s) if folder.is_dir() else Realisation()
     if not port_free(port, HOST):
-        typer.echo(f"error: port {port} on {HOST} is in use; choose another with --port", err=True)
+        typer.echo(f"error: poort {port} op {HOST} is al in gebruik; kies een andere met --port", err=True)
         raise typer.Exit(code=2)
-    typer.echo(f"explorer for scenario {s.name}: http://{HOST}:{port}/  (Ctrl+C stops it)")
+    typer.echo(f"verkenner voor scenario {s.name}: http://{HOST}:{port}/  (Ctrl+C stopt hem)")
     serve(s, port, register_url=url, realisation=real)
