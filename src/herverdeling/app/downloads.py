@@ -31,7 +31,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from herverdeling.errors import HerverdelingError
+from herverdeling.errors import FrontierPointError, HerverdelingError
 from herverdeling.scenario.model import Scenario
 
 log = logging.getLogger(__name__)
@@ -198,6 +198,10 @@ class Downloads:
             job.state = "done"
         except _StoppingError:
             job.error, job.state = "de verkenner is gestopt", "error"
+        except FrontierPointError as exc:
+            from herverdeling.app.frontier import frontier_point_nl
+
+            job.error, job.state = frontier_point_nl(exc), "error"
         except HerverdelingError as exc:
             job.error, job.state = str(exc), "error"
         except Exception as exc:  # the page gets a line; the log gets the trace

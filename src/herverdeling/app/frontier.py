@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from pydantic import BaseModel, ConfigDict
 
 from herverdeling.defaults import DEFAULT_FRONTIER
-from herverdeling.errors import HerverdelingError
+from herverdeling.errors import FrontierPointError, HerverdelingError
 from herverdeling.maps import PLOTLY_CONFIG
 from herverdeling.scenario.model import Scenario
 
@@ -29,6 +29,20 @@ log = logging.getLogger(__name__)
 def _nl(x: float) -> str:
     text = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def frontier_point_nl(exc: FrontierPointError) -> str:
+    """The pipeline's frontier-point message in the page's words."""
+    import re
+
+    text = str(exc)
+    k = re.search(r"frontier point (\d+)", text)
+    n = re.search(r"points 1 to (\d+)", text)
+    if k and n:
+        return f"afweging {k[1]} bestaat niet: de afwegingen zijn genummerd van 1 tot en met {n[1]}"
+    if k:
+        return f"afweging {k[1]} bestaat niet: de afwegingen zijn genummerd vanaf 1"
+    return text
 
 
 class FrontierRow(BaseModel):

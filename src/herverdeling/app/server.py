@@ -32,7 +32,7 @@ from herverdeling.app.downloads import (
     make_work_dir,
 )
 from herverdeling.app.explore import KIND_NL, Explorer, View
-from herverdeling.app.frontier import Frontiers
+from herverdeling.app.frontier import Frontiers, frontier_point_nl
 from herverdeling.app.glossary import glossary
 from herverdeling.app.guard import Guard
 from herverdeling.app.register_api import add_register_routes
@@ -323,18 +323,6 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
 
     add_register_routes(app, scenario, register_url)
     return app
-
-
-def frontier_point_nl(exc: FrontierPointError) -> str:
-    """The pipeline's frontier-point message in the page's words."""
-    import re
-
-    text = str(exc)
-    k = re.search(r"frontier point (\d+)", text)
-    n = re.search(r"points 1 to (\d+)", text)
-    if k and n:
-        return f"afweging {k[1]} bestaat niet: de afwegingen zijn genummerd van 1 tot en met {n[1]}"
-    return text
 
 
 def serve(scenario: Scenario, port: int, *, log_level: str = "warning",
