@@ -466,11 +466,11 @@ def test_frontier_register_monitor_and_partners_on_the_page(browser, world_app):
     changed(page, lambda: page.select_option("#province", "AA"))
     # the frontier: computed in the background, a chart whose click sets option B to the point
     page.evaluate("document.querySelector('#frontier details').open = true")
+    page.select_option("#frontier-side", "b")
     page.click("#frontier-start")
     page.wait_for_function("() => document.getElementById('frontier').dataset.state === 'done'",
                            timeout=WAIT_MS)
     assert page.get_attribute("#frontier-chart", "data-points") == "1"
-    page.select_option("#frontier-side", "b")
     changed(page, lambda: page.evaluate("""document.getElementById('frontier-chart').emit(
         'plotly_click', {points: [{customdata: 1}]})"""))
     assert side_settings(page, "b")["frontier_point"] == 1

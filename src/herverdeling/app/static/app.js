@@ -784,7 +784,9 @@ async function startFrontier() {
   const res = await fetch("/api/frontier", {
     method: "POST",
     headers: {"Content-Type": "application/json"},
-    body: JSON.stringify({settings: {...settings("a"), frontier_point: null}}),
+    // the frontier of the chosen option's what-if (norms, hosts, wishes): its points are that
+    // scenario's, so a click there costs one chain run, not another frontier
+    body: JSON.stringify({settings: {...settings($("#frontier-side").value), frontier_point: null}}),
   });
   const answer = await res.json();
   if (!answer.ok) { status.textContent = answer.error; box.dataset.state = "error"; return; }
