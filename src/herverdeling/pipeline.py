@@ -127,44 +127,44 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
 
     start = time.perf_counter()
     if settings.surplus_model == "deals" and (deal_result is not None or settings.frontier_point is not None):
-        what = "given" if deal_result is not None else f"frontier point {settings.frontier_point}"
-        progress(f"[1/4] surplus swaps, deal model ({settings.deals}, {what}) ...")
+        what = "gegeven" if deal_result is not None else f"afweging {settings.frontier_point}"
+        progress(f"[1/4] surplus-uitruil berekenen, dealmodel ({settings.deals}, {what}) …")
         swap_proposals, swap_infos, deal_rules = _point_stage(scenario, settings, deal_result, progress)
     elif settings.surplus_model == "deals":
-        progress(f"[1/4] surplus swaps, deal model ({settings.deals}) ...")
+        progress(f"[1/4] surplus-uitruil berekenen, dealmodel ({settings.deals}) …")
         swap_proposals, swap_infos, deal_rules = _deal_stage(scenario, settings.deals)
     else:
-        progress(f"[1/4] surplus swaps ({settings.policy}) ...")
+        progress(f"[1/4] surplus-uitruil berekenen (verdeelbeleid {settings.policy}) …")
         flow = propose_surplus_swaps(scenario, settings.policy)
         swap_proposals, swap_infos, deal_rules = flow.proposals, flow.solve_info, NOTE_ONLY
     infos += swap_infos
     exclusive = deal_rules.enforce  # D3 holds by construction where the checker enforces it
     timings.append(StageTiming(stage="surplus", seconds=time.perf_counter() - start))
     relieved = sum(int(t.places) for s in swap_proposals for t in s.transfers)
-    progress(f"      {len(swap_proposals)} surplus swaps, {relieved} places relieved "
+    progress(f"      {len(swap_proposals)} surplus-uitruilen, {relieved} plekken ontlast "
              f"({timings[-1].seconds:.1f} s)")
 
     start = time.perf_counter()
-    progress(f"[2/4] mergers of small tasks{where} ...")
+    progress(f"[2/4] samenvoegingen van kleine taken berekenen{where} …")
     msettings = load_merger_settings(settings.merger_objective, settings.solver,
                                      cross_border=settings.cross_border)
     mergers = propose_mergers(scenario, msettings, province=province,
                               commitments=commitments_of(swap_proposals, exclusive_roles=exclusive))
     infos += mergers.solve_info()
     timings.append(StageTiming(stage="mergers", seconds=time.perf_counter() - start))
-    progress(f"      {len(mergers.mergers)} mergers, {len(mergers.surplus_swaps)} cross-border "
-             f"absorptions, status {mergers.status} ({timings[-1].seconds:.1f} s)")
+    progress(f"      {len(mergers.mergers)} samenvoegingen, {len(mergers.surplus_swaps)} over de "
+             f"provinciegrens, status {mergers.status} ({timings[-1].seconds:.1f} s)")
 
     start = time.perf_counter()
-    progress(f"[3/4] uitruil within provinces{where} ...")
+    progress(f"[3/4] uitruil binnen provincies berekenen{where} …")
     earlier: tuple[AnyProposal, ...] = (*swap_proposals, *mergers.surplus_swaps, *mergers.mergers)
     uitruil = propose_uitruil(scenario, load_uitruil_settings(settings.uitruil_settings),
                               province=province,
                               commitments=commitments_of(earlier, exclusive_roles=exclusive))
     infos += uitruil.solve_info
     timings.append(StageTiming(stage="uitruil", seconds=time.perf_counter() - start))
-    progress(f"      {len(uitruil.proposals)} uitruil proposals, {len(uitruil.unmatched)} requests "
-             f"unmatched ({timings[-1].seconds:.1f} s)")
+    progress(f"      {len(uitruil.proposals)} uitruilvoorstellen, {len(uitruil.unmatched)} verzoeken "
+             f"niet gekoppeld ({timings[-1].seconds:.1f} s)")
     notes += [f"uitruil: {u.name} ({u.cbs_code}) {u.places} {u.category} unmatched: {u.reason}"
               for u in uitruil.unmatched]
 
@@ -178,13 +178,13 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
         deal_rules=deal_rules,
     )
     start = time.perf_counter()
-    progress("[4/4] checking every proposal, rule by rule ...")
+    progress("[4/4] elk voorstel toetsen, regel voor regel …")
     if register is not None:
         proposals = with_register(proposals, register)
     report = check(proposals, scenario, register=register)
     timings.append(StageTiming(stage="checker", seconds=time.perf_counter() - start))
-    progress(f"      {len(report.passed_ids())} passed, {len(report.failed_ids())} with errors, "
-             f"{len(report.warnings)} warnings, {len(report.open_steps)} open steps")
+    progress(f"      {len(report.passed_ids())} zonder fout, {len(report.failed_ids())} met fouten, "
+             f"{len(report.warnings)} waarschuwingen, {len(report.open_steps)} open stappen")
     return RunResult(settings=settings, proposals=proposals, report=report, province=province,
                      timings=tuple(timings), notes=tuple(notes))
 
@@ -196,13 +196,13 @@ def frontier(scenario: Scenario, name: str = DEFAULT_FRONTIER, *,
     from herverdeling.surplus.deals.frontier import load_frontier_settings
 
     fs = load_frontier_settings(name)
-    progress(f"frontier {fs.id} of {scenario.name}: {len(fs.candidates())} solves at "
-             f"{len(fs.shares)} relief floors ...")
+    progress(f"afwegingen ({fs.id}) voor {scenario.name}: {len(fs.candidates())} berekeningen bij "
+             f"{len(fs.shares)} ondergrenzen van ontlasting …")
     deal = _deal_frontier(scenario, name, progress)
     points = []
     for p in deal.points:
-        progress(f"point {p.point}/{len(deal.points)}: relief {p.relief}, {p.agreements} agreements, "
-                 f"{p.parties} parties; the rest of the chain ...")
+        progress(f"afweging {p.point} van {len(deal.points)}: ontlasting {p.relief}, {p.agreements} "
+                 f"overeenkomsten, {p.parties} partijen; de rest van de keten …")
         settings = RunSettings(scenario=scenario.name, surplus_model="deals", deals=deal.deals,
                                frontier=name, frontier_point=p.point)
         run = run_chain(scenario, settings, deal_result=p.deals)
@@ -239,8 +239,8 @@ def propose(
     started = time.perf_counter()
     scenario = (scenario_name if isinstance(scenario_name, Scenario)
                 else load_scenario(scenario_name))
-    progress(f"scenario {scenario.name}: {len(scenario.municipalities)} municipalities, "
-             f"as of {scenario.round.as_of}")
+    progress(f"scenario {scenario.name}: {len(scenario.municipalities)} gemeenten, "
+             f"peildatum {scenario.round.as_of}")
     settings = RunSettings(scenario=scenario.name, policy=policy)
     if frontier_point is not None:
         from herverdeling.surplus.deals.frontier import load_frontier_settings
@@ -259,8 +259,8 @@ def propose(
     with atomic_folder(out, force=force) as tmp:
         result = run_chain(scenario, settings, progress=progress, register=register)
         assert result.report is not None  # run_chain always checks
-        progress("writing documents ...")
+        progress("documenten schrijven …")
         write_run(tmp, scenario, result, result.report, version=__version__, started=started,
                   progress=progress)
-    progress(f"done in {time.perf_counter() - started:.1f} s: {out}")
+    progress(f"klaar in {time.perf_counter() - started:.1f} s: {out}")
     return out

@@ -459,3 +459,51 @@ def test_save_and_open_a_file_and_every_term_reaches_the_glossary(browser, world
     changed(fresh, lambda: fresh.fill("#form-a input[name=regulier-max_size]", ""))
     assert "vul een heel getal in" in fresh.inner_text("#error-a")
     assert not errors
+
+
+def test_frontier_register_monitor_and_partners_on_the_page(browser, world_app):
+    """Issues 16 point 4 and 17 points 3 and 5 in the browser: compute the frontier and click a
+    point, sign an agreement in the register tab, see the monitor, refuse a partner province."""
+    page, errors = open_page(browser, world_app)
+    changed(page, lambda: page.select_option("#province", "AA"))
+    # the frontier: computed in the background, a chart whose click sets option B to the point
+    page.evaluate("document.querySelector('#frontier details').open = true")
+    page.select_option("#frontier-side", "b")
+    page.click("#frontier-start")
+    page.wait_for_function("() => document.getElementById('frontier').dataset.state === 'done'",
+                           timeout=WAIT_MS)
+    assert page.get_attribute("#frontier-chart", "data-points") == "1"
+    changed(page, lambda: page.evaluate("""document.getElementById('frontier-chart').emit(
+        'plotly_click', {points: [{customdata: 1}]})"""))
+    assert side_settings(page, "b")["frontier_point"] == 1
+    assert side_settings(page, "a")["frontier_point"] is None
+    assert "afweging 1" in page.inner_text("#summary-b")
+    assert '"frontier_point":1' in urllib.parse.unquote(page.url)
+    # the register: sign the first merger of A; its signing step is no longer open
+    page.click("#col-a .tabs button[data-tab=register]")
+    page.wait_for_function("() => document.getElementById('register-a').dataset.state === 'ready'",
+                           timeout=WAIT_MS)
+    row = page.locator("#register-a tr[data-state=concept]").first
+    pid = row.get_attribute("data-id")
+    assert pid is not None
+    steps_before = page.eval_on_selector_all("#detail-a .steps li", "ls => ls.map(l => l.textContent)")
+    assert any(pid in s or "samenvoeging" in s for s in steps_before)
+    row.locator("select[name=status]").select_option("signed")
+    row.locator("input[name=datum]").fill("2025-02-01")
+    changed(page, lambda: row.locator("button[type=submit]").click())
+    page.wait_for_function(f"""() => {{ const r = document.querySelector('#register-a tr[data-id="{pid}"]');
+        return r && r.dataset.state === 'signed'; }}""", timeout=WAIT_MS)
+    assert "ondertekend 2025-02-01" in page.inner_text(f'#register-a tr[data-id="{pid}"]')
+    # the monitor tab: one row per municipality of AA with a task, and the shortfall map
+    page.click("#col-a .tabs button[data-tab=monitor]")
+    page.wait_for_function("() => document.getElementById('monitor-a').dataset.state === 'ready'",
+                           timeout=WAIT_MS)
+    assert page.locator("#monitor-a table.monitor-rows tbody tr").count() == 5
+    assert "taak bij IBT" in page.inner_text("#monitor-a thead")
+    # partner provinces: refuse BB for AA in option A; the swaps with BB are gone
+    page.evaluate("document.querySelector('#form-a details.partners').open = true")
+    changed(page, lambda: page.select_option("#form-a select[data-pair=AA-BB]", "refused"))
+    assert side_settings(page, "a")["partners"] == {"AA-BB": "refused"}
+    assert page.locator("#detail-a tr[data-kind=surplus_swap]").count() == 0
+    assert page.locator("#detail-b tr[data-kind=surplus_swap]").count() > 0
+    assert not errors

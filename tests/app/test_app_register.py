@@ -58,3 +58,29 @@ def test_without_a_register_both_routes_say_so(tmp_path):
         answer = client.post("/api/register", json={"id": "x", "status": "signed", "datum": "2025-02-01"})
         assert answer.status_code == 404
         assert "--register" in answer.json()["error"]
+
+
+def test_a_signed_agreement_has_no_open_signing_step_on_the_page(tmp_path):
+    """The explorer's findings follow the register (issue 17, point 5): set 'ondertekend' over the
+    page's API, and the open step of signing (U2, S3, P4) of that agreement is gone."""
+    world = small_world()
+    url = f"sqlite:///{tmp_path / 'register.sqlite'}"
+    side = {"province": "AA", "category": "regulier"}
+    with Served(create_app(world, work_dir=tmp_path / "runs", register_url=url)) as client:
+        before = client.post("/api/explore", json={"a": side}).json()["a"]
+        signing = {"U2", "S3", "P4"}
+        open_before = {(s["rule_id"], s["proposal_id"]) for s in before["open_steps"]}
+        pid = next(p for r, p in sorted(open_before) if r in signing)
+        rows = {r["agreement_id"]: r for r in client.get("/api/register").json()["rows"]}
+        assert [n["id"] for n in rows[pid]["next"]] == ["signed", "withdrawn"]
+        ok = client.post("/api/register", json={"id": pid, "status": "ondertekend",
+                                                "datum": "2025-02-01"})
+        assert ok.status_code == 200, ok.text
+        after = client.post("/api/explore", json={"a": side}).json()["a"]
+        open_after = {(s["rule_id"], s["proposal_id"]) for s in after["open_steps"]}
+        assert not {(r, p) for r, p in open_after if p == pid and r in signing}
+        # the other agreements are untouched, and the page offers the next step now
+        assert {x for x in open_before if x[1] != pid} == {x for x in open_after if x[1] != pid}
+        row = next(r for r in client.get("/api/register").json()["rows"] if r["agreement_id"] == pid)
+        assert row["state_nl"] == "ondertekend"
+        assert row["next"][0]["id"] in ("prt_informed", "ministry_informed")

@@ -137,3 +137,31 @@ def test_nl2025_province_what_if(nl2025):
     assert host not in hosts_of(b)
     assert b.scenario_name != a.scenario_name
     assert a.metrics.relief == b.metrics.relief  # hosting does not change the surplus flow here
+
+
+def test_a_refused_partner_province_gets_no_surplus_swap(world):
+    """Partner provinces on the page (issue 16, point 4): refusing the pair (AA, BB) leaves no
+    surplus swap between them, in the flow model and in the deal model (a frontier point)."""
+    from herverdeling.proposals import SurplusSwap
+
+    ex = Explorer(world)
+
+    def swaps(settings):
+        _, result = ex.chain(settings)
+        return [p for p in result.proposals.proposals if isinstance(p, SurplusSwap)
+                and (p.sink_province, p.source_province) == ("AA", "BB")]
+
+    base = defaults(world, "AA")
+    refused = base.model_copy(update={"partners": {"AA-BB": "refused"}})
+    assert swaps(base), "without the refusal BB relieves AA"
+    assert swaps(base.model_copy(update={"frontier_point": 1}))
+    assert swaps(refused) == []
+    assert swaps(refused.model_copy(update={"frontier_point": 1})) == []
+    s = ex.scenario(refused)
+    assert s.preferences.partner("AA", "BB") == "refused"
+    assert "Plus-1" not in s.assumptions[-1].statement  # the assumption names provinces
+    assert "als partner van" in s.assumptions[-1].statement
+    # the same wish as the scenario's: the scenario itself
+    assert whatif_scenario(world, base.model_copy(update={"partners": {"AA-BB": "allowed"}})) is world
+    with pytest.raises(WhatIfError, match="geen plusprovincie"):
+        whatif_scenario(world, base.model_copy(update={"partners": {"BB-AA": "refused"}}))

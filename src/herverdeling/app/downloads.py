@@ -18,7 +18,6 @@ import io
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -32,7 +31,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from herverdeling.errors import HerverdelingError
+from herverdeling.errors import FrontierPointError, HerverdelingError
 from herverdeling.scenario.model import Scenario
 
 log = logging.getLogger(__name__)
@@ -43,33 +42,11 @@ MARKER = ".herverdeling-app"  # holds the pid of the app that made the folder
 
 
 
-# `propose`'s progress lines (English, for the command line) as the page shows them
-_PROGRESS_NL: tuple[tuple[str, str], ...] = (
-    (r"scenario (\S+): (\d+) municipalities, as of (\S+)", r"scenario \1: \2 gemeenten, peildatum \3"),
-    (r"\[1/4\] surplus swaps.*", "[1/4] surplus-uitruil berekenen …"),
-    (r"\[2/4\] mergers.*", "[2/4] samenvoegingen van kleine taken berekenen …"),
-    (r"\[3/4\] uitruil.*", "[3/4] uitruil binnen provincies berekenen …"),
-    (r"\[4/4\] checking.*", "[4/4] elk voorstel toetsen, regel voor regel …"),
-    (r"(\d+) surplus swaps, (\d+) places relieved (.*)", r"\1 surplus-uitruilen, \2 plekken ontlast \3"),
-    (r"(\d+) mergers, (\d+) cross-border absorptions, status (\S+) (.*)",
-     r"\1 samenvoegingen, \2 over de provinciegrens, status \3 \4"),
-    (r"(\d+) uitruil proposals, (\d+) requests unmatched (.*)",
-     r"\1 uitruilvoorstellen, \2 verzoeken niet gekoppeld \3"),
-    (r"(\d+) passed, (\d+) with errors, (\d+) warnings, (\d+) open steps",
-     r"\1 zonder fout, \2 met fouten, \3 waarschuwingen, \4 open stappen"),
-    (r"writing documents \.\.\.", "documenten schrijven …"),
-    (r"documents (\d+)/(\d+)", r"documenten \1 van \2"),
-    (r"done in (\S+) s: .*", r"klaar in \1 s"),
-)
-
-
 def progress_nl(line: str) -> str:
-    """One progress line in Dutch (unknown lines pass unchanged: better English than nothing)."""
-    text = line.strip()
-    for pattern, dutch in _PROGRESS_NL:
-        if re.fullmatch(pattern, text):
-            return re.sub(pattern, dutch, text)
-    return text
+    """One progress line as the page shows it: `propose` writes its progress in Dutch (issue 16,
+    point 4), so the line only loses its indentation."""
+    return line.strip()
+
 
 class DownloadError(HerverdelingError):
     """A download that cannot be served whole (the page shows the message)."""
@@ -139,8 +116,9 @@ class _Job:
                          error=self.error)
 
 
-def job_key(scenario: Scenario, policy: str) -> str:
-    return hashlib.sha256(f"{scenario.content_hash()}|{policy}".encode()).hexdigest()[:16]
+def job_key(scenario: Scenario, policy: str, frontier_point: int | None = None) -> str:
+    return hashlib.sha256(f"{scenario.content_hash()}|{policy}|{frontier_point}".encode()
+                          ).hexdigest()[:16]
 
 
 class Downloads:
@@ -159,9 +137,10 @@ class Downloads:
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="propose")
 
-    def start(self, scenario: Scenario, policy: str) -> JobStatus:
-        """Queue a run (or return the one for the same settings); `BusyError` when the queue is full."""
-        key = job_key(scenario, policy)
+    def start(self, scenario: Scenario, policy: str, frontier_point: int | None = None) -> JobStatus:
+        """Queue a run (or return the one for the same settings); `BusyError` when the queue is full.
+        `frontier_point`: the surplus swaps of that point of the deal frontier (as propose)."""
+        key = job_key(scenario, policy, frontier_point)
         with self.lock:
             job = self.jobs.get(key)
             if job is not None and job.state != "error":
@@ -174,7 +153,7 @@ class Downloads:
             job = _Job(key, self.root / key, scenario)
             self.jobs[key] = job
             self._evict()
-        self.pool.submit(self._run, job, scenario, policy)
+        self.pool.submit(self._run, job, scenario, policy, frontier_point)
         return job.status()
 
     def _evict(self) -> None:
@@ -201,7 +180,8 @@ class Downloads:
                     job.users -= 1
                     self._evict()
 
-    def _run(self, job: _Job, scenario: Scenario, policy: str) -> None:
+    def _run(self, job: _Job, scenario: Scenario, policy: str,
+             frontier_point: int | None = None) -> None:
         from herverdeling.pipeline import propose
 
         def progress(line: str) -> None:
@@ -213,10 +193,15 @@ class Downloads:
             return
         job.state = "running"
         try:
-            propose(scenario, job.folder, policy=policy, force=True, progress=progress)
+            propose(scenario, job.folder, policy=policy, frontier_point=frontier_point, force=True,
+                    progress=progress)
             job.state = "done"
         except _StoppingError:
             job.error, job.state = "de verkenner is gestopt", "error"
+        except FrontierPointError as exc:
+            from herverdeling.app.frontier import frontier_point_nl
+
+            job.error, job.state = frontier_point_nl(exc), "error"
         except HerverdelingError as exc:
             job.error, job.state = str(exc), "error"
         except Exception as exc:  # the page gets a line; the log gets the trace

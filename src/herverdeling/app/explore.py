@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict
 from herverdeling.app.whatif import WhatIf, check_policy, whatif_scenario
 from herverdeling.checker import Finding, build_ledger
 from herverdeling.commitments import Commitments, commitments_of
-from herverdeling.defaults import DEFAULT_POLICY
+from herverdeling.defaults import DEFAULT_FRONTIER, DEFAULT_POLICY
 from herverdeling.pipeline import run_chain
-from herverdeling.proposals import AnyProposal, Merger, ProposalSet, SurplusSwap
+from herverdeling.proposals import AnyProposal, Merger, ProposalSet, RegisterState, SurplusSwap
 from herverdeling.run import RunResult, RunSettings
 from herverdeling.scenario.model import Category, Scenario
 
@@ -145,32 +145,58 @@ class _Lru:
 class Explorer:
     """Holds the base scenario and the caches; `view(settings)` answers one column of the page."""
 
-    def __init__(self, scenario: Scenario, run: RunSettings | None = None) -> None:
+    def __init__(self, scenario: Scenario, run: RunSettings | None = None, *,
+                 register_url: str | None = None) -> None:
         self.base = scenario
         self.run = run or RunSettings(scenario=scenario.name)
+        self.register_url = register_url
         self._scenarios = _Lru(16)
         self._runs = _Lru(16)
         self._views = _Lru(64)
 
     def scenario(self, settings: WhatIf) -> Scenario:
         check_policy(settings)  # on every path, cached or not
-        key = settings.model_copy(update={"category": "regulier", "policy": DEFAULT_POLICY}).key()
+        key = settings.model_copy(update={"category": "regulier", "policy": DEFAULT_POLICY,
+                                          "frontier_point": None}).key()
         return self._scenarios.get(key, lambda: whatif_scenario(self.base, settings))
 
     def settings(self, scenario: Scenario, settings: WhatIf) -> RunSettings:
-        """The RunSettings `propose` would use for this what-if."""
-        return self.run.model_copy(update={"scenario": scenario.name, "policy": settings.policy})
+        """The RunSettings `propose` would use for this what-if (`--frontier-point K` included)."""
+        run = self.run.model_copy(update={"scenario": scenario.name, "policy": settings.policy})
+        if settings.frontier_point is not None:
+            from herverdeling.surplus.deals.frontier import load_frontier_settings
+
+            run = run.model_copy(update={
+                "surplus_model": "deals", "deals": load_frontier_settings(DEFAULT_FRONTIER).deals,
+                "frontier": DEFAULT_FRONTIER, "frontier_point": settings.frontier_point})
+        return run
+
+    def register(self, s: Scenario) -> RegisterState | None:
+        """The register's snapshot for this scenario version, read afresh (issue 17, point 5): the
+        process rules judge what the register says, as `propose --register` does. A what-if
+        scenario has its own name and hash, so its agreements start as concepts."""
+        if self.register_url is None:
+            return None
+        from herverdeling.register import Register
+
+        return Register(self.register_url).snapshot(s.name, s.content_hash())
 
     def chain(self, settings: WhatIf) -> tuple[Scenario, RunResult]:
-        """The chain for the what-if's province (cached per scenario, policy and province)."""
+        """The chain for the what-if's province (cached per scenario, policy, province and the
+        register's snapshot)."""
         s = self.scenario(settings)
         run = self.settings(s, settings)
-        key = f"{s.content_hash()}|{run.model_dump_json()}|{settings.province}"
-        return s, self._runs.get(key, lambda: run_chain(s, run, province=settings.province))
+        snap = self.register(s)
+        key = (f"{s.content_hash()}|{run.model_dump_json()}|{settings.province}|"
+               f"{snap.model_dump_json() if snap is not None else ''}")
+        return s, self._runs.get(key, lambda: run_chain(s, run, province=settings.province,
+                                                        register=snap))
 
     def view(self, settings: WhatIf) -> View:
         check_policy(settings)
-        return self._views.get(settings.key(), lambda: self._view(settings))
+        snap = self.register(self.scenario(settings))
+        key = settings.key() + (snap.model_dump_json() if snap is not None else "")
+        return self._views.get(key, lambda: self._view(settings))
 
     def _view(self, settings: WhatIf) -> View:
         from herverdeling.app.figure import province_figure

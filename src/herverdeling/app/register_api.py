@@ -27,7 +27,16 @@ NO_REGISTER = "geen afsprakenregister ingesteld: start de verkenner met --regist
 
 def add_register_routes(app: FastAPI, scenario: Scenario, url: str | None) -> None:
     """Mount the two routes on `app`; `url` None: both say that no register is set."""
-    from herverdeling.register import KIND_NL, STEP_NL, Register, agreements_from, overview, parse_step
+    from herverdeling.register import (
+        KIND_NL,
+        STEP_NL,
+        STEPS,
+        Register,
+        agreements_from,
+        overview,
+        parse_step,
+    )
+    from herverdeling.register.model import FINAL
 
     lock = threading.Lock()
     cache: dict[str, ProposalSet] = {}
@@ -41,10 +50,20 @@ def add_register_routes(app: FastAPI, scenario: Scenario, url: str | None) -> No
                 cache["ps"] = run_chain(scenario, RunSettings(scenario=scenario.name)).proposals
             return cache["ps"]
 
+    def following(kind: str | None, state: str) -> list[dict[str, str]]:
+        """The steps the page offers: the next one of the kind's order, and withdrawing."""
+        if kind is None or state in FINAL:
+            return []
+        order = STEPS[kind]  # type: ignore[index]
+        at = order.index(state) if state in order else len(order) - 1
+        steps = [*order[at + 1:at + 2], "withdrawn"]
+        return [{"id": s, "label": STEP_NL[s]} for s in steps]
+
     def rows(reg: Register) -> list[dict[str, Any]]:
         snap = reg.snapshot(scenario.name, scenario.content_hash())
         return [{**r.model_dump(mode="json"), "kind_nl": KIND_NL[r.kind] if r.kind else "",
-                 "state_nl": STEP_NL[r.entry.state]} for r in overview(proposals(), snap)]
+                 "state_nl": STEP_NL[r.entry.state], "next": following(r.kind, r.entry.state)}
+                for r in overview(proposals(), snap)]
 
     @app.get("/api/register")
     def api_register_list() -> JSONResponse:

@@ -32,14 +32,23 @@ from herverdeling.app.downloads import (
     make_work_dir,
 )
 from herverdeling.app.explore import KIND_NL, Explorer, View
+from herverdeling.app.frontier import Frontiers, frontier_point_nl
 from herverdeling.app.glossary import glossary
 from herverdeling.app.guard import Guard
 from herverdeling.app.register_api import add_register_routes
 from herverdeling.app.table import municipality_xlsx
-from herverdeling.app.whatif import CATEGORY_NL, RELIEF_NL, WhatIfError, defaults, parse_whatif
-from herverdeling.errors import HerverdelingError
+from herverdeling.app.whatif import (
+    CATEGORY_NL,
+    PARTNER_NL,
+    RELIEF_NL,
+    WhatIfError,
+    defaults,
+    parse_whatif,
+)
+from herverdeling.errors import FrontierPointError, HerverdelingError
 from herverdeling.limits import limits
 from herverdeling.scenario.model import CATEGORIES, Scenario
+from herverdeling.scenario.realisation import Realisation
 from herverdeling.surplus.policies import available_policies, load_policy
 
 log = logging.getLogger(__name__)
@@ -87,24 +96,34 @@ def _page_data(scenario: Scenario) -> dict[str, Any]:
                             "relief": scenario.preferences.relief(m.cbs_code)}
                            for m in sorted(scenario.municipalities, key=lambda m: m.name)],
         "relief_nl": RELIEF_NL,
+        "plus": list(scenario.plusprovincies()),
+        "sinks": list(scenario.restopgave_provinces()),
+        "partners": {f"{q}-{p}": scenario.preferences.partner(q, p)
+                     for q in scenario.restopgave_provinces() for p in scenario.plusprovincies()},
+        "partner_nl": PARTNER_NL,
         "default_province": max(scenario.provinces,
                                 key=lambda p: len(scenario.small_tasks("regulier", p.code))).code,
     }
 
 
 def create_app(scenario: Scenario, *, work_dir: Path | None = None,
-               register_url: str | None = None) -> FastAPI:
+               register_url: str | None = None, realisation: Realisation | None = None) -> FastAPI:
     """The app for one scenario; `work_dir` holds the download runs (default: a temporary folder);
-    `register_url` the agreement register the page lists and sets (register_api.py)."""
-    explorer = Explorer(scenario)
+    `register_url` the agreement register the page lists and sets (register_api.py);
+    `realisation` the monitor's figures (the scenario folder's realisation.csv; the page may
+    upload others)."""
+    explorer = Explorer(scenario, register_url=register_url)
     env = environment()
     # our own folder (marker, removed on stop, stale ones removed here), unless one is given
     downloads = Downloads(work_dir or make_work_dir(), remove_root=work_dir is None)
     names = {m.cbs_code: m.name for m in scenario.municipalities}
+    frontiers = Frontiers()
+    figures = {"realisation": realisation or Realisation()}  # the page may upload another
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        frontiers.shutdown()
         downloads.shutdown()
 
     app = FastAPI(title="herverdeling explorer", version=__version__, lifespan=lifespan,
@@ -144,6 +163,8 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
             view = explorer.view(parse_whatif(data))
         except WhatIfError as exc:  # the page says where; the reason is enough
             return None, {"ok": False, "error": exc.reason}
+        except FrontierPointError as exc:
+            return None, {"ok": False, "error": frontier_point_nl(exc)}
         except HerverdelingError as exc:
             return None, {"ok": False, "error": str(exc)}
         ctx = {"v": view, "kind_nl": KIND_NL, "cat_nl": CATEGORY_NL, "relief_nl": RELIEF_NL}
@@ -151,6 +172,8 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
                       "detail": env.get_template("detail.html.j2").render(**ctx),
                       "table": env.get_template("table.html.j2").render(**ctx),
                       "figure": view.figure, "seconds": view.seconds,
+                      "open_steps": [{"rule_id": f.rule_id, "proposal_id": f.proposal_id}
+                                     for f in view.findings if f.severity == "open"],
                       "scenario": view.scenario_name, "proposal_ids": [r.id for r in view.rows],
                       "hosts": sorted({r.realiser_code for r in view.rows if r.kind == "merger"})}
 
@@ -190,7 +213,8 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
     def api_downloads(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
         try:
             settings = parse_whatif(body.get("settings"))
-            status = downloads.start(explorer.scenario(settings), settings.policy)
+            status = downloads.start(explorer.scenario(settings), settings.policy,
+                                     settings.frontier_point)
         except BusyError as exc:
             return JSONResponse({"ok": False, "error": str(exc)}, status_code=503,
                                 headers={"Retry-After": "30"})
@@ -238,14 +262,73 @@ def create_app(scenario: Scenario, *, work_dir: Path | None = None,
             return Response(data, media_type=media,
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
+    # ---- the deal frontier as a chart (issue 16, point 4) ----
+    @app.post("/api/frontier")
+    def api_frontier(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+        """Start (or find) the frontier of the what-if scenario of the given settings."""
+        try:
+            settings = parse_whatif(body.get("settings"))
+            status = frontiers.start(explorer.scenario(settings))
+        except WhatIfError as exc:
+            return JSONResponse({"ok": False, "error": exc.reason}, status_code=422)
+        except HerverdelingError as exc:
+            return JSONResponse({"ok": False, "error": str(exc)}, status_code=422)
+        return JSONResponse({"ok": True, **status.model_dump()})
+
+    @app.get("/api/frontier/{key}")
+    def api_frontier_status(key: str) -> JSONResponse:
+        status = frontiers.status(key)
+        if status is None:
+            return JSONResponse({"ok": False, "error": "onbekende berekening; bereken de afwegingen "
+                                 "opnieuw"}, status_code=404)
+        return JSONResponse({"ok": True, **status.model_dump()})
+
+    # ---- the IBT monitor (issue 17, point 3) ----
+    @app.post("/api/monitor")
+    def api_monitor(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+        """The monitor rows of the option's province and category, and the shortfall map."""
+        from herverdeling.app.monitor_view import monitor_figure_json, monitor_of, shown_rows
+        from herverdeling.defaults import DEFAULT_MONITOR
+
+        try:
+            settings = parse_whatif(body.get("settings"))
+            s, result = explorer.chain(settings)
+            assert result.report is not None  # run_chain always checks
+            passed = tuple(p for p in result.proposals.proposals if result.report.passed(p.id))
+            m = monitor_of(s, passed, figures["realisation"], DEFAULT_MONITOR)
+        except WhatIfError as exc:
+            return JSONResponse({"ok": False, "error": exc.reason}, status_code=422)
+        except FrontierPointError as exc:
+            return JSONResponse({"ok": False, "error": frontier_point_nl(exc)}, status_code=422)
+        except HerverdelingError as exc:
+            return JSONResponse({"ok": False, "error": str(exc)}, status_code=422)
+        rows = shown_rows(m, settings.province, settings.category)
+        html = env.get_template("monitor.html.j2").render(m=m, rows=rows)
+        return JSONResponse({"ok": True, "rows": [r.model_dump(mode="json") for r in rows],
+                             "html": html,
+                             "figure": monitor_figure_json(m, s) if body.get("map", True) else None})
+
+    @app.post("/api/monitor/realisatie")
+    async def api_monitor_upload(request: Request, naam: str = "realisatie.csv") -> JSONResponse:
+        """Upload a realisation.csv or monitor export (raw body): the monitor holds the agreements
+        against it from now on (for this explorer, until it stops)."""
+        from herverdeling.app.monitor_view import read_upload
+
+        try:
+            real = read_upload(await request.body(), naam, scenario)
+        except HerverdelingError as exc:
+            return JSONResponse({"ok": False, "error": str(exc)}, status_code=422)
+        figures["realisation"] = real
+        return JSONResponse({"ok": True, "file": real.file, "rows": len(real.rows)})
+
     add_register_routes(app, scenario, register_url)
     return app
 
 
 def serve(scenario: Scenario, port: int, *, log_level: str = "warning",
-          register_url: str | None = None) -> None:
+          register_url: str | None = None, realisation: Realisation | None = None) -> None:
     """Run the app on 127.0.0.1:port until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(scenario, register_url=register_url), host=HOST, port=port,
-                log_level=log_level)
+    uvicorn.run(create_app(scenario, register_url=register_url, realisation=realisation),
+                host=HOST, port=port, log_level=log_level)

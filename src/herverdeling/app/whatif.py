@@ -16,7 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from herverdeling.defaults import DEFAULT_POLICY
 from herverdeling.errors import ScenarioError
 from herverdeling.scenario.model import CATEGORIES, Assumption, Category, CategoryNorm, Scenario
-from herverdeling.scenario.preferences import MunicipalityPreference, Preferences, ReliefWish
+from herverdeling.scenario.preferences import (
+    MunicipalityPreference,
+    PartnerPreference,
+    PartnerWish,
+    Preferences,
+    ReliefWish,
+)
 from herverdeling.surplus.policies import available_policies
 
 CATEGORY_NL = {"regulier": "regulier", "amv": "AMV"}
@@ -28,11 +34,13 @@ _ERROR_NL = {
     "missing": "dit veld ontbreekt", "extra_forbidden": "onbekend veld",
     "literal_error": "geen toegestane waarde", "string_type": "vul tekst in",
     "dict_type": "ongeldige instellingen", "model_type": "ongeldige instellingen",
+    "greater_than_equal": "kies een punt vanaf 1",
     "model_attributes_type": "ongeldige instellingen", "tuple_type": "ongeldige lijst",
 }
 _FIELD_NL = {"min_size": "minimum", "max_size": "maximum", "max_distance_km": "max. afstand (km)",
              "province": "provincie", "category": "categorie", "policy": "verdeelbeleid",
-             "not_hosting": "gastgemeenten", "relief": "ontlasting", "norms": "normen"}
+             "not_hosting": "gastgemeenten", "relief": "ontlasting", "norms": "normen",
+             "frontier_point": "afweging", "partners": "partnerprovincies"}
 
 
 class WhatIfError(ScenarioError):
@@ -67,11 +75,18 @@ class WhatIf(BaseModel):
     # pinned relief wishes (preferences.csv's `relief`) per CBS code of the province; missing: the
     # scenario's own preference holds
     relief: dict[str, ReliefWish] = Field(default_factory=dict)
+    # a point of the deal frontier (numbered as `herverdeling frontier` numbers them): the surplus
+    # swaps are that point's, as `propose --frontier-point K`; None: the min-cost flow of `policy`
+    frontier_point: int | None = Field(None, ge=1)
+    # partner wishes (partners.csv's `partner`) per "SINK-SOURCE" pair (restopgave province,
+    # plusprovincie); missing: the scenario's own wish holds
+    partners: dict[str, PartnerWish] = Field(default_factory=dict)
 
     def key(self) -> str:
         """A stable text key (JSON with sorted host codes) for caches."""
         return self.model_copy(update={"not_hosting": tuple(sorted(set(self.not_hosting))),
-                                       "relief": dict(sorted(self.relief.items()))}
+                                       "relief": dict(sorted(self.relief.items())),
+                                       "partners": dict(sorted(self.partners.items()))}
                                ).model_dump_json()
 
 
@@ -187,13 +202,17 @@ def whatif_scenario(scenario: Scenario, settings: WhatIf) -> Scenario:
     flips = [m for m in members.values() if scenario.may_take_on(m) == (m.cbs_code in no_host)]
     pins = {c: w for c, w in settings.relief.items()
             if w != scenario.preferences.relief(c)}
-    if not changed_norms and not flips and not pins:
+    pairs = {k: w for k, w in _partner_pins(scenario, settings).items()
+             if w != scenario.preferences.partner(*k)}
+    if not changed_norms and not flips and not pins and not pairs:
         return scenario
     municipalities = tuple(
         m.model_copy(update={"may_host": m.cbs_code not in no_host}) if m.cbs_code in members else m
         for m in scenario.municipalities)
     preferences = _preferences(scenario, set(members), no_host, pins)
-    statement = _describe(scenario, settings, changed_norms, flips, pins)
+    if pairs:
+        preferences = _with_partners(scenario, preferences, pairs)
+    statement = _describe(scenario, settings, changed_norms, flips, pins, pairs)
     digest = hashlib.sha256(statement.encode()).hexdigest()[:8]
     if changed_norms:
         norms = norms.model_copy(update={"id": f"{scenario.norms.id}+whatif"})
@@ -228,11 +247,49 @@ def _preferences(scenario: Scenario, members: set[str], no_host: set[str],
         update={"municipalities": tuple(rows[c] for c in sorted(rows))})
 
 
+def _partner_pins(scenario: Scenario, settings: WhatIf) -> dict[tuple[str, str], PartnerWish]:
+    """The page's partner wishes as (sink, source) pairs, each a restopgave province and a
+    plusprovincie (as partners.csv is checked)."""
+    plus, sinks = set(scenario.plusprovincies()), set(scenario.restopgave_provinces())
+    out: dict[tuple[str, str], PartnerWish] = {}
+    for key, wish in settings.partners.items():
+        sink, _, source = key.partition("-")
+        if source not in plus:
+            raise WhatIfError(f"partnerprovincies: {source or key!r} is geen plusprovincie (P1)",
+                              field="partners")
+        if sink not in sinks:
+            raise WhatIfError(f"partnerprovincies: {sink!r} heeft geen restopgave (P3)",
+                              field="partners")
+        out[(sink, source)] = wish
+    return out
+
+
+def _with_partners(scenario: Scenario, prefs: Preferences,
+                   pairs: Mapping[tuple[str, str], PartnerWish]) -> Preferences:
+    """The preferences with the page's partner wishes; a sink with a municipality that wants
+    relief keeps at least one partner (as partners.csv is checked, D4)."""
+    rows = {(p.sink, p.source): p for p in prefs.partners}
+    for (sink, source), wish in pairs.items():
+        rows[(sink, source)] = PartnerPreference(sink=sink, source=source, partner=wish)
+    out = prefs.model_copy(update={"partners": tuple(rows[k] for k in sorted(rows))})
+    for sink in sorted({k[0] for k in pairs}):
+        if all(out.partner(sink, src) == "refused" for src in scenario.plusprovincies()):
+            wanting = sorted(scenario.municipality(m.cbs_code).name for m in out.municipalities
+                             if m.relief == "wanted" and scenario.municipality(m.cbs_code).province == sink)
+            if wanting:
+                raise WhatIfError(f"{scenario.province(sink).name} weigert elke plusprovincie, maar "
+                                  f"{', '.join(wanting)} wil ontlasting: sta minstens één partner toe",
+                                  field="partners")
+    return out
+
+
 RELIEF_NL = {"wanted": "wil ontlasting", "refused": "wil geen ontlasting", "any": "geen voorkeur"}
+PARTNER_NL = {"preferred": "voorkeur", "allowed": "toegestaan", "refused": "geweigerd"}
 
 
 def _describe(scenario: Scenario, settings: WhatIf, changed_norms: bool, flips: list,
-              pins: Mapping[str, ReliefWish]) -> str:
+              pins: Mapping[str, ReliefWish],
+              pairs: Mapping[tuple[str, str], PartnerWish] | None = None) -> str:
     """The what-if in Dutch, for the scenario's assumptions (and so for the documents)."""
     parts = []
     if changed_norms:
@@ -251,4 +308,7 @@ def _describe(scenario: Scenario, settings: WhatIf, changed_norms: bool, flips: 
         names = sorted(scenario.municipality(c).name for c, w in pins.items() if w == wish)
         if names:
             parts.append(f"{RELIEF_NL[wish]}: " + ", ".join(names))
+    for (sink, source), wish in sorted((pairs or {}).items()):
+        parts.append(f"{scenario.province(source).name} als partner van "
+                     f"{scenario.province(sink).name}: {PARTNER_NL[wish]}")
     return f"Eigen instellingen voor {scenario.province(settings.province).name}: " + "; ".join(parts)

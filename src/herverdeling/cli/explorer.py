@@ -34,11 +34,14 @@ def app_command(
     """Start the explorer (a local web page) for a provinciale regietafel: what-if on a map."""
     from herverdeling.app.server import HOST, serve  # the web stack loads only when run
     from herverdeling.register import register_url
+    from herverdeling.scenario.realisation import Realisation, scenario_realisation
 
     s = load_scenario(scenario)
-    url = register_url(resolve_scenario(scenario), register)
+    folder = resolve_scenario(scenario)
+    url = register_url(folder, register)
+    real = scenario_realisation(folder, s) if folder.is_dir() else Realisation()
     if not port_free(port, HOST):
-        typer.echo(f"error: port {port} on {HOST} is in use; choose another with --port", err=True)
+        typer.echo(f"error: poort {port} op {HOST} is al in gebruik; kies een andere met --port", err=True)
         raise typer.Exit(code=2)
-    typer.echo(f"explorer for scenario {s.name}: http://{HOST}:{port}/  (Ctrl+C stops it)")
-    serve(s, port, register_url=url)
+    typer.echo(f"verkenner voor scenario {s.name}: http://{HOST}:{port}/  (Ctrl+C stopt hem)")
+    serve(s, port, register_url=url, realisation=real)

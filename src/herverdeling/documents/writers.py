@@ -109,7 +109,7 @@ def write_documents(folder: Path, proposals: ProposalSet, scenario: Scenario, le
                 written += _write(folder, "toetredingsverklaringen",
                                   f"{stem}-{code.lower()}-{muni}", text, when)
         if progress and (n % 25 == 0 or n == len(passed)):
-            progress(f"      documents {n}/{len(passed)}")
+            progress(f"      documenten {n} van {len(passed)}")
     template = env.get_template(TEMPLATES["wijzigingsoverzicht"])
     for overview in build_overviews(proposals, scenario, ledger, report, version, c):
         name = slug(scenario.province(overview.province_code).name, 40)

@@ -15,6 +15,11 @@ S supplies exactly R = min(total surplus, total relief capacity) and T demands R
 flow relieves the maximum (issue point 4) and costs only decide *how*. Transport is complete
 (every source reaches every relievable municipality), so R is always feasible.
 
+Refused partners (partners.csv, D4: province `sink` refuses plusprovincie `source`): the network has
+no arc from a source of `source` to a relievable municipality of `sink` (no direct arc, no hub
+route), and R is then the maximum flow of the province graph without those pairs (every allowed
+pair stays reachable, so R is feasible again).
+
 Policies:
 - nearest: cost = distance per place on transport arcs only.
 - proportional: on rel -> prov and prov -> T, convex piecewise-linear costs around the exact fair
@@ -149,6 +154,42 @@ def select_small(candidates: tuple[Site, ...], budget: int) -> tuple[Site, ...]:
     return tuple(sorted(chosen, key=lambda s: s.code))
 
 
+def select_reachable(sources: tuple[Site, ...], relievable: tuple[Site, ...],
+                     refused: frozenset[tuple[str, str]], chosen: tuple[Site, ...],
+                     relief: int) -> tuple[Site, ...]:
+    """Of the chosen small tasks (smallest first), those that fit together when some pairs are
+    refused: a flow of `relief` places exists that relieves each of them whole (checked on the
+    province graph, forced places at cost -1, by networkx's max-flow-min-cost)."""
+    keep: list[Site] = []
+    for s in sorted(chosen, key=lambda s: (s.places, s.code)):
+        trial = [*keep, s]
+        g: nx.DiGraph = nx.DiGraph()
+        for x in sources:
+            g.add_edge("S", f"P:{x.province}", capacity=g.get_edge_data(
+                "S", f"P:{x.province}", {"capacity": 0})["capacity"] + x.places)
+        cap: dict[str, int] = {}
+        for r in relievable:
+            cap[r.province] = cap.get(r.province, 0) + r.places
+        need: dict[str, int] = {}
+        for x in trial:
+            need[x.province] = need.get(x.province, 0) + x.places
+        for q, c in cap.items():
+            g.add_edge(f"Q:{q}", "T", capacity=c - need.get(q, 0), weight=0)
+            if need.get(q):
+                g.add_edge(f"Q:{q}", f"F:{q}", capacity=need[q], weight=-1)
+                g.add_edge(f"F:{q}", "T", capacity=need[q], weight=0)
+        for p in sorted({x.province for x in sources}):
+            for q in sorted(cap):
+                if (p, q) not in refused:
+                    g.add_edge(f"P:{p}", f"Q:{q}", weight=0)
+        flow = nx.max_flow_min_cost(g, "S", "T")
+        total = sum(flow["S"].values())
+        forced = sum(flow[f"Q:{q}"].get(f"F:{q}", 0) for q in need)
+        if total >= relief and forced == sum(need.values()):
+            keep.append(s)
+    return tuple(sorted(keep, key=lambda s: s.code))
+
+
 class _Arcs:
     """Collects nodes and arc arrays in insertion order."""
 
@@ -230,7 +271,9 @@ def build_network(scenario: Scenario, category: Category, policy: Policy,
     relievable = relievable_of(scenario, category, roles)
     total_surplus = int(_places(sources).sum())
     total_capacity = int(_places(relievable).sum())
-    relief = min(total_surplus, total_capacity)
+    refused = refused_pairs(scenario, sources, relievable)
+    relief = (min(total_surplus, total_capacity) if not refused else
+              max_relief(sources, relievable, refused))
     a = _Arcs()
     s_node = a.nodes(["S"])[0]
 
@@ -260,11 +303,14 @@ def build_network(scenario: Scenario, category: Category, policy: Policy,
         transport = "complete"
         cost = _km_cost(haversine_km(rlat[:, None], rlon[:, None], slat[None, :], slon[None, :]), policy)
         max_path_cost = int(cost.max())
-        a.add(np.tile(s_idx, len(relievable)), np.repeat(r_idx, len(sources)),
-              np.minimum(s_cap[None, :], r_cap[:, None]).ravel(), cost.ravel())
+        keep_arc = np.array([[(s.province, r.province) not in refused for s in sources]
+                             for r in relievable], dtype=bool).ravel()
+        a.add(np.tile(s_idx, len(relievable))[keep_arc], np.repeat(r_idx, len(sources))[keep_arc],
+              np.minimum(s_cap[None, :], r_cap[:, None]).ravel()[keep_arc], cost.ravel()[keep_arc])
     else:
         transport = "k-nearest+hubs"
-        max_path_cost = _hub_transport(scenario, a, policy, relief, sources, relievable, s_idx, r_idx)
+        max_path_cost = _hub_transport(scenario, a, policy, relief, sources, relievable, s_idx, r_idx,
+                                       refused)
 
     # ---- fairness layer -------------------------------------------------------------------------
     t_node = a.nodes(["T"])[0]
@@ -272,6 +318,8 @@ def build_network(scenario: Scenario, category: Category, policy: Policy,
     forced: tuple[Site, ...] = ()
     if policy.allocation == "small-first":
         forced = select_small(eligible_small(scenario, category, roles, relievable), relief)
+        if refused:  # only what the allowed pairs can still reach, whole, next to relief R
+            forced = select_reachable(sources, relievable, refused, forced, relief)
         where = {r.code: i for i, r in enumerate(relievable)}
         f_idx = np.array([where[s.code] for s in forced], dtype=np.int64)
         f_cap = _places(forced)
@@ -324,8 +372,40 @@ def _convex(a: _Arcs, tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, re
         a.add(seg_nodes, np.array(uniq, dtype=np.int64), np.full(len(uniq), max(1, relief)))
 
 
+def refused_pairs(scenario: Scenario, sources: tuple[Site, ...],
+                  relievable: tuple[Site, ...]) -> frozenset[tuple[str, str]]:
+    """(plusprovincie, sink province) pairs the sink refuses as partner (partners.csv, D4)."""
+    prefs = scenario.preferences
+    if not prefs.partners:
+        return frozenset()
+    plus = {s.province for s in sources}
+    sinks = {r.province for r in relievable}
+    return frozenset((p, q) for p in plus for q in sinks if prefs.partner(q, p) == "refused")
+
+
+def max_relief(sources: tuple[Site, ...], relievable: tuple[Site, ...],
+               refused: frozenset[tuple[str, str]]) -> int:
+    """The most places that can be relieved without a refused pair: the maximum flow of the
+    province graph S -> plusprovincie (its surplus) -> sink province (its capacity) -> T."""
+    g: nx.DiGraph = nx.DiGraph()
+    for s in sources:
+        cap = g.get_edge_data("S", f"P:{s.province}", {"capacity": 0})["capacity"]
+        g.add_edge("S", f"P:{s.province}", capacity=cap + s.places)
+    for r in relievable:
+        cap = g.get_edge_data(f"Q:{r.province}", "T", {"capacity": 0})["capacity"]
+        g.add_edge(f"Q:{r.province}", "T", capacity=cap + r.places)
+    for p in sorted({s.province for s in sources}):
+        for q in sorted({r.province for r in relievable}):
+            if (p, q) not in refused:
+                g.add_edge(f"P:{p}", f"Q:{q}")  # no capacity: unbounded
+    if "S" not in g or "T" not in g:
+        return 0
+    return int(nx.maximum_flow_value(g, "S", "T"))
+
+
 def _hub_transport(scenario: Scenario, a: _Arcs, policy: Policy, relief: int, sources: tuple[Site, ...],
-                   relievable: tuple[Site, ...], s_idx: np.ndarray, r_idx: np.ndarray) -> int:
+                   relievable: tuple[Site, ...], s_idx: np.ndarray, r_idx: np.ndarray,
+                   refused: frozenset[tuple[str, str]] = frozenset()) -> int:
     """Large instances: k nearest candidate sources per relievable municipality + province hubs.
 
     Candidates are the sources of the `candidate_provinces` plusprovincies with the nearest
@@ -361,8 +441,9 @@ def _hub_transport(scenario: Scenario, a: _Arcs, policy: Policy, relief: int, so
     c_out = _km_cost(haversine_km(slat, slon, plat[s_p], plon[s_p]), policy)
     a.add(s_idx, out_idx[s_p], s_cap, c_out)
     c_pq = _km_cost(haversine_km(plat[:, None], plon[:, None], qlat[None, :], qlon[None, :]), policy)
-    a.add(np.repeat(out_idx, len(sinks)), np.tile(in_idx, len(plus)), np.full(c_pq.size, relief),
-          c_pq.ravel())
+    ok_pq = np.array([[(p, q) not in refused for q in sinks] for p in plus], dtype=bool).ravel()
+    a.add(np.repeat(out_idx, len(sinks))[ok_pq], np.tile(in_idx, len(plus))[ok_pq],
+          np.full(c_pq.size, relief)[ok_pq], c_pq.ravel()[ok_pq])
     c_in = _km_cost(haversine_km(qlat[r_q], qlon[r_q], rlat, rlon), policy)
     a.add(in_idx[r_q], r_idx, r_cap, c_in)
 
@@ -371,7 +452,10 @@ def _hub_transport(scenario: Scenario, a: _Arcs, policy: Policy, relief: int, so
     max_direct = 0
     for j in range(len(sinks)):
         members = np.flatnonzero(r_q == j)
-        nearest_p = np.argsort(c_pq[:, j], kind="stable")[:n_cand]
+        nearest_p = [i for i in np.argsort(c_pq[:, j], kind="stable").tolist()
+                     if (plus[i], sinks[j]) not in refused][:n_cand]
+        if not nearest_p:
+            continue
         cand = np.sort(np.concatenate([src_by_p[i] for i in nearest_p]))
         k = min(policy.k_nearest, len(cand))
         if not len(members) or not k:

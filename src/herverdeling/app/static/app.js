@@ -27,6 +27,8 @@ Plotly.register({moduleType: "locale", name: "nl", dictionary: {
 let seq = 0;        // number of the latest request; older answers are dropped
 let timer = null;
 const pins = {a: {}, b: {}};     // pinned relief wishes per side: CBS code -> wanted/refused/any
+const points = {a: null, b: null}; // the frontier point per side (null: the policy's flow)
+const partners = {a: {}, b: {}}; // partner wishes per side that differ from the scenario: "SINK-SOURCE" -> wish
 const undoStack = [];            // earlier states (JSON), newest last
 let shownState = null;           // the state of the last refresh (JSON)
 let restoring = false;           // an undo or a load: do not push the state it replaces twice
@@ -77,6 +79,50 @@ function setHost(side, code, on) {
   countHosts(side);
 }
 
+// ---- partner provinces: a wish per pair (sink, plusprovincie) that involves this province -----
+function provinceName(code) {
+  const p = DATA.provinces.find((x) => x.code === code);
+  return p ? p.name : code;
+}
+
+function partnerPairs() {
+  const here = province();
+  const pairs = [];
+  if (DATA.sinks.includes(here)) for (const p of DATA.plus) pairs.push([here, p]);
+  if (DATA.plus.includes(here)) for (const q of DATA.sinks) pairs.push([q, here]);
+  return pairs;
+}
+
+function buildPartners(side) {
+  const form = $(`#form-${side}`);
+  const list = $(".partner-list", form);
+  list.innerHTML = "";
+  const pairs = partnerPairs();
+  for (const [sink, source] of pairs) {
+    const key = `${sink}-${source}`;
+    const label = document.createElement("label");
+    const select = document.createElement("select");
+    select.name = "partner";
+    select.dataset.pair = key;
+    for (const w of ["preferred", "allowed", "refused"]) select.append(new Option(DATA.partner_nl[w], w));
+    select.value = partners[side][key] || DATA.partners[key] || "allowed";
+    select.addEventListener("change", () => {
+      if (select.value === (DATA.partners[key] || "allowed")) delete partners[side][key];
+      else partners[side][key] = select.value;
+      countPartners(side);
+    });
+    label.append(`${provinceName(source)} voor ${provinceName(sink)} `, select);
+    list.append(label);
+  }
+  if (!pairs.length) list.innerHTML = '<p class="hint">Deze provincie heeft geen restopgave en is geen plusprovincie.</p>';
+  countPartners(side);
+}
+
+function countPartners(side) {
+  const n = Object.keys(partners[side]).length;
+  $(`#form-${side} .partners .count`).textContent = n ? `(${n} gewijzigd)` : "";
+}
+
 // ---- reading and writing the settings -------------------------------------------------------
 function readNumber(input) {
   // Empty or unreadable input goes to the server as null: it answers with a clear message.
@@ -104,6 +150,8 @@ function settings(side) {
     norms,
     not_hosting: $$("input[name=host]", form).filter((b) => !b.checked).map((b) => b.value),
     relief,
+    frontier_point: points[side],
+    partners: {...partners[side]},
   };
 }
 
@@ -113,7 +161,8 @@ function state() {
 
 function sideState(side) {
   const s = settings(side);
-  return {policy: s.policy, norms: s.norms, not_hosting: s.not_hosting, relief: s.relief};
+  return {policy: s.policy, norms: s.norms, not_hosting: s.not_hosting, relief: s.relief,
+    frontier_point: s.frontier_point, partners: s.partners};
 }
 
 function applyState(st) {
@@ -137,6 +186,10 @@ function applyState(st) {
       $$("input[name=host]", form).forEach((b) => { b.checked = !off.has(b.value); });
     }
     pins[side] = s.relief && typeof s.relief === "object" ? {...s.relief} : {};
+    points[side] = Number.isInteger(s.frontier_point) && s.frontier_point >= 1 ? s.frontier_point : null;
+    partners[side] = s.partners && typeof s.partners === "object" ? {...s.partners} : {};
+    buildPartners(side);
+    showChoice(side);
     countHosts(side);
   }
 }
@@ -169,6 +222,9 @@ function summaryLine(side) {
   if (s.not_hosting.length) parts.push(`${s.not_hosting.length} geen gastgemeente`);
   const pinned = Object.keys(s.relief).length;
   if (pinned) parts.push(`${pinned} voorkeur${pinned > 1 ? "en" : ""} ontlasting`);
+  if (s.frontier_point) parts.push(`afweging ${s.frontier_point}`);
+  const paired = Object.keys(s.partners).length;
+  if (paired) parts.push(`${paired} partnerwens${paired > 1 ? "en" : ""}`);
   return parts.join(" · ");
 }
 
@@ -198,6 +254,8 @@ function showSide(side, answer) {
   map.dataset.proposals = answer.proposal_ids.join(",");
   Plotly.react(map, answer.figure.data, answer.figure.layout, answer.figure.config)
     .then(() => { highlight(side); wireMap(side); });
+  if (!$(`#register-${side}`).hidden) loadRegister(side);
+  if (!$(`#monitor-${side}`).hidden) loadMonitor(side);
   col.dataset.state = "ready";
 }
 
@@ -249,6 +307,10 @@ function copyAtoB() {
     }
   }
   pins.b = {...pins.a};
+  points.b = points.a;
+  partners.b = {...partners.a};
+  buildPartners("b");
+  showChoice("b");
   countHosts("b");
   schedule();
 }
@@ -355,6 +417,8 @@ function showTab(side, name) {
   for (const b of $$(".tabs button", col)) b.setAttribute("aria-selected", String(b.dataset.tab === name));
   for (const t of $$(".tab", col)) t.hidden = t.dataset.tab !== name;
   if (name === "map") Plotly.Plots.resize($(`#map-${side}`));
+  if (name === "register") loadRegister(side);
+  if (name === "monitor") loadMonitor(side);
 }
 
 // ---- the municipality table: sort, filter, host and relief per municipality, Excel ------------
@@ -581,12 +645,184 @@ async function makeFiles(side) {
   poll();
 }
 
+// ---- the IBT monitor: task, realised, shortfall, who is accountable, what the clauses do ------
+async function loadMonitor(side) {
+  const box = $(`#monitor-${side}`);
+  const err = $(".monitor-error", box);
+  box.dataset.state = "loading";
+  const res = await fetch("/api/monitor", {
+    method: "POST",
+    headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({settings: settings(side)}),
+  });
+  const answer = await res.json();
+  if (!answer.ok) { err.textContent = answer.error; err.hidden = false; box.dataset.state = "error"; return; }
+  err.hidden = true;
+  $(".monitor-body", box).innerHTML = answer.html;
+  const map = $(".monitor-map", box);
+  await Plotly.react(map, answer.figure.data, answer.figure.layout, answer.figure.config);
+  box.dataset.state = "ready";
+}
+
+async function uploadRealisation(side, file) {
+  const box = $(`#monitor-${side}`);
+  const status = $(".monitor-status", box);
+  const res = await fetch(`/api/monitor/realisatie?naam=${encodeURIComponent(file.name)}`, {
+    method: "POST", headers: {"Content-Type": "application/octet-stream"}, body: await file.arrayBuffer(),
+  });
+  const answer = await res.json();
+  if (!answer.ok) { status.textContent = answer.error; return; }
+  status.textContent = `${answer.file}: ${answer.rows} cijfers geopend`;
+  for (const s of SIDES) if (!$(`#monitor-${s}`).hidden) loadMonitor(s);
+}
+
+// ---- the agreement register: each proposal's state and dates, and the next step -------------
+const DATES = [["signed_on", "ondertekend"], ["prt_informed_on", "PRT geïnformeerd"],
+  ["ministry_informed_on", "ministerie geïnformeerd"], ["processed_on", "verwerkt"], ["withdrawn_on", "ingetrokken"]];
+
+function cell(tr, text) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  tr.append(td);
+  return td;
+}
+
+async function loadRegister(side) {
+  const box = $(`#register-${side}`);
+  const body = $(".register-body", box);
+  const err = $(".register-error", box);
+  box.dataset.state = "loading";
+  const res = await fetch("/api/register");
+  const answer = await res.json();
+  body.innerHTML = "";
+  if (!answer.ok) { err.textContent = answer.error; err.hidden = false; box.dataset.state = "error"; return; }
+  const ids = new Set(last[side] ? last[side].proposal_ids : []);
+  const rows = answer.rows.filter((r) => ids.has(r.agreement_id));
+  if (!rows.length) {
+    body.innerHTML = '<p class="hint">Geen overeenkomsten van deze voorstellen in het register: het register volgt de voorstellen van het scenario zelf (zonder eigen instellingen).</p>';
+    box.dataset.state = "ready";
+    return;
+  }
+  const table = document.createElement("table");
+  table.className = "register-rows";
+  table.innerHTML = "<thead><tr><th>overeenkomst</th><th>soort</th><th>status</th><th>data</th><th>volgende stap</th></tr></thead>";
+  const tbody = document.createElement("tbody");
+  const today = new Date().toISOString().slice(0, 10);
+  for (const r of rows) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = r.agreement_id;
+    tr.dataset.state = r.entry.state;
+    cell(tr, r.agreement_id);
+    cell(tr, r.kind_nl);
+    cell(tr, r.state_nl).className = "state";
+    cell(tr, DATES.filter(([k]) => r.entry[k]).map(([k, label]) => `${label} ${r.entry[k]}`).join("; ") || "—");
+    const td = cell(tr, "");
+    if (r.next.length) {
+      const form = document.createElement("form");
+      form.className = "register-step";
+      const step = document.createElement("select");
+      step.name = "status";
+      step.setAttribute("aria-label", "volgende stap");
+      for (const n of r.next) step.append(new Option(n.label, n.id));
+      const day = document.createElement("input");
+      day.type = "date"; day.name = "datum"; day.value = today; day.required = true;
+      day.setAttribute("aria-label", "datum");
+      const amendment = document.createElement("input");
+      amendment.name = "wijziging"; amendment.placeholder = "wijziging verdeelbesluit";
+      amendment.hidden = step.value !== "processed";
+      step.addEventListener("change", () => { amendment.hidden = step.value !== "processed"; });
+      const go = document.createElement("button");
+      go.type = "submit"; go.textContent = "Vastleggen";
+      form.append(step, " op ", day, " ", amendment, " ", go);
+      form.addEventListener("submit", (ev) => { ev.preventDefault(); setStep(side, r.agreement_id, form); });
+      td.append(form);
+    }
+    tbody.append(tr);
+  }
+  table.append(tbody);
+  body.append(table);
+  box.dataset.state = "ready";
+}
+
+async function setStep(side, id, form) {
+  const box = $(`#register-${side}`);
+  const err = $(".register-error", box);
+  const res = await fetch("/api/register", {
+    method: "POST",
+    headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({id, status: form.elements.status.value, datum: form.elements.datum.value,
+      wijziging: form.elements.wijziging.value}),
+  });
+  const answer = await res.json();
+  if (!answer.ok) { err.textContent = answer.error; err.hidden = false; box.dataset.state = "error"; return; }
+  err.hidden = true;
+  setStatus(`${id}: ${answer.state_nl} vastgelegd`);
+  await refresh();  // the process findings follow the register (and the tab is read again)
+}
+
+// ---- the deal frontier: computed in the background, a click sets an option to a point ------
+function showChoice(side) {
+  const p = $(`#frontier-choice-${side}`);
+  if (!p) return;
+  p.hidden = points[side] === null;
+  $("span", p).textContent = points[side] === null ? "" :
+    `Surplus-uitruil van afweging ${points[side]} (dealmodel), niet van het verdeelbeleid.`;
+}
+
+function pickPoint(side, k) {
+  points[side] = k;
+  showChoice(side);
+  setStatus(`optie ${side.toUpperCase()}: afweging ${k}`);
+  schedule();
+}
+
+async function startFrontier() {
+  const box = $("#frontier");
+  const status = $("#frontier-status");
+  status.textContent = "afwegingen worden berekend…";
+  box.dataset.state = "running";
+  const res = await fetch("/api/frontier", {
+    method: "POST",
+    headers: {"Content-Type": "application/json"},
+    // the frontier of the chosen option's what-if (norms, hosts, wishes): its points are that
+    // scenario's, so a click there costs one chain run, not another frontier
+    body: JSON.stringify({settings: {...settings($("#frontier-side").value), frontier_point: null}}),
+  });
+  const answer = await res.json();
+  if (!answer.ok) { status.textContent = answer.error; box.dataset.state = "error"; return; }
+  const poll = async () => {
+    const r = await fetch(`/api/frontier/${answer.key}`);
+    const s = await r.json();
+    if (!s.ok || s.state === "error") { status.textContent = s.error; box.dataset.state = "error"; return; }
+    if (s.state === "done") {
+      status.textContent = `${s.points.length} afweging${s.points.length === 1 ? "" : "en"}; klik op een punt`;
+      const chart = $("#frontier-chart");
+      await Plotly.react(chart, s.figure.data, s.figure.layout, s.figure.config);
+      if (!chart.dataset.wired) {
+        chart.dataset.wired = "1";
+        chart.on("plotly_click", (ev) => {
+          const pt = ev.points && ev.points[0];
+          if (pt) pickPoint($("#frontier-side").value, Number(pt.customdata));
+        });
+      }
+      chart.dataset.points = s.points.map((p) => p.point).join(",");
+      box.dataset.state = "done";
+      return;
+    }
+    status.textContent = (s.state === "queued" ? "in de wachtrij" : "bezig") +
+      (s.progress.length ? ": " + s.progress[s.progress.length - 1].trim() : "…");
+    setTimeout(poll, 1000);
+  };
+  poll();
+}
+
 // ---- wiring ------------------------------------------------------------------------------
 function init() {
   // no inline onsubmit (the CSP allows no inline script): a settings form never submits
   document.querySelectorAll("form.settings").forEach(f => f.addEventListener("submit", e => e.preventDefault()));
   for (const side of SIDES) {
     buildHosts(side);
+    buildPartners(side);
     buildSearch(side);
     const form = $(`#form-${side}`);
     form.addEventListener("input", (ev) => {
@@ -606,16 +842,27 @@ function init() {
     $(".no-hosts", form).addEventListener("click", tick((b) => { b.checked = false; }));
     $(".scenario-hosts", form).addEventListener("click", tick((b) => { b.checked = b.dataset.scenario === "1"; }));
     $(`#downloads-${side} .make-files`).addEventListener("click", () => makeFiles(side));
+    $(`#monitor-${side} .monitor-upload`).addEventListener("change", (ev) => {
+      if (ev.target.files[0]) uploadRealisation(side, ev.target.files[0]);
+      ev.target.value = "";
+    });
+    $(`#frontier-choice-${side} .frontier-clear`).addEventListener("click", () => {
+      points[side] = null;
+      showChoice(side);
+      schedule();
+    });
     for (const b of $$(`#col-${side} .tabs button`)) b.addEventListener("click", () => showTab(side, b.dataset.tab));
   }
   $("#province").addEventListener("change", () => {
     SIDES.forEach(buildHosts);
+    SIDES.forEach(buildPartners);
     SIDES.forEach(fillSearch);
     SIDES.forEach((s) => { $(`#downloads-${s} .download-links`).hidden = true; pins[s] = {}; });
     schedule();
   });
   $("#category").addEventListener("change", schedule);
   $("#copy-a-b").addEventListener("click", copyAtoB);
+  $("#frontier-start").addEventListener("click", startFrontier);
   $("#undo").addEventListener("click", undo);
   $("#save").addEventListener("click", save);
   $("#load").addEventListener("change", (ev) => { if (ev.target.files[0]) load(ev.target.files[0]); ev.target.value = ""; });

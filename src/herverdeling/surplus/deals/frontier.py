@@ -222,8 +222,8 @@ def deal_frontier(scenario: Scenario, settings: FrontierSettings | str = DEFAULT
     todo = fs.candidates()
     total = len(todo)
     for share, order in todo:
-        say(f"      frontier {len(cands) + 1}/{total}: relief >= {share:.0%} of the maximum, "
-            f"fewest {'agreements' if order == 'agreements' else 'parties'} first ...")
+        say(f"      berekening {len(cands) + 1} van {total}: ontlasting minstens {share:.0%} van het "
+            f"maximum, eerst de minste {'overeenkomsten' if order == 'agreements' else 'partijen'} …")
         result = solve_deals(scenario, point_settings(base, fs, share, order), pins, known_relief=relief)
         if relief is None:  # the first solve proves the maximum; every later point shares it
             relief = {c.category: next(i for i in c.solve_info if i.model == "deals/relief")
@@ -232,9 +232,9 @@ def deal_frontier(scenario: Scenario, settings: FrontierSettings | str = DEFAULT
         p = cands[-1]
         open_ = [f"{i.scope}/{i.model.split('/')[-1]} {i.status} gap {i.gap:.3f}"
                  for i in p.solve_info if i.status != "OPTIMAL" and i.gap is not None]
-        say(f"        relief {p.relief}, {p.agreements} agreements, {p.parties} parties "
-            f"(max {p.max_parties}), fairness {p.fairness:.1f}; "
-            f"{'not proven: ' + ', '.join(open_) if open_ else 'every level proven'}")
+        say(f"        ontlasting {p.relief}, {p.agreements} overeenkomsten, {p.parties} partijen "
+            f"(hoogstens {p.max_parties}), eerlijkheid {p.fairness:.1f}; "
+            f"{'niet bewezen: ' + ', '.join(open_) if open_ else 'elk niveau bewezen optimaal'}")
     keep = [cands[i] for i in non_dominated([c.key() for c in cands])]
     keep.sort(key=lambda p: (-p.relief, p.parties, p.agreements, p.fairness, -p.share, p.order))
     points = tuple(p.model_copy(update={"point": k}) for k, p in enumerate(keep, start=1))
