@@ -18,15 +18,14 @@ from shapely.geometry import shape
 
 from herverdeling.boundaries import (
     CREDIT,
-    collection,
     geometry,
     outline,
     province_features,
     province_geometry,
 )
 from herverdeling.commitments import Commitments
+from herverdeling.documents.kaart import add_areas
 from herverdeling.maps import (
-    EDGE,
     LINK,
     OUTLINE,
     PLOTLY_CONFIG,
@@ -107,26 +106,8 @@ def province_figure(scenario: Scenario, province: str, category: Category,
     fig = go.Figure(data=[first_trace()])
     # the other provinces' outlines first (context), then this province's areas
     _outlines(fig, scenario, province)
-    for key, (label, colour) in ROLES.items():
-        group = [c for c in codes if role[c] == key]
-        shaped = [c for c in group if geometry(c) is not None]
-        loose = [c for c in group if geometry(c) is None]
-        if shaped:
-            fig.add_trace(go.Choropleth(
-                geojson=collection(shaped), locations=shaped, featureidkey="id", z=[1] * len(shaped),
-                colorscale=[[0, colour], [1, colour]], showscale=False, showlegend=True,
-                name=label, legendgroup=key, customdata=shaped,
-                text=[_hover(scenario, c, category, done, key) for c in shaped],
-                hovertemplate="%{text}<extra></extra>",
-                marker={"line": {"color": EDGE, "width": 0.6}}))
-        if loose:  # a municipality the boundaries lack (a synthetic scenario): a marker
-            fig.add_trace(go.Scattergeo(
-                lon=[anchor(scenario, c)[0] for c in loose],
-                lat=[anchor(scenario, c)[1] for c in loose], mode="markers", name=label,
-                legendgroup=key, showlegend=not shaped, customdata=loose,
-                text=[_hover(scenario, c, category, done, key) for c in loose],
-                hovertemplate="%{text}<extra></extra>",
-                marker={"size": 11, "color": colour, "line": {"width": 1, "color": EDGE}}))
+    add_areas(fig, scenario, role, ROLES, {c: _hover(scenario, c, category, done, role[c]) for c in codes},
+              codes=codes, edge_width=0.6, marker_size=11)
     _province_border(fig, scenario, province)
     _no_host(fig, scenario, ms)
     _links(fig, scenario, proposals, category)

@@ -73,7 +73,7 @@ def national_figure(scenario: Scenario, proposals: ProposalSet,
     fig = go.Figure(data=[first_trace()])
     texts = {m.cbs_code: _hover(scenario, m.cbs_code, role[m.cbs_code], ibt_tasks)
              for m in scenario.municipalities}
-    _add_areas(fig, scenario, role, ROLES, texts)
+    add_areas(fig, scenario, role, ROLES, texts)
     _add_province_outlines(fig)
     for kind, colour, label, dash in ((Merger, LINK, "samenvoeging (lijn naar gastgemeente)",
                                        "solid"), (Uitruil, UITRUIL, "uitruil", "dash")):
@@ -125,28 +125,34 @@ def national_figure(scenario: Scenario, proposals: ProposalSet,
     return fig
 
 
-def _add_areas(fig: go.Figure, scenario: Scenario, klass: dict[str, str],
-               palette: dict[str, tuple[str, str]], texts: dict[str, str]) -> None:
-    """One legend entry per class of `palette`: its municipalities' shapes (or markers)."""
-    codes = [m.cbs_code for m in scenario.municipalities]
+def add_areas(fig: go.Figure, scenario: Scenario, klass: dict[str, str],
+              palette: dict[str, tuple[str, str]], texts: dict[str, str], *,
+              codes: list[str] | None = None, edge_width: float = 0.4,
+              marker_size: int = 9) -> None:
+    """One legend entry per class of `palette`: its municipalities' shapes (or markers).
+
+    Shared by the paper maps (kaart, shortfall map) and the explorer's province map, so that
+    screen and paper draw areas the same way. `codes`: the municipalities drawn (default all).
+    """
+    codes = [m.cbs_code for m in scenario.municipalities] if codes is None else codes
     for key, (label, colour) in palette.items():
         group = [c for c in codes if klass[c] == key]
         shaped = [c for c in group if geometry(c) is not None]
-        loose = [c for c in group if geometry(c) is None]
+        loose = [c for c in group if geometry(c) is None]  # no boundary (a synthetic scenario)
         if shaped:
             fig.add_trace(go.Choropleth(
                 geojson=collection(shaped), locations=shaped, featureidkey="id", z=[1] * len(shaped),
                 colorscale=[[0, colour], [1, colour]], showscale=False, showlegend=True, name=label,
                 legendgroup=key, customdata=shaped, text=[texts[c] for c in shaped],
                 hovertemplate="%{text}<extra></extra>", marker={"line": {"color": EDGE,
-                                                                         "width": 0.4}}))
+                                                                         "width": edge_width}}))
         if loose:
             pts = [anchor(scenario, c) for c in loose]
             fig.add_trace(go.Scattergeo(
                 lon=[p[0] for p in pts], lat=[p[1] for p in pts], mode="markers", name=label,
                 legendgroup=key, showlegend=not shaped, customdata=loose,
                 text=[texts[c] for c in loose], hovertemplate="%{text}<extra></extra>",
-                marker={"size": 9, "color": colour, "line": {"width": 1, "color": EDGE}}))
+                marker={"size": marker_size, "color": colour, "line": {"width": 1, "color": EDGE}}))
 
 
 def _add_province_outlines(fig: go.Figure) -> None:
@@ -179,7 +185,7 @@ def classes_figure(scenario: Scenario, klass: dict[str, str], palette: dict[str,
                    texts: dict[str, str], title: str) -> go.Figure:
     """Municipalities coloured by a class per CBS code (e.g. the monitor's shortfall), same style."""
     fig = go.Figure(data=[first_trace()])
-    _add_areas(fig, scenario, klass, palette, texts)
+    add_areas(fig, scenario, klass, palette, texts)
     _add_province_outlines(fig)
     _layout(fig, title)
     return fig
