@@ -45,8 +45,7 @@ class _Root(TyperGroup):
 app = typer.Typer(
     name="herverdeling",
     cls=_Root,
-    help="Uitruil- en samenvoegvoorstellen voor de Spreidingswet, regel voor regel getoetst. "
-    "Proposals to swap and merge asylum-reception tasks, checked rule by rule.",
+    help="Uitruil- en samenvoegvoorstellen voor de Spreidingswet, regel voor regel getoetst.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -63,7 +62,7 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option("--version", callback=_version, is_eager=True, help="Toon de versie."),
     ] = False,
 ) -> None:
     """Root options."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, cast
 
 import typer
 
-bench_app = typer.Typer(name="bench", help="Benchmarks on instances with known optima.",
+bench_app = typer.Typer(name="bench", help="Benchmarks op instanties met bekende optima.",
                         invoke_without_command=True)
 
 

@@ -44,7 +44,7 @@ def check_cmd(
     lang: LangOpt = "en",
     register: RegisterOpt = None,
 ) -> None:
-    """Check every proposal against rules G1-G6, U1-U8, S1-S4, P1-P11 (exit 1 on any error).
+    """Toets elk voorstel aan de regels G1-G6, U1-U8, S1-S4, P1-P11 (exitcode 1 bij een fout).
 
     The process rules (U2-U4, S3, P4, P7) judge the agreement register's states when there is one.
     """
@@ -70,7 +70,7 @@ def ledger_cmd(
     all_rows: Annotated[bool, typer.Option("--all", help="Print every municipality.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """The IBT ledger: per municipality and category, the task IBT holds it to, and for whom."""
+    """Het IBT-grootboek: per gemeente en categorie de taak waarop IBT haar aanspreekt, en voor wie."""
     proposals = read_proposals(proposals_file) if proposals_file is not None else None
     s = _scenario_for(scenario, proposals)
     booked = []

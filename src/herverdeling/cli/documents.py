@@ -28,7 +28,7 @@ def propose(
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
     register: RegisterOpt = None,
 ) -> None:
-    """Surplus swaps, mergers and uitruil; check every proposal; write agreements and overviews."""
+    """Surplus-uitruil, samenvoegingen en uitruil; toets elk voorstel; schrijf de stukken."""
     from herverdeling.pipeline import propose as run  # the writers load only when run (fast --help)
     from herverdeling.scenario.io import load_scenario
 

@@ -31,7 +31,7 @@ def app_command(
         "--register", help="Het afsprakenregister dat de pagina toont en bijwerkt (SQLAlchemy-URL; "
                            "standaard register.sqlite in de scenariomap).")] = None,
 ) -> None:
-    """Start the explorer (a local web page) for a provinciale regietafel: what-if on a map."""
+    """Start de verkenner (een lokale webpagina) voor de provinciale regietafel: wat-als op de kaart."""
     from herverdeling.app.server import HOST, serve  # the web stack loads only when run
     from herverdeling.register import register_url
     from herverdeling.scenario.realisation import Realisation, scenario_realisation

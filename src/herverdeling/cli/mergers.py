@@ -28,7 +28,7 @@ def mergers(
     require_viable: Annotated[bool, typer.Option(
         "--require-viable", help="Every small task must end in a viable location.")] = False,
 ) -> None:
-    """Merge small regular and AMV tasks at hosts (S1-S4), proven optimal per province."""
+    """Samenvoegen van kleine reguliere en amv-taken bij gastgemeenten (S1-S4), bewezen optimaal."""
     s = load_scenario(scenario)
     settings = load_merger_settings(cross_border=cross_border, require_viable=require_viable)
     result = propose_mergers(s, settings, province=s.resolve_province(province) if province else None)

@@ -25,7 +25,7 @@ from herverdeling.scenario.model import Scenario
 
 register_app = typer.Typer(
     help="Het afsprakenregister: ondertekend, PRT en ministerie geïnformeerd, verwerkt of "
-         "ingetrokken, per afspraak. The agreement register.",
+         "ingetrokken, per afspraak.",
     no_args_is_help=True,
 )
 

@@ -16,7 +16,7 @@ from herverdeling.scenario.wishes import PARTNER_FIELDS, PREFERENCE_FIELDS, impo
 
 
 def scenarios() -> None:
-    """List the bundled scenarios."""
+    """De meegeleverde scenario's."""
     for name in bundled_scenarios():
         try:
             title = load_scenario(name).title
@@ -26,7 +26,7 @@ def scenarios() -> None:
 
 
 def show(scenario: ScenarioOpt = DEFAULT_SCENARIO, as_json: JsonOpt = False) -> None:
-    """Per province: opgave, verdeelbesluit, surplus, restopgave and small tasks, per category."""
+    """Per provincie en categorie: opgave, verdeelbesluit, surplus, restopgave en kleine taken."""
     s = load_scenario(scenario)
     rows = province_overview(s)
     if as_json:
@@ -65,8 +65,8 @@ def import_table(
     name: Annotated[str | None, typer.Option(help="Name of the new scenario.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
 ) -> None:
-    """Bring a province's own verdeelbesluit numbers, or its wishes (--wensen), into a scenario
-    (written to a new folder)."""
+    """Neem de eigen verdeelbesluitcijfers van een provincie, of haar wensen (--wensen), op in een
+    scenario (in een nieuwe map)."""
     kind = None
     if wishes is not None:
         kind = _WISH_KINDS.get(wishes.strip().lower())

@@ -20,7 +20,7 @@ def swaps(
     as_json: JsonOpt = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
 ) -> None:
-    """Cross-province surplus swaps: plusprovincies relieve municipalities with a restopgave."""
+    """Surplus-uitruil tussen provincies: plusprovincies ontlasten gemeenten met een restopgave."""
     s = load_scenario(scenario)
     result = propose_surplus_swaps(s, policy)
     emit(result.model_dump_json(indent=2) if as_json else render_table(s, result), out)

@@ -19,7 +19,7 @@ def sweep(
     max_cells: Annotated[int | None, typer.Option("--max-cells", min=0, help="Stop after this many "
                                                   "newly finished cells.")] = None,
 ) -> None:
-    """Run a grid of scenario x policy x norms; one metrics row per cell in results.csv/.jsonl."""
+    """Een raster van scenario x beleid x normen; per cel een rij kengetallen in results.csv/.jsonl."""
     from herverdeling.bench.sweep import load_grid, run_sweep  # loads only when run (fast --help)
 
     g = load_grid(grid)

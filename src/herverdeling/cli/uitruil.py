@@ -30,7 +30,7 @@ def uitruil(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Uitruil within a province: match requests to hand over places with offers to realise."""
+    """Uitruil binnen een provincie: verzoeken om plaatsen over te dragen, gekoppeld aan aanbod."""
     s = load_scenario(scenario)
     cfg = load_uitruil_settings(settings)
     if max_cycle_length is not None:
