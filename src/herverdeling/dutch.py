@@ -35,6 +35,13 @@ def decimaal(x: float, digits: int = 1) -> str:
     return f"{x:.{digits}f}".replace(".", ",")
 
 
+def getal(x: float, digits: int | None = None) -> str:
+    """1.234 and 1.049,1 (Dutch separators). `digits` None: none for a whole number, else one."""
+    if digits is None:
+        digits = 0 if float(x).is_integer() else 1
+    return f"{x:,.{digits}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
 def plaatsen(n: int, category: str = "") -> str:
     """'33 reguliere plaatsen', '1 AMV-plaats': numbers in running Dutch text, always 'plaatsen'."""
     noun = "plaats" if n == 1 else "plaatsen"

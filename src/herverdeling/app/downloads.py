@@ -56,8 +56,9 @@ class BusyError(DownloadError):
     """Too many runs waiting: the page is asked to try again."""
 
 
-class _StoppingError(Exception):
-    """Raised in the worker when the app stops, so a run ends at its next progress line."""
+class StoppingError(Exception):
+    """Raised in a worker when the app stops, so a run ends at its next progress line (downloads
+    and frontiers alike)."""
 
 
 def _alive(pid: int) -> bool:
@@ -93,6 +94,8 @@ def make_work_dir() -> Path:
 
 
 class JobStatus(BaseModel):
+    """A background job as the page polls it (a download run; the frontier adds its points)."""
+
     model_config = ConfigDict(frozen=True)
 
     key: str
@@ -186,7 +189,7 @@ class Downloads:
 
         def progress(line: str) -> None:
             if self.stopping:
-                raise _StoppingError
+                raise StoppingError
             job.lines.append(progress_nl(line))
 
         if self.stopping:
@@ -196,7 +199,7 @@ class Downloads:
             propose(scenario, job.folder, policy=policy, frontier_point=frontier_point, force=True,
                     progress=progress)
             job.state = "done"
-        except _StoppingError:
+        except StoppingError:
             job.error, job.state = "de verkenner is gestopt", "error"
         except FrontierPointError as exc:
             from herverdeling.app.frontier import frontier_point_nl

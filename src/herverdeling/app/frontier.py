@@ -18,17 +18,14 @@ from typing import Any, Literal
 import plotly.graph_objects as go
 from pydantic import BaseModel, ConfigDict
 
+from herverdeling.app.downloads import JobStatus, StoppingError
 from herverdeling.defaults import DEFAULT_FRONTIER
+from herverdeling.dutch import getal
 from herverdeling.errors import FrontierPointError, HerverdelingError
 from herverdeling.maps import PLOTLY_CONFIG
 from herverdeling.scenario.model import Scenario
 
 log = logging.getLogger(__name__)
-
-
-def _nl(x: float) -> str:
-    text = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def frontier_point_nl(exc: FrontierPointError) -> str:
@@ -60,22 +57,16 @@ class FrontierRow(BaseModel):
     failed: int | None
 
 
-class FrontierStatus(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    key: str
-    state: Literal["queued", "running", "done", "error"]
-    progress: tuple[str, ...] = ()
-    error: str | None = None
+class FrontierStatus(JobStatus):
     points: tuple[FrontierRow, ...] = ()
     figure: dict[str, Any] | None = None
 
 
 def frontier_figure(rows: tuple[FrontierRow, ...]) -> dict[str, Any]:
     """Relief against parties, one marker per point; hover names the point and its figures."""
-    hover = [f"<b>punt {r.point}</b><br>ontlasting: {_nl(r.relief)} plekken<br>overeenkomsten: "
+    hover = [f"<b>punt {r.point}</b><br>ontlasting: {getal(r.relief)} plekken<br>overeenkomsten: "
              f"{r.agreements}<br>partijen: {r.parties} (hoogstens {r.max_parties} per overeenkomst)"
-             f"<br>eerlijkheid (afwijking van evenredig): {_nl(round(r.fairness, 1))} plekken"
+             f"<br>eerlijkheid (afwijking van evenredig): {getal(round(r.fairness, 1))} plekken"
              for r in rows]
     fig = go.Figure(go.Scatter(
         x=[r.parties for r in rows], y=[r.relief for r in rows], mode="markers+lines+text",
@@ -142,7 +133,7 @@ class Frontiers:
 
         def progress(line: str) -> None:
             if self.stopping:
-                raise _StoppingError
+                raise StoppingError
             job.lines.append(line.strip())  # Dutch at the source (pipeline.frontier)
 
         job.state = "running"
@@ -153,7 +144,7 @@ class Frontiers:
                                          fairness=p.fairness, passed=p.passed, failed=p.failed)
                              for p in f.points)
             job.state = "done"
-        except _StoppingError:
+        except StoppingError:
             job.error, job.state = "de verkenner is gestopt", "error"
         except HerverdelingError as exc:
             job.error, job.state = str(exc), "error"
@@ -170,6 +161,3 @@ class Frontiers:
         self.stopping = True
         self.pool.shutdown(wait=True, cancel_futures=True)
 
-
-class _StoppingError(Exception):
-    """Raised in the worker when the app stops, so a frontier ends at its next progress line."""

@@ -45,6 +45,7 @@ from herverdeling.app.whatif import (
     defaults,
     parse_whatif,
 )
+from herverdeling.dutch import getal
 from herverdeling.errors import FrontierPointError, HerverdelingError
 from herverdeling.limits import limits
 from herverdeling.scenario.model import CATEGORIES, Scenario
@@ -59,10 +60,7 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 def _nl(x: object) -> object:
     """Dutch number: 1.234 and 12,5 (one decimal only where there is one)."""
-    if not isinstance(x, int | float):
-        return x
-    text = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return getal(x) if isinstance(x, int | float) else x
 
 
 def environment() -> Environment:

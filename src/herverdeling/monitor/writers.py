@@ -14,6 +14,7 @@ from typing import Any
 from herverdeling.checker.ledger import _table
 from herverdeling.documents.kaart import classes_figure, write_classes_html, write_classes_png
 from herverdeling.documents.reproducible import fix_office_file
+from herverdeling.dutch import getal
 from herverdeling.maps import SHORTFALL_CLASSES, nl, shortfall_class
 from herverdeling.monitor.core import Monitor, MonitorRow
 from herverdeling.monitor.whatif import Estimate, Probability, WhatIf
@@ -181,15 +182,10 @@ def write_monitor(folder: Path, m: Monitor, scenario: Scenario, realisation: Rea
 
 
 # ---- what-if -----------------------------------------------------------------------------------
-def dec(x: float, digits: int = 1) -> str:
-    """1.049,1 (Dutch separators)."""
-    return f"{x:,.{digits}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
 def _est(e: Estimate) -> str:
     if e.mean_se is None:
-        return f"verwacht {dec(e.mean)}, P90 {nl(e.p90)} (exact)"
-    return (f"verwacht {dec(e.mean)} ± {dec(Z * e.mean_se)}, P90 {nl(e.p90)} "
+        return f"verwacht {getal(e.mean, 1)}, P90 {nl(e.p90)} (exact)"
+    return (f"verwacht {getal(e.mean, 1)} ± {getal(Z * e.mean_se, 1)}, P90 {nl(e.p90)} "
             f"(95 %-interval {nl(e.p90_low or 0)}-{nl(e.p90_high or 0)})")
 
 
@@ -197,8 +193,8 @@ Z = 1.96  # the 95 % intervals the text states
 
 
 def _prob(p: Probability) -> str:
-    text = f"{dec(100 * p.probability)} %"
-    return text if p.se is None else f"{text} ± {dec(100 * Z * p.se)}"
+    text = f"{getal(100 * p.probability, 1)} %"
+    return text if p.se is None else f"{text} ± {getal(100 * Z * p.se, 1)}"
 
 
 def render_whatif(w: WhatIf, scenario: Scenario, *, top: int = 15) -> str:
@@ -233,7 +229,7 @@ def render_whatif(w: WhatIf, scenario: Scenario, *, top: int = 15) -> str:
         lines += ["", f"### Gemeenten weer aanspreekbaar ({v.variant}), hoogste kans eerst", "",
                   "| gemeente | provincie | kans | verwacht plaatsen |", "|---|---|---|---|"]
         lines += [f"| {x.name} ({x.cbs_code}) | {x.province} | {_prob(x.back_on_hook)} | "
-                  f"{dec(x.expected_places)} |" for x in munis[:top]]
+                  f"{getal(x.expected_places, 1)} |" for x in munis[:top]]
         if len(munis) > top:
             lines.append(f"| ... en {len(munis) - top} andere (wat-als-gemeenten.csv) | | | |")
     risky = sorted(w.agreements, key=lambda a: (-a.at_risk.probability, a.proposal_id))
@@ -241,7 +237,7 @@ def render_whatif(w: WhatIf, scenario: Scenario, *, top: int = 15) -> str:
               "| afspraak | soort | plaatsen | kans op een tekort | verwacht niet gerealiseerd |",
               "|---|---|---|---|---|"]
     lines += [f"| {a.proposal_id} | {_KIND_NL[a.kind]} | {a.places} | {_prob(a.at_risk)} | "
-              f"{dec(a.expected_unrealised)} |" for a in risky[:top]]
+              f"{getal(a.expected_unrealised, 1)} |" for a in risky[:top]]
     if len(risky) > top:
         lines.append(f"| ... en {len(risky) - top} andere (wat-als-afspraken.csv) | | | | |")
     return "\n".join(lines) + "\n"
