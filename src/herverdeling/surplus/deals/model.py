@@ -43,6 +43,7 @@ from herverdeling.errors import InfeasibleError
 from herverdeling.proposals import SolveInfo, SolveStatus
 from herverdeling.scenario.model import Category, Scenario
 from herverdeling.surplus.deals.settings import DealPins, DealSettings, Level
+from herverdeling.surplus.network import Site, max_relief
 
 MAXIMISE: frozenset[Level] = frozenset({"relief", "small_tasks", "most_relief"})
 """`most_relief` is relief again, as a later tie-break: among the solutions the earlier levels kept
@@ -100,6 +101,9 @@ class Instance:
     max_partners: int
     min_relief: int
     min_size: int
+    # the P-rules maximum: the most relief the surplus allows with P2, P11 and the partner pins but
+    # without D1-D3, the flow stage's relief; what relief_share is a share of (relief_base surplus)
+    surplus_max: int = 0
 
     @property
     def sinks(self) -> tuple[str, ...]:
@@ -136,6 +140,7 @@ def build_instance(scenario: Scenario, category: Category, settings: DealSetting
                     if m.extra.get(category) > 0 and pins.may_back(m.cbs_code))
     cands: list[Candidate] = []
     weights: dict[str, int] = {}
+    relievable: list[Site] = []
     for q in sinks:
         weights[q] = 0
         for m in sorted(scenario.municipalities_in(q), key=lambda m: m.cbs_code):
@@ -144,6 +149,7 @@ def build_instance(scenario: Scenario, category: Category, settings: DealSetting
             wish = pins.relief(m.cbs_code)
             if cap <= 0 or wish == "refused":
                 continue
+            relievable.append(Site(m.cbs_code, q, cap, m.point.lat, m.point.lon))
             whole, lo, hi = relief_options(m.verdeelbesluit.get(category), cap, min_relief, min_size)
             if whole or lo <= hi:
                 cands.append(Candidate(m.cbs_code, q, m.verdeelbesluit.get(category), cap, whole, lo, hi,
@@ -164,10 +170,22 @@ def build_instance(scenario: Scenario, category: Category, settings: DealSetting
                 d = scenario.distance_km(s.code, c.code)
                 km[(s.code, c.code)] = d
                 units[(s.code, c.code)] = round(d * 1000 / settings.distance_unit_m)
+    refused = frozenset((p, q) for p in plus for q in sinks if pins.partner(q, p) == "refused")
+    supply = tuple(Site(s.code, s.province, s.extra, 0.0, 0.0) for s in sources)
     return Instance(category=category, candidates=tuple(cands), sources=sources, pairs=pairs,
                     preferred=preferred, weights=weights, units=units, km=km,
                     max_parties=settings.max_parties, max_partners=settings.max_partners,
-                    min_relief=min_relief, min_size=min_size)
+                    min_relief=min_relief, min_size=min_size,
+                    surplus_max=max_relief(supply, tuple(relievable), refused))
+
+
+def relief_top(info: SolveInfo) -> int:
+    """The maximum a relief level proved, or its bound where it stopped short (the bound is at
+    least the maximum, so a share of it never drops below that share of the maximum)."""
+    if info.objective is None:
+        raise InfeasibleError(f"deals {info.scope}/relief: no relief level solved")
+    return (round(info.objective) if info.status == "OPTIMAL" or info.best_bound is None
+            else math.floor(info.best_bound + 1e-9))
 
 
 # ---- the model -----------------------------------------------------------------------------------
@@ -522,18 +540,24 @@ class DealModel:
             out.info.parameters["count_model_seconds"] = round(bound_seconds, 3)
         return out
 
-    def take_relief(self, info: SolveInfo) -> SolveInfo:
+    def take_relief(self, info: SolveInfo, floor: int | None = None, earlier: bool = True) -> SolveInfo:
         """The relief level of an earlier solve of this instance: its maximum (or bound, if it was
-        not proven) with this settings' share as the floor, as `solve_level` would keep it."""
+        not proven) with this settings' share as the floor, as `solve_level` would keep it.
+
+        `floor`: the floor to keep instead (solve_deals: one floor for the categories together,
+        relief_base surplus). `earlier`: the relief level was solved for another settings' solve
+        (a frontier point) rather than for this one, so its seconds are not counted again."""
         if info.objective is None:
             raise InfeasibleError(f"deals {self.inst.category}/relief: no earlier relief level to take")
-        top = (round(info.objective) if info.status == "OPTIMAL" or info.best_bound is None
-               else math.floor(info.best_bound + 1e-9))
-        self.floor = math.ceil(self.settings.relief_share * top - 1e-9)
+        self.floor = relief_top(info) if floor is None else floor
+        if floor is None:
+            self.floor = math.ceil(self.settings.relief_share * self.floor - 1e-9)
         self.model.add(self.relief >= self.floor)
         params = {**info.parameters, "relief_share": self.settings.relief_share,
-                  "relief_floor": self.floor, "taken_from_earlier_solve": True,
-                  "earlier_seconds": round(info.seconds, 3)}
+                  "relief_base": self.settings.relief_base, "relief_floor": self.floor}
+        if not earlier:
+            return info.model_copy(update={"parameters": params})
+        params.update({"taken_from_earlier_solve": True, "earlier_seconds": round(info.seconds, 3)})
         return info.model_copy(update={"parameters": params, "seconds": 0.0})
 
     def _hint_meets(self, proven: int) -> tuple[SolveStatus, bool]:

@@ -48,7 +48,8 @@ class CategoryDeals(_Frozen):
     """One category: the proven maximum relief, the floor the later levels kept, and the deals."""
 
     category: Category
-    max_relief: int
+    surplus_max: int = 0  # the P-rules maximum (all the surplus that can flow): relief_base surplus
+    max_relief: int  # the proven maximum under the hard rules (D1-D3, max_parties, max_partners)
     relief_floor: int
     relief: int
     agreements: tuple[Agreement, ...]

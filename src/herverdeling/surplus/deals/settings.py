@@ -20,6 +20,7 @@ from herverdeling.settings import available, load_model, settings_file
 Level = Literal["relief", "agreements", "preferred", "parties", "fairness", "place_km", "small_tasks",
                 "most_relief"]
 Backend = Literal["cp-sat", "highs", "scip"]
+ReliefBase = Literal["category", "surplus"]
 _SOURCED = ("min_relief", "max_parties", "max_partners", "relief_share", "objectives",
             "distance_unit_m", "solver")
 
@@ -56,10 +57,17 @@ class DealSettings(_Frozen):
 
     id: str = "custom"
     description: str = ""
+    label_nl: str = ""  # the name a civil servant reads (the explorer's choice of surplus swaps)
+    description_nl: str = ""
     min_relief: MinRelief = MinRelief()
     max_parties: int = Field(25, ge=3)
     max_partners: int = Field(2, ge=1)
     relief_share: float = Field(0.97, gt=0, le=1)
+    # what relief_share is a share of. "category": each category's own maximum under the hard
+    # rules, floor by floor. "surplus": the P-rules maximum (all the surplus that can flow, the flow
+    # stage's relief: 5,608 on nl-2025), one floor for the categories together, split so that each
+    # keeps the same share of its own maximum under the hard rules (solve.relief_floors)
+    relief_base: ReliefBase = "category"
     objectives: tuple[Objective, ...] = (
         Objective(level="relief", reason="issue 14: most relief first"),
         Objective(level="agreements", reason="issue 14: fewest agreements"),

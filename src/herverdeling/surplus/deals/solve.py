@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 
@@ -15,9 +16,10 @@ from herverdeling.surplus.deals.model import (
     DealModel,
     Instance,
     build_instance,
+    relief_top,
 )
 from herverdeling.surplus.deals.result import Agreement, CategoryDeals, DealResult, Relief
-from herverdeling.surplus.deals.settings import DealPins, DealSettings, load_deal_settings
+from herverdeling.surplus.deals.settings import DealPins, DealSettings, Level, load_deal_settings
 
 
 def check_pins(scenario: Scenario, pins: DealPins, instances: dict[Category, Instance]) -> None:
@@ -52,18 +54,22 @@ RETRY_DETERMINISTIC_TIME: < 1 s on nl-2025 where it proves at all)."""
 
 def solve_category(inst: Instance, settings: DealSettings, backend: str | None = None,
                    use_bounds: bool = True, relief: SolveInfo | None = None,
-                   ) -> tuple[DealModel, list[SolveInfo]]:
+                   floor: int | None = None, earlier: bool = True,
+                   levels: tuple[Level, ...] | None = None) -> tuple[DealModel, list[SolveInfo]]:
     """Every level of one category. Before each level that CountModel covers, its proven optimum
     becomes a bound row of the full model, so the full solve stops when it reaches it.
 
     `relief`: the relief level of an earlier solve of the same instance (the frontier solves it once
-    for all its floors); its proven maximum is taken, only the floor is this settings' share."""
+    for all its floors, solve_deals once before it sets the floors); its proven maximum is taken,
+    only the floor is this settings' share, or `floor` where given. `earlier`: that relief level
+    belongs to another solve (its seconds are not counted again). `levels`: only these (default:
+    the settings' objectives)."""
     model = DealModel(inst, settings, backend or settings.solver.backend)
     count = CountModel(inst, settings) if use_bounds else None
     infos = []
-    for level in settings.levels:
+    for level in levels or settings.levels:
         if level == "relief" and relief is not None:
-            infos.append(model.take_relief(relief))
+            infos.append(model.take_relief(relief, floor, earlier))
             if count is not None:
                 count.fix("relief", model.floor, model.floor)
             continue
@@ -166,6 +172,26 @@ def read_category(model: DealModel) -> tuple[tuple[Agreement, ...], int, float, 
     return tuple(agreements), relief, fairness, place_km
 
 
+def relief_floors(settings: DealSettings, surplus_max: dict[Category, int],
+                  rules_max: dict[Category, int]) -> dict[Category, int]:
+    """The relief floor of each category (issue 14, points 1 and 8).
+
+    relief_base "category": relief_share of each category's own maximum under the hard rules.
+    relief_base "surplus": one floor for the categories together, ceil(relief_share x the P-rules
+    maximum), split so that every category keeps the same share of its own maximum under the hard
+    rules (ceil per category, so the floors add up to at least the total). Where the hard rules
+    cannot reach the total, every category keeps its maximum (the most the rules allow; the solve
+    info says so with relief_floor_capped)."""
+    share = settings.relief_share
+    if settings.relief_base == "category":
+        return {c: math.ceil(share * r - 1e-9) for c, r in rules_max.items()}
+    total = math.ceil(share * sum(surplus_max.values()) - 1e-9)
+    top = sum(rules_max.values())
+    if total >= top:
+        return dict(rules_max)
+    return {c: min(r, math.ceil(total * r / top - 1e-9)) for c, r in rules_max.items()}
+
+
 def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
                 pins: DealPins | None = None, backend: str | None = None,
                 known_relief: dict[Category, SolveInfo] | None = None) -> DealResult:
@@ -177,23 +203,39 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
     pins = pins or DealPins()
     instances = {c: build_instance(scenario, c, st, pins) for c in CATEGORIES}
     check_pins(scenario, pins, instances)
+    known = dict(known_relief or {})
+    solved_here = set()
+    for c, inst in instances.items():  # every category's maximum first: the floors depend on all
+        if inst.pairs and c not in known:
+            known[c] = solve_category(inst, st, backend, levels=("relief",))[1][0]
+            solved_here.add(c)
+    floors = relief_floors(st, {c: inst.surplus_max for c, inst in instances.items()},
+                           {c: relief_top(known[c]) if c in known else 0 for c in instances})
     cats = []
     for c, inst in instances.items():
         if not inst.pairs:
             info = SolveInfo(model="deals/relief", scope=c, status="OPTIMAL", objective=0.0, best_bound=0.0,
                              gap=0.0, seconds=0.0,
                              parameters={"note": "no allowed (plusprovincie, sink) pair"})
-            cats.append(CategoryDeals(category=c, max_relief=0, relief_floor=0, relief=0, agreements=(),
+            cats.append(CategoryDeals(category=c, surplus_max=inst.surplus_max, max_relief=0,
+                                      relief_floor=0, relief=0, agreements=(),
                                       fairness=0.0, place_km=0.0, solve_info=(info,)))
             continue
-        model, infos = solve_category(inst, st, backend, relief=(known_relief or {}).get(c))
+        model, infos = solve_category(inst, st, backend, relief=known[c], floor=floors[c],
+                                      earlier=c not in solved_here)
+        if st.relief_base == "surplus":  # the one floor both categories share, and whether it held
+            total = math.ceil(st.relief_share * sum(i.surplus_max for i in instances.values()) - 1e-9)
+            infos[0] = infos[0].model_copy(update={"parameters": {
+                **infos[0].parameters, "surplus_max": inst.surplus_max, "relief_floor_total": total,
+                "relief_floor_capped": sum(floors.values()) < total}})
         agreements, relief, fairness, place_km = read_category(model)
         max_relief = round(next(i.objective for i in infos if i.model == "deals/relief") or 0)
-        cats.append(CategoryDeals(category=c, max_relief=max_relief, relief_floor=model.floor, relief=relief,
+        cats.append(CategoryDeals(category=c, surplus_max=inst.surplus_max, max_relief=max_relief,
+                                  relief_floor=model.floor, relief=relief,
                                   agreements=agreements, fairness=round(fairness, 3),
                                   place_km=round(place_km, 1), solve_info=tuple(infos)))
     return DealResult(scenario=scenario.name, scenario_hash=scenario.content_hash(), settings=st.id,
                       categories=tuple(cats))
 
 
-__all__ = ["MAXIMISE", "check_pins", "read_category", "solve_category", "solve_deals"]
+__all__ = ["MAXIMISE", "check_pins", "read_category", "relief_floors", "solve_category", "solve_deals"]
