@@ -1,7 +1,7 @@
 """Benchmark: the real merger instances (issue 19, point 3), the merger core against plain HiGHS.
 
 For every merger scope and category of a scenario (nl-2025, or a synthetic country
-`synthetic:N[:SEED]`), the instance the product builds (`mergers.model.build_instances`, the
+`synthetic:N[:SEED[:PROVINCES]]`), the instance the product builds (`mergers.model.build_instances`, the
 standalone `herverdeling mergers` stage: no surplus-swap commitments) is
 (a) solved by the merger core as the product runs it (`mergers.model.solve_instance`, the
     default settings: models/objectives/mergers.yaml, models/solver/cpsat-deterministic.yaml), and
@@ -13,7 +13,7 @@ two models would show. Not part of pytest.
 
 Usage: PYTHONPATH=src .venv/bin/python benchmarks/bench_merger_instances.py
        [--scenarios nl-2025,synthetic:342:0] [--cross-border] [--time-limit 60]
-       [--export DIR] [--out FILE]
+       [--export DIR] [--out FILE] [--linearization 2]
 """
 
 from __future__ import annotations
@@ -46,15 +46,19 @@ TERMS = ("nonviable_places", "locations", "place_km")
 
 def scenario_of(spec: str) -> Scenario:
     if spec.startswith("synthetic:"):
-        parts = spec.split(":")
-        return synthetic_country(int(parts[1]), seed=int(parts[2]) if len(parts) > 2 else 0)
+        parts = spec.split(":")  # synthetic:N[:SEED[:PROVINCES]]; few provinces: larger scopes
+        return synthetic_country(int(parts[1]), seed=int(parts[2]) if len(parts) > 2 else 0,
+                                 n_provinces=int(parts[3]) if len(parts) > 3 else None)
     return load_scenario(spec)
 
 
-def run(spec: str, *, cross_border: bool, time_limit: float | None,
-        export: Path | None) -> tuple[str, list[dict[str, Any]]]:
+def run(spec: str, *, cross_border: bool, time_limit: float | None, export: Path | None,
+        linearization: int | None = None) -> tuple[str, list[dict[str, Any]]]:
     s = scenario_of(spec)
     settings = load_merger_settings(cross_border=cross_border)
+    if linearization is not None:  # an experiment, not the product's setting
+        solver = settings.solver.model_copy(update={"linearization_level": linearization})
+        settings = settings.model_copy(update={"solver": solver})
     levels = [lv.terms for lv in settings.objective.levels]
     limit = time_limit or settings.solver.max_time_in_seconds or 60.0
     every = tuple(p.code for p in s.provinces)
@@ -137,14 +141,17 @@ def main() -> None:
                     help="HiGHS seconds per level (default: the merger solver's wall-clock limit)")
     ap.add_argument("--export", type=Path, default=None, help="write each instance as JSON here")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--linearization", type=int, default=None,
+                    help="override the merger solver's CP-SAT linearization_level (experiment)")
     args = ap.parse_args()
     cmd = (f"benchmarks/bench_merger_instances.py --scenarios {args.scenarios}"
            f"{' --cross-border' if args.cross_border else ''}"
-           f"{'' if args.time_limit is None else f' --time-limit {args.time_limit:g}'}")
+           f"{'' if args.time_limit is None else f' --time-limit {args.time_limit:g}'}"
+           f"{'' if args.linearization is None else f' --linearization {args.linearization}'}")
     lines = [f"Run: `{cmd}`", ""]
     for spec in args.scenarios.split(","):
         name, rows = run(spec, cross_border=args.cross_border, time_limit=args.time_limit,
-                         export=args.export)
+                         export=args.export, linearization=args.linearization)
         lines += [f"#### {name}{' (cross-border)' if args.cross_border else ''}", "", HEADER,
                   "|" + "---|" * 18] + [_line(r) for r in rows] + ["", _summary(rows), ""]
     text = "\n".join(lines) + "\n"
