@@ -7,6 +7,7 @@ synthetic country, exported, against the product's merger core and the brute for
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -45,7 +46,7 @@ def tiny(seed: int, *, real: bool, merger_shape: bool = False, n: int = 6, m: in
     demand = rng.integers(1, 9, size=n)
     if merger_shape:  # sites 0..n-1 are the clients' homes, then m extra hosts
         m_all = n + m
-        allowed = rng.random((n, m_all)) < 0.45
+        allowed = rng.random((n, m_all)) < 0.6
         allowed[np.arange(n), np.arange(n)] = True
         home = np.array(list(range(n)) + [-1] * m)
         need = rng.integers(0, 14, size=m_all)
@@ -53,6 +54,7 @@ def tiny(seed: int, *, real: bool, merger_shape: bool = False, n: int = 6, m: in
         capacity = rng.integers(8, 20, size=m_all)
         levels = MERGER_LEVELS
         p_min, p_max = 0, None
+        groups = (((m_all - 2, m_all - 1), int(rng.integers(4, 16))),)  # a cross-border surplus cap
     else:
         m_all = m
         allowed = rng.random((n, m_all)) < 0.6
@@ -60,6 +62,7 @@ def tiny(seed: int, *, real: bool, merger_shape: bool = False, n: int = 6, m: in
         capacity = rng.integers(6, 18, size=m_all)
         levels = ((("cost", 1),),)
         p_min, p_max = 1, 3
+        groups = ()
     for i in range(n):
         if not allowed[i].any():
             allowed[i, rng.integers(m_all)] = True
@@ -70,7 +73,8 @@ def tiny(seed: int, *, real: bool, merger_shape: bool = False, n: int = 6, m: in
         cost[np.arange(n), np.arange(n)] = 0.0
     return FacilityInstance(name=f"tiny{seed}", demand=demand, capacity=capacity,
                             cost=np.where(allowed, cost, 0.0), allowed=allowed, p_min=p_min,
-                            p_max=p_max, home=home, need=need, counts=counts, levels=levels,
+                            p_max=p_max, home=home, need=need, counts=counts, group_caps=groups,
+                            levels=levels,
                             require_viable=require_viable, real=real,
                             cost_scale=1000 if real else 1)
 
@@ -109,14 +113,29 @@ def test_mask_capacities_p_bounds_match_brute_force(seed, real):
 
 
 @pytest.mark.parametrize("real", [False, True])
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(10))
 def test_merger_shape_lexicographic_matches_brute_force(seed, real):
-    """Home sites, a minimum size (soft), counted locations and three lexicographic levels."""
+    """Home sites, a minimum size (soft), counted locations, a group cap and three lexicographic
+    levels."""
     check_against_brute_force(tiny(seed, real=real, merger_shape=True, n=5, m=3))
 
 
+def test_the_tiny_instances_exercise_every_rule():
+    """Dropping the group cap, the minimum size or the home rule changes the optimum of at least
+    one instance that the test above checks, so a solver ignoring a rule would fail there."""
+    changed = {"group_caps": 0, "need": 0, "home": 0}
+    for real in (False, True):
+        for seed in range(10):
+            fi = tiny(seed, real=real, merger_shape=True, n=5, m=3)
+            best = brute_force(fi)
+            for rule, off in (("group_caps", ()), ("need", None), ("home", None)):
+                other = brute_force(dataclasses.replace(fi, **{rule: off}))
+                changed[rule] += best is not None and other is not None and other[0] != best[0]
+    assert all(changed.values()), changed
+
+
 def test_require_viable_matches_brute_force_including_infeasible():
-    feasible = sum(check_against_brute_force(tiny(s, real=False, merger_shape=True, n=5, m=3,
+    feasible = sum(check_against_brute_force(tiny(s, real=False, merger_shape=True, n=4, m=2,
                                                   require_viable=True)) for s in range(8))
     assert 0 < feasible < 8  # both cases were exercised
 
