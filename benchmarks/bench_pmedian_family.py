@@ -4,7 +4,7 @@ Writes a markdown table per shape (pmedcap tight/loose: integer costs; sjc tight
 costs) with the share proven, the median and worst gap, and the median time ratio against a
 plain HiGHS MIP (2 threads, same cap, run right after). Not part of pytest.
 
-Usage: .venv/bin/python benchmarks/bench_pmedian_family.py [--count 30] [--sizes 50,100,200,400]
+Usage: .venv/bin/python benchmarks/bench_pmedian_family.py [--start 0] [--count 30] [--sizes 50,100,200,400]
        [--time-limit 60] [--shapes pmedcap-tight,pmedcap-loose,sjc-tight,sjc-loose] [--out FILE]
 Instance k of a shape has n = sizes[k % len(sizes)] and seed k (herverdeling.bench.pmedian.generate).
 """
@@ -26,6 +26,8 @@ from herverdeling.cpsat import load_solver_params
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=30)
+    ap.add_argument("--start", type=int, default=0,
+                    help="first instance index k (to run the larger sizes of a list separately)")
     ap.add_argument("--sizes", default="50,100,200,400")
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--shapes", default="pmedcap-tight,pmedcap-loose,sjc-tight,sjc-loose")
@@ -34,8 +36,9 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     params = load_solver_params("cpsat-bench").with_time_limit(args.time_limit)
     real = load_real_cost_settings()
-    lines: list[str] = [f"Run: `benchmarks/bench_pmedian_family.py --count {args.count} --sizes "
-                        f"{args.sizes} --time-limit {args.time_limit:g} --shapes {args.shapes}`", ""]
+    lines: list[str] = [f"Run: `benchmarks/bench_pmedian_family.py --start {args.start} "
+                        f"--count {args.count} --sizes {args.sizes} --time-limit {args.time_limit:g} "
+                        f"--shapes {args.shapes}`", ""]
     for spec in args.shapes.split(","):
         shape, capacity = spec.split("-")
         rows: list[dict[str, Any]] = []
@@ -43,10 +46,11 @@ def main() -> None:
                   "| instance | n | p | Q | status | objective | bound | gap | s | incumbent | proof "
                   "| HiGHS | HiGHS obj | HiGHS bound | HiGHS s | ratio | worse on both | load |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        for k in range(args.count):
+        for k in range(args.start, args.count):
             inst = generate(shape, sizes[k % len(sizes)], k, capacity,  # type: ignore[arg-type]
                             cost_scale=real.cost_scale)
-            print(f"[{spec} {k + 1}/{args.count}] {inst.name}", file=sys.stderr, flush=True)
+            print(f"[{spec} {k + 1}/{args.count}] {inst.name} load {os.getloadavg()[0]:.1f}",
+                  file=sys.stderr, flush=True)
             r = run_row(inst, params, tolerance=real.tolerance)
             rows.append(r)
             lines.append(

@@ -6,6 +6,8 @@ holds the runner and the HiGHS comparison; `bounds` the Lagrangian bound and red
 `heuristics` the incumbent; `generate` seeded instances of the pmedcap and SJC shapes.
 `solve_portfolio` runs ours and a warm-started HiGHS MIP side by side (issue 19); `read_sjc` reads
 real-valued instances (costs scaled to integers for ours, see `PMedianInstance.distances`).
+`facility` generalises the instance (capacity per site, allowed pairs, p bounds, minimum size,
+lexicographic levels) so that the product's merger scopes can be exported and compared with HiGHS.
 """
 
 from herverdeling.bench.pmedian.solve import (
