@@ -8,6 +8,7 @@ import pytest
 
 from herverdeling.app import Explorer, defaults
 from herverdeling.app.explore import _touches
+from herverdeling.app.whatif import FLOW
 from herverdeling.pipeline import propose, run_chain
 from herverdeling.run import RunResult, RunSettings
 from herverdeling.scenario.model import CATEGORIES, Scenario
@@ -54,11 +55,13 @@ def test_explorer_equals_propose_on_a_changed_setting(nl2025, tmp_path):
     base = defaults(nl2025, "NB", "regulier")
     host = next(m.cbs_code for m in nl2025.municipalities_in("NB") if m.may_host
                 and m.cbs_code not in base.not_hosting)
-    changed = base.model_copy(update={"policy": "nearest",
+    # the min-cost flow's nearest policy (the deal presets' explorer-equals-propose is the national
+    # test above, and the browser's host test)
+    changed = base.model_copy(update={"policy": FLOW + "nearest",
                                       "not_hosting": (*base.not_hosting, host)})
     view = ex.view(changed)
     whatif = ex.scenario(changed)
-    out = propose(whatif, tmp_path / "out", policy="nearest")
+    out = propose(whatif, tmp_path / "out", surplus_model="flow", policy="nearest")
     written = json.loads((out / "proposals.json").read_text(encoding="utf-8"))
     findings = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     touching = [p["id"] for p in written["proposals"] if any(
@@ -90,5 +93,5 @@ def test_deal_chain_gives_coherent_signable_deals():
     assert deals.swap_parties_max <= 25
     done = commitments_of(result.proposals.proposals)
     assert not any(e.relieved and e.takes_on for e in done.entries)  # D3, independently of the checker
-    flow = run_chain(s, RunSettings(scenario=s.name))
+    flow = run_chain(s, RunSettings(scenario=s.name, surplus_model="flow"))
     assert not flow.proposals.deal_rules.enforce  # the flow is judged by the note's rules only

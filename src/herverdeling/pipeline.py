@@ -11,12 +11,12 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from herverdeling import __version__
 from herverdeling.commitments import commitments_of
 from herverdeling.deal_rules import NOTE_ONLY, DealRules
-from herverdeling.defaults import DEFAULT_FRONTIER, DEFAULT_POLICY
+from herverdeling.defaults import DEFAULT_FRONTIER, DEFAULT_POLICY, DEFAULT_SURPLUS_MODEL
 from herverdeling.proposals import AnyProposal, ProposalSet, RegisterState, SolveInfo, SurplusSwap
 from herverdeling.run import Progress, RunResult, RunSettings, StageTiming
 from herverdeling.run import quiet as _quiet
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from herverdeling.surplus.deals.frontier import Frontier
     from herverdeling.surplus.deals.result import DealResult
 
-_DEALS: OrderedDict[str, tuple[tuple[SurplusSwap, ...], tuple[SolveInfo, ...], DealRules]] = OrderedDict()
+_DEALS: OrderedDict[str, DealResult] = OrderedDict()
 _DEALS_LOCK = threading.Lock()
 
 
@@ -35,24 +35,31 @@ def _deal_stage(scenario: Scenario, preset: str) -> tuple[tuple[SurplusSwap, ...
                                                           tuple[SolveInfo, ...], DealRules]:
     """The deal model's swaps, solve info and D rules.
 
-    It is deterministic and takes tens of seconds on nl-2025, so one solve per (scenario content,
-    preset) in a process serves the explorer's provinces and repeated views (8 kept).
+    It is deterministic and takes tens of seconds on nl-2025, so one solve per (what the deal model
+    sees of the scenario, preset, pins: `deal_key`) serves the explorer's provinces, repeated views
+    and what-ifs that change only the hosts: 8 kept in the process, and every one in the user's
+    cache folder (`deals.cache`) for the next run; the swaps are drafted for this scenario each time.
     """
+    from herverdeling.surplus.deals import cache as deal_cache
     from herverdeling.surplus.deals import load_deal_settings, solve_deals
     from herverdeling.surplus.deals.proposals import deal_swaps, pins_of, rules_of
+    from herverdeling.surplus.deals.solve import deal_key
 
-    key = f"{scenario.content_hash()}|{preset}"
-    with _DEALS_LOCK:
-        if key in _DEALS:
-            return _DEALS[key]
     st = load_deal_settings(preset)
-    result = solve_deals(scenario, st, pins_of(scenario))
-    value = (deal_swaps(scenario, result), result.solve_info, rules_of(st))
+    pins = pins_of(scenario)
+    key = deal_key(scenario, st, pins)
     with _DEALS_LOCK:
-        _DEALS[key] = value
-        while len(_DEALS) > 8:
-            _DEALS.popitem(last=False)
-    return value
+        result = _DEALS.get(key)
+    if result is None:
+        result = deal_cache.load(key)
+        if result is None:
+            result = solve_deals(scenario, st, pins)
+            deal_cache.save(key, result)
+        with _DEALS_LOCK:
+            _DEALS[key] = result
+            while len(_DEALS) > 8:
+                _DEALS.popitem(last=False)
+    return deal_swaps(scenario, result), result.solve_info, rules_of(st)
 
 
 _FRONTIERS: OrderedDict[str, Frontier] = OrderedDict()
@@ -219,6 +226,7 @@ def propose(
     *,
     policy: str = DEFAULT_POLICY,
     deals: str | None = None,
+    surplus_model: Literal["flow", "deals"] = DEFAULT_SURPLUS_MODEL,
     frontier_point: int | None = None,
     frontier_settings: str = DEFAULT_FRONTIER,
     force: bool = False,
@@ -228,8 +236,9 @@ def propose(
     """The whole job: solve, check, write. Returns the output folder.
 
     `scenario_name` is a bundled name, a folder, or a Scenario already in memory (e.g. one with
-    changed norms or hosts from the explorer app). `deals`: a preset of models/deals/ to make the
-    surplus swaps with the deal model instead of the min-cost flow of `policy`. `frontier_point`:
+    changed norms or hosts from the explorer app). `surplus_model`: "deals" (the default; preset
+    `deals` of models/deals/, default DEFAULT_DEALS) or "flow" (the min-cost flow of `policy`); a
+    `deals` preset given makes it "deals". `frontier_point`:
     point K of the deal frontier (`frontier_settings`, numbered as `frontier` numbers them).
     `register`: the agreement register's snapshot the process rules judge (see `run_chain`).
     """
@@ -241,7 +250,7 @@ def propose(
                 else load_scenario(scenario_name))
     progress(f"scenario {scenario.name}: {len(scenario.municipalities)} gemeenten, "
              f"peildatum {scenario.round.as_of}")
-    settings = RunSettings(scenario=scenario.name, policy=policy)
+    settings = RunSettings(scenario=scenario.name, policy=policy, surplus_model=surplus_model)
     if frontier_point is not None:
         from herverdeling.surplus.deals.frontier import load_frontier_settings
 

@@ -18,6 +18,7 @@ from herverdeling.defaults import (
     DEFAULT_MERGER_OBJECTIVE,
     DEFAULT_POLICY,
     DEFAULT_SOLVER,
+    DEFAULT_SURPLUS_MODEL,
     DEFAULT_UITRUIL_SETTINGS,
 )
 from herverdeling.proposals import ProposalSet
@@ -50,10 +51,10 @@ class RunSettings(BaseModel):
     solver: str = DEFAULT_SOLVER
     uitruil_settings: str = DEFAULT_UITRUIL_SETTINGS
     cross_border: bool = True
-    # the surplus swaps: "flow" (min-cost flow, `policy` from models/policies/; judged by the
-    # note's rules only) or "deals" (the deal model, preset `deals` from models/deals/; judged by
-    # D1-D4 too)
-    surplus_model: Literal["flow", "deals"] = "flow"
+    # the surplus swaps: "deals" (the default: the deal model, preset `deals` from models/deals/;
+    # judged by D1-D4 too) or "flow" (min-cost flow, `policy` from models/policies/; judged by the
+    # note's rules only)
+    surplus_model: Literal["flow", "deals"] = DEFAULT_SURPLUS_MODEL
     deals: str = DEFAULT_DEALS
     # a point of the deal frontier (models/frontier/<frontier>.yaml, numbered as `herverdeling
     # frontier` numbers them) instead of the preset's lexicographic solve; needs surplus_model deals

@@ -89,7 +89,7 @@ def stop_app(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def nl_app(tmp_path_factory):
+def nl_app(tmp_path_factory, nl2025_deals):
     proc, url = start_app("nl-2025", tmp_path_factory.mktemp("nl") / "app.log")
     yield url
     stop_app(proc)
@@ -335,14 +335,14 @@ def test_at_1024_a_and_b_stand_side_by_side_and_a_phone_cuts_nothing_off(browser
 
 def test_print_is_one_a4_page_with_metrics_changes_and_open_points(browser, nl_app):
     page, errors = open_page(browser, nl_app)
-    changed(page, lambda: page.select_option("#form-b select[name=policy]", "nearest"))
+    changed(page, lambda: page.select_option("#form-b select[name=policy]", "flow-nearest"))
     changed(page, lambda: page.fill("#form-b input[name=regulier-max_distance_km]", "5"))
     assert page.locator("#diff-body tr.changed").count() > 0
     page.evaluate("window.print = () => { document.body.dataset.printed = '1'; }")
     page.click("#print")
     assert page.get_attribute("body", "data-printed") == "1"
     assert page.locator("#print-open li").count() > 0
-    assert "Optie B: dichtstbij" in page.inner_text("#print-summary")
+    assert "Optie B: min-cost flow: dichtstbij" in page.inner_text("#print-summary")
     assert pdf_pages(page.pdf(format="A4")) == 1
     page.emulate_media(media="print")
     assert page.locator("#diff-body table.diff-metrics").is_visible()

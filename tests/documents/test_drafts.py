@@ -32,7 +32,7 @@ def _run(root: Path, municipalities: list, *, as_of: date = date(2025, 1, 15),
         s = s.model_copy(update={"provinces": tuple(
             p.model_copy(update={"name": provinces.get(p.code, p.name)}) for p in s.provinces)})
     scen = write_scenario(s, root / "scenario")
-    return propose(scen, root / "out")
+    return propose(scen, root / "out", surplus_model="flow")  # as test_documents.small_run
 
 
 @pytest.fixture(scope="module")

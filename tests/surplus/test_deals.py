@@ -25,7 +25,7 @@ from herverdeling.surplus.deals import (
 )
 from herverdeling.surplus.deals.model import build_instance, relief_options
 from herverdeling.surplus.deals.settings import MinRelief, Objective
-from herverdeling.surplus.deals.solve import relief_floors
+from herverdeling.surplus.deals.solve import deal_key, relief_floors
 from tests.factories import municipality, norms, scenario
 
 LEVELS = ("relief", "agreements", "parties", "fairness", "place_km")
@@ -443,3 +443,16 @@ def test_relief_floors_share_one_floor(share, surplus, lost):
         assert all(abs(floors[c] - equal * rm[c]) < 1 + 1e-9 for c in CATEGORIES)
     per_category = relief_floors(st.model_copy(update={"relief_base": "category"}), sm, rm)
     assert per_category == {c: math.ceil(share * rm[c] - 1e-9) for c in CATEGORIES}
+
+
+def test_deal_key_follows_what_the_model_sees():
+    """Who may host is not in the deal model: same key (the explorer's cache need not solve again);
+    a norm's minimum is (D2 residues): another key. And the result does not depend on the host."""
+    s, st, pins = tiny(), tiny_settings(), DealPins()
+    no_host = scenario([m.model_copy(update={"may_host": False}) if m.cbs_code == "GM0005" else m
+                        for m in s.municipalities], norms_=s.norms)
+    stricter = scenario(list(s.municipalities), norms_=norms(reg_min=7, amv_min=3))
+    assert deal_key(no_host, st, pins) == deal_key(s, st, pins)
+    assert solve_deals(no_host, st).agreements == solve_deals(s, st).agreements
+    assert deal_key(stricter, st, pins) != deal_key(s, st, pins)
+    assert deal_key(s, st.model_copy(update={"max_parties": 4}), pins) != deal_key(s, st, pins)

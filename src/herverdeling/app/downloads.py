@@ -185,6 +185,7 @@ class Downloads:
 
     def _run(self, job: _Job, scenario: Scenario, policy: str,
              frontier_point: int | None = None) -> None:
+        from herverdeling.app.whatif import resolve_choice
         from herverdeling.pipeline import propose
 
         def progress(line: str) -> None:
@@ -196,8 +197,13 @@ class Downloads:
             return
         job.state = "running"
         try:
-            propose(scenario, job.folder, policy=policy, frontier_point=frontier_point, force=True,
-                    progress=progress)
+            model, preset = resolve_choice(policy)  # the page's choice (whatif.surplus_choices)
+            if model == "deals":
+                propose(scenario, job.folder, deals=preset, frontier_point=frontier_point, force=True,
+                        progress=progress)
+            else:
+                propose(scenario, job.folder, surplus_model=model, policy=preset,
+                        frontier_point=frontier_point, force=True, progress=progress)
             job.state = "done"
         except StoppingError:
             job.error, job.state = "de verkenner is gestopt", "error"

@@ -16,10 +16,10 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from herverdeling.app.whatif import WhatIf, check_policy, whatif_scenario
+from herverdeling.app.whatif import DEFAULT_CHOICE, WhatIf, check_policy, resolve_choice, whatif_scenario
 from herverdeling.checker import Finding, build_ledger
 from herverdeling.commitments import Commitments, commitments_of
-from herverdeling.defaults import DEFAULT_FRONTIER, DEFAULT_POLICY
+from herverdeling.defaults import DEFAULT_FRONTIER
 from herverdeling.pipeline import run_chain
 from herverdeling.proposals import AnyProposal, Merger, ProposalSet, RegisterState, SurplusSwap
 from herverdeling.run import RunResult, RunSettings
@@ -156,13 +156,15 @@ class Explorer:
 
     def scenario(self, settings: WhatIf) -> Scenario:
         check_policy(settings)  # on every path, cached or not
-        key = settings.model_copy(update={"category": "regulier", "policy": DEFAULT_POLICY,
+        key = settings.model_copy(update={"category": "regulier", "policy": DEFAULT_CHOICE,
                                           "frontier_point": None}).key()
         return self._scenarios.get(key, lambda: whatif_scenario(self.base, settings))
 
     def settings(self, scenario: Scenario, settings: WhatIf) -> RunSettings:
         """The RunSettings `propose` would use for this what-if (`--frontier-point K` included)."""
-        run = self.run.model_copy(update={"scenario": scenario.name, "policy": settings.policy})
+        model, preset = resolve_choice(settings.policy)
+        run = self.run.model_copy(update={"scenario": scenario.name, "surplus_model": model,
+                                          "deals" if model == "deals" else "policy": preset})
         if settings.frontier_point is not None:
             from herverdeling.surplus.deals.frontier import load_frontier_settings
 

@@ -39,6 +39,8 @@ from herverdeling.app.register_api import add_register_routes
 from herverdeling.app.table import municipality_xlsx
 from herverdeling.app.whatif import (
     CATEGORY_NL,
+    DEFAULT_CHOICE,
+    FLOW,
     PARTNER_NL,
     RELIEF_NL,
     WhatIfError,
@@ -50,6 +52,7 @@ from herverdeling.errors import FrontierPointError, HerverdelingError
 from herverdeling.limits import limits
 from herverdeling.scenario.model import CATEGORIES, Scenario
 from herverdeling.scenario.realisation import Realisation
+from herverdeling.surplus.deals.settings import available_deal_settings, load_deal_settings
 from herverdeling.surplus.policies import available_policies, load_policy
 
 log = logging.getLogger(__name__)
@@ -76,10 +79,17 @@ def _page_data(scenario: Scenario) -> dict[str, Any]:
     """What the page's script needs to build its forms (no request needed for a province)."""
     first = defaults(scenario)
     policies = []
+    for name in available_deal_settings():  # the deal model first: it is the default (propose's)
+        try:
+            deal = load_deal_settings(name)
+            policies.append({"id": name, "label": deal.label_nl or name,
+                             "description": deal.description_nl or deal.description})
+        except HerverdelingError:
+            continue
     for name in available_policies():
         try:
             policy = load_policy(name)
-            policies.append({"id": name, "label": policy.label_nl or name,
+            policies.append({"id": FLOW + name, "label": f"min-cost flow: {policy.label_nl or name}",
                              "description": policy.description_nl or policy.description})
         except HerverdelingError:
             continue
@@ -88,6 +98,7 @@ def _page_data(scenario: Scenario) -> dict[str, Any]:
         "provinces": [{"code": p.code, "name": p.name} for p in scenario.provinces],
         "categories": list(CATEGORIES),
         "policies": policies,
+        "default_policy": DEFAULT_CHOICE,
         "norms": {c: n.model_dump() for c, n in first.norms.items()},
         "municipalities": [{"code": m.cbs_code, "name": m.name, "province": m.province,
                             "may_host": scenario.may_take_on(m),

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from herverdeling.defaults import DEFAULT_POLICY
+from herverdeling.defaults import DEFAULT_DEALS, DEFAULT_POLICY, DEFAULT_SURPLUS_MODEL
 from herverdeling.errors import ScenarioError
 from herverdeling.scenario.model import CATEGORIES, Assumption, Category, CategoryNorm, Scenario
 from herverdeling.scenario.preferences import (
@@ -23,7 +23,26 @@ from herverdeling.scenario.preferences import (
     Preferences,
     ReliefWish,
 )
+from herverdeling.surplus.deals.settings import available_deal_settings
 from herverdeling.surplus.policies import available_policies
+
+FLOW = "flow-"
+"""The page's surplus-swap choices: a deal preset of models/deals/ by its id (the deal model, as
+`propose --deals ID`), or `flow-` and a policy of models/policies/ (the min-cost flow, as `propose
+--surplus-model flow --policy ID`)."""
+DEFAULT_CHOICE = DEFAULT_DEALS if DEFAULT_SURPLUS_MODEL == "deals" else FLOW + DEFAULT_POLICY
+
+
+def surplus_choices() -> list[str]:
+    """Every choice the page offers: the deal presets first, then the min-cost flow's policies."""
+    return [*available_deal_settings(), *(FLOW + p for p in available_policies())]
+
+
+def resolve_choice(choice: str) -> tuple[Literal["flow", "deals"], str]:
+    """(surplus model, deal preset or flow policy) of one of `surplus_choices`."""
+    if choice.startswith(FLOW):
+        return "flow", choice.removeprefix(FLOW)
+    return "deals", choice
 
 CATEGORY_NL = {"regulier": "regulier", "amv": "AMV"}
 # the page's words for pydantic's error types (an empty or decimal field, a word for a number)
@@ -69,7 +88,8 @@ class WhatIf(BaseModel):
 
     province: str
     category: Category
-    policy: str = DEFAULT_POLICY
+    # the surplus swaps (surplus_choices): a deal preset, or flow- and a min-cost-flow policy
+    policy: str = DEFAULT_CHOICE
     norms: dict[Category, NormInput] = Field(default_factory=dict)
     not_hosting: tuple[str, ...] = ()
     # pinned relief wishes (preferences.csv's `relief`) per CBS code of the province; missing: the
@@ -163,9 +183,9 @@ def check_province(scenario: Scenario, settings: WhatIf) -> None:
 
 def check_policy(settings: WhatIf) -> None:
     """Policies are chosen by id from the bundled list only: never a path to some file."""
-    if settings.policy not in available_policies():
+    if settings.policy not in surplus_choices():
         raise WhatIfError(f"onbekend verdeelbeleid {settings.policy!r} (bekend: "
-                          f"{', '.join(available_policies())})", field="policy")
+                          f"{', '.join(surplus_choices())})", field="policy")
 
 
 def whatif_scenario(scenario: Scenario, settings: WhatIf) -> Scenario:

@@ -127,7 +127,8 @@ def measure_scaling(spec: SuiteSpec, progress: Progress = lambda _: None) -> lis
         s = synthetic_country(n, seed=spec.seed)
         times["generate"] = time.perf_counter() - t
         if n <= spec.full_pipeline_up_to:
-            result = run_chain(s, RunSettings(scenario=s.name, policy=spec.scaling_policy))
+            result = run_chain(s, RunSettings(scenario=s.name, policy=spec.scaling_policy,
+                                              surplus_model="flow"))  # the flow's scaling
             times |= {x.stage: x.seconds for x in result.timings}
             proposals = result.proposals
         else:

@@ -220,7 +220,8 @@ def run_cell(cell: Cell) -> CellResult:
     start = time.perf_counter()
     try:
         scenario = apply_norms(load_cell_scenario(cell.scenario), cell.norms)
-        settings = RunSettings(scenario=scenario.name, policy=cell.policy,
+        # a sweep's cells name min-cost-flow policies (models/policies/), so the flow is run
+        settings = RunSettings(scenario=scenario.name, policy=cell.policy, surplus_model="flow",
                                merger_objective=cell.merger_objective, solver=cell.solver,
                                cross_border=cell.cross_border)
         metrics = measure_run(scenario, run_chain(scenario, settings))

@@ -1,8 +1,10 @@
 """The deal frontier (issue 14, point 4): the non-dominated trade-off between relief, deal size
 (agreements, parties) and fairness, by the epsilon-constraint method over the deal model.
 
-Each candidate point is the deal model with the relief floor at one share of the proven maximum
-(models/frontier/<name>.yaml `shares`) and one order of the later levels: fewest agreements first
+Each candidate point is the deal model with the relief floor at one share of each category's proven
+maximum (models/frontier/<name>.yaml `shares`; relief_base "category" whatever the preset says: a
+share of all the surplus lies above what the deal rules allow at the top shares, so those points
+would collapse into one) and one order of the later levels: fewest agreements first
 (the issue's order) at every share, and fewest parties first at the shares in `parties_first`
 (parties first is the hard order near the maximum: on nl-2025 CountModel did not prove it in 20
 units at share 1.0, and at 0.97 it gave the agreements-first optimum again). After fairness,
@@ -116,6 +118,9 @@ def point_settings(base: DealSettings, fs: FrontierSettings, share: float, order
     levels: tuple[Level, ...] = ("relief", *_AFTER[order])
     return base.model_copy(update={
         "id": f"{base.id}@{share:g}/{order}", "relief_share": share, "solver": solver,
+        # shares of each category's proven maximum: a share of all the surplus (relief_base
+        # surplus) lies above what the deal rules allow at the top shares, and those points collapse
+        "relief_base": "category",
         "objectives": tuple(Objective(level=lv, reason=_WHY[lv]) for lv in levels)})
 
 

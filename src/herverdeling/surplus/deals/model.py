@@ -498,6 +498,12 @@ class DealModel:
                     self.values = {name: int(solver.value(v)) for name, v in self.variables}
                 objective = float(solver.objective_value) if found else None
                 bound = float(solver.best_objective_bound) if found or status == "UNKNOWN" else None
+                if status == "UNKNOWN" and self.values:
+                    # the search found nothing within its limit, but the hint (the previous
+                    # level's solution, or the greedy start) is one: keep it, FEASIBLE with the bound
+                    kept = self._hint_value()
+                    if kept is not None:
+                        status, found, objective = "FEASIBLE", True, kept
         else:
             mip = mb.Solver(self.backend)
             if opt.max_time_in_seconds is not None:
@@ -537,7 +543,8 @@ class DealModel:
         if proven is not None:
             out.info.parameters["count_model_bound"] = proven
             out.info.parameters["proven_by_hint"] = by_hint
-            out.info.parameters["count_model_seconds"] = round(bound_seconds, 3)
+            # (CountModel's wall-clock seconds are in `seconds`, never in the parameters: the
+            # parameters go into proposals.json, which must be the same bytes on every run)
         return out
 
     def take_relief(self, info: SolveInfo, floor: int | None = None, earlier: bool = True) -> SolveInfo:
@@ -557,7 +564,7 @@ class DealModel:
                   "relief_base": self.settings.relief_base, "relief_floor": self.floor}
         if not earlier:
             return info.model_copy(update={"parameters": params})
-        params.update({"taken_from_earlier_solve": True, "earlier_seconds": round(info.seconds, 3)})
+        params["taken_from_earlier_solve"] = True
         return info.model_copy(update={"parameters": params, "seconds": 0.0})
 
     def _hint_meets(self, proven: int) -> tuple[SolveStatus, bool]:
@@ -574,6 +581,18 @@ class DealModel:
             return "UNKNOWN", False
         self.values = {name: int(solver.value(v)) for name, v in self.variables}
         return "OPTIMAL", True
+
+    def _hint_value(self) -> float | None:
+        """The current objective's value at the hint, if the hint is a solution (checked by CP-SAT
+        with every variable fixed to it, as `_hint_meets`); None if it is not."""
+        solver = cp_model.CpSolver()
+        configure(solver, num_workers=1, random_seed=self.settings.solver.random_seed,
+                  max_deterministic_time=5.0)
+        solver.parameters.fix_variables_to_their_hinted_value = True
+        if status_of(solver.solve(self.model)) != "OPTIMAL":
+            return None
+        self.values = {name: int(solver.value(v)) for name, v in self.variables}
+        return float(solver.objective_value)
 
     def _outcome(self, level: Level, status: SolveStatus, objective: float | None, bound: float | None,
                  seconds: float) -> LevelOutcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections import defaultdict
@@ -9,6 +10,7 @@ from collections import defaultdict
 from herverdeling.errors import InfeasibleError, ScenarioError
 from herverdeling.proposals import SolveInfo
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
+from herverdeling.surplus.deals.greedy import greedy_deals
 from herverdeling.surplus.deals.model import (
     AGGREGATE_LEVELS,
     MAXIMISE,
@@ -65,6 +67,7 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
     belongs to another solve (its seconds are not counted again). `levels`: only these (default:
     the settings' objectives)."""
     model = DealModel(inst, settings, backend or settings.solver.backend)
+    model.set_hint(*greedy_deals(inst))  # a feasible start: a level never ends without a solution
     count = CountModel(inst, settings) if use_bounds else None
     infos = []
     for level in levels or settings.levels:
@@ -192,6 +195,19 @@ def relief_floors(settings: DealSettings, surplus_max: dict[Category, int],
     return {c: min(r, math.ceil(total * r / top - 1e-9)) for c, r in rules_max.items()}
 
 
+def deal_key(scenario: Scenario, settings: DealSettings, pins: DealPins) -> str:
+    """What the deal model sees of a scenario, as a hash: its instances (candidates, sources,
+    pairs, weights, distances), the settings and the pins. A what-if that changes only who may host
+    keeps the key, so a cache keyed on it need not solve again (the explorer)."""
+    parts = [settings.model_dump_json(), pins.model_dump_json()]
+    for c in CATEGORIES:
+        i = build_instance(scenario, c, settings, pins)
+        parts.append(repr((i.category, i.candidates, i.sources, i.pairs, sorted(i.preferred),
+                           sorted(i.weights.items()), sorted(i.units.items()), sorted(i.km.items()),
+                           i.max_parties, i.max_partners, i.min_relief, i.min_size, i.surplus_max)))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
                 pins: DealPins | None = None, backend: str | None = None,
                 known_relief: dict[Category, SolveInfo] | None = None) -> DealResult:
@@ -238,4 +254,5 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
                       categories=tuple(cats))
 
 
-__all__ = ["MAXIMISE", "check_pins", "read_category", "relief_floors", "solve_category", "solve_deals"]
+__all__ = ["MAXIMISE", "check_pins", "deal_key", "read_category", "relief_floors", "solve_category",
+           "solve_deals"]

@@ -1,0 +1,73 @@
+"""Solved deal results kept on disk between runs, keyed by what the model sees (`deal_key`).
+
+The deal model is deterministic (1 worker, deterministic limits), so a result solved once for the
+same instances, settings, pins and software versions is the result a new solve would give; taking
+it from disk turns the tens of seconds of a second `propose`, or of the explorer's first page, into
+a file read. The folder is the user's cache folder (platformdirs), or HERVERDELING_CACHE_DIR; an
+empty HERVERDELING_CACHE_DIR turns the cache off. A file that cannot be read is ignored (solved
+again), and a file is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+import platformdirs
+from pydantic import ValidationError
+
+from herverdeling import __version__
+from herverdeling.surplus.deals.result import DealResult
+
+ENV = "HERVERDELING_CACHE_DIR"
+
+
+def folder() -> Path | None:
+    """The cache folder, or None when the cache is off."""
+    value = os.environ.get(ENV)
+    if value is None:
+        return Path(platformdirs.user_cache_dir("herverdeling")) / "deals"
+    return Path(value) / "deals" if value else None
+
+
+def _path(key: str) -> Path | None:
+    base = folder()
+    if base is None:
+        return None
+    # the software that solved it is part of the key: another version may solve differently
+    stamp = hashlib.sha256(f"{key}|{__version__}|ortools {version('ortools')}".encode()).hexdigest()
+    return base / f"{stamp[:32]}.json"
+
+
+def load(key: str) -> DealResult | None:
+    path = _path(key)
+    if path is None or not path.is_file():
+        return None
+    try:
+        return DealResult.model_validate_json(path.read_bytes())
+    except (OSError, ValueError, ValidationError):
+        return None
+
+
+def save(key: str, result: DealResult) -> None:
+    """Write the result atomically; a folder that cannot be written only costs the next solve."""
+    path = _path(key)
+    if path is None:
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(result.model_dump_json().encode())
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+__all__ = ["ENV", "folder", "load", "save"]
