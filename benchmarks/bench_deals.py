@@ -60,7 +60,8 @@ def run(sizes=SIZES, seed: int = 0, per_level: float = 10.0, highs_up_to: int = 
 
 def nl2025(preset: str = "default") -> dict:
     """The preset's whole lexicographic chain on nl-2025: per level status, objective, bound, gap,
-    seconds and whether the CountModel hint proved it; the total and the load around it."""
+    seconds, whether the CountModel hint proved it, and the CP-SAT deterministic time of the
+    CountModel and of the full model's search (comparable under any load); the total and the load."""
     from herverdeling.scenario.io import load_scenario
     from herverdeling.surplus.deals import solve_deals
     from herverdeling.surplus.deals.proposals import pins_of
@@ -71,7 +72,9 @@ def nl2025(preset: str = "default") -> dict:
     result = solve_deals(s, load_deal_settings(preset), pins_of(s))
     total = time.perf_counter() - start
     levels = [(i.scope, i.model.split("/")[1], i.status, i.objective, i.best_bound, i.gap,
-               round(i.seconds, 2), i.parameters.get("proven_by_hint")) for i in result.solve_info]
+               round(i.seconds, 2), i.parameters.get("proven_by_hint"),
+               i.parameters.get("count_model_deterministic_time"), i.parameters.get("deterministic_time"))
+              for i in result.solve_info]
     for row in levels:
         print("| " + " | ".join("" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
                                 for v in row) + " |", flush=True)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as hst
+from ortools.sat.python import cp_model
 
 from herverdeling.errors import InfeasibleError
 from herverdeling.scenario.model import CATEGORIES, Scenario
@@ -23,7 +24,13 @@ from herverdeling.surplus.deals import (
     load_deal_settings,
     solve_deals,
 )
-from herverdeling.surplus.deals.model import build_instance, relief_options
+from herverdeling.surplus.deals.model import (
+    CountModel,
+    _floor_tangents,
+    _tangents,
+    build_instance,
+    relief_options,
+)
 from herverdeling.surplus.deals.settings import MinRelief, Objective
 from herverdeling.surplus.deals.solve import deal_key, relief_floors
 from tests.factories import municipality, norms, scenario
@@ -456,3 +463,87 @@ def test_deal_key_follows_what_the_model_sees():
     assert solve_deals(no_host, st).agreements == solve_deals(s, st).agreements
     assert deal_key(stricter, st, pins) != deal_key(s, st, pins)
     assert deal_key(s, st.model_copy(update={"max_parties": 4}), pins) != deal_key(s, st, pins)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_count_model_bounds_hold_at_the_brute_force_optimum(seed):
+    """CountModel (with its perspective tangents) is a relaxation: at every level its proven
+    optimum is at most the brute force's, and fixing the brute force's value keeps it feasible
+    (the tangents never cut off the true lexicographic optimum)."""
+    s = tiny() if seed == 0 else random_tiny(seed)
+    for st in (tiny_settings(), tiny_settings(max_parties=4, max_partners=2, relief_share=1.0)):
+        keys, _ = outcomes(s, st)
+        if not keys:
+            continue
+        r_max = max(k[0] for k in keys)
+        floor = math.ceil(st.relief_share * r_max - 1e-9)
+        lex = min((k for k in keys if k[0] >= floor), key=lambda k: k[1:])
+        count = CountModel(build_instance(s, "regulier", st, DealPins()), st)
+        status, top = count.bound("relief")
+        assert status == "OPTIMAL"
+        assert top is not None
+        assert top >= r_max
+        count.fix("relief", floor, floor)
+        for level, k in (("agreements", 1), ("parties", 2), ("fairness", 3)):
+            status, value = count.bound(level)
+            assert status == "OPTIMAL", (seed, level)
+            assert value is not None
+            assert value <= lex[k], (seed, level)
+            count.fix(level, lex[k])
+
+
+def test_perspective_tangents_keep_every_whole_point():
+    """total <= the `count` largest sizes, in perspective form on y: every whole count k with
+    y = 1 reaches exactly the k largest sizes, and y = 0 allows only (0, 0)."""
+    sizes = [9, 7, 7, 3]
+    for y_on in (0, 1):
+        for k in range(len(sizes) + 1):
+            m = cp_model.CpModel()
+            y = m.new_bool_var("y")
+            count = m.new_int_var(0, len(sizes), "n")
+            total = m.new_int_var(0, sum(sizes), "t")
+            m.add(y == y_on)
+            m.add(count == k)
+            m.add(count <= len(sizes) * y)
+            _tangents(m, total, count, sizes, len(sizes), on=y)
+            _floor_tangents(m, total, count, sorted(sizes), len(sizes), on=y)
+            m.maximize(total)
+            solver = cp_model.CpSolver()
+            status = solver.solve(m)
+            if y_on == 0 and k > 0:
+                assert status == cp_model.INFEASIBLE
+                continue
+            assert status == cp_model.OPTIMAL
+            assert solver.objective_value == sum(sizes[:k])  # the k largest
+            m.minimize(total)
+            assert solver.solve(m) == cp_model.OPTIMAL
+            assert solver.objective_value == sum(sorted(sizes)[:k])  # the k smallest
+
+
+def test_preferred_level_is_known_without_preferred_pairs():
+    """With no preferred pair the preferred level counts every agreement: CountModel returns the
+    agreements level's value without a solve; with one preferred pair it must solve."""
+    s, st = tiny(), tiny_settings()
+    inst = build_instance(s, "regulier", st, DealPins())
+    count = CountModel(inst, st)
+    assert count.known_optimum("preferred") is None  # agreements not fixed yet
+    unproven = CountModel(inst, st)
+    unproven.fix("agreements", 2, optimal=False)  # a FEASIBLE agreements level decides nothing
+    assert unproven.known_optimum("preferred") is None
+    count.fix("agreements", 2)
+    assert count.known_optimum("preferred") == 2
+    assert count.known_optimum("parties") is None
+    p, q = inst.pairs[0]
+    pinned = build_instance(s, "regulier", st, DealPins(partners=(PartnerPin(sink=q, source=p,
+                                                                              partner="preferred"),)))
+    other = CountModel(pinned, st)
+    other.fix("agreements", 2)
+    assert other.known_optimum("preferred") is None
+    settings = st.model_copy(update={"objectives": tuple(
+        Objective(level=lv, reason="test") for lv in ("relief", "agreements", "preferred", "parties"))})
+    result = solve_deals(s, settings)
+    pref = next(i for i in result.solve_info if i.model == "deals/preferred" and i.scope == "regulier")
+    agr = next(i for i in result.solve_info if i.model == "deals/agreements" and i.scope == "regulier")
+    assert pref.status == "OPTIMAL"
+    assert pref.objective == agr.objective
+    assert pref.parameters["count_model_deterministic_time"] == 0

@@ -77,7 +77,11 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
                 count.fix("relief", model.floor, model.floor)
             continue
         proven, t = None, 0.0
-        if count is not None and level in AGGREGATE_LEVELS:
+        known = count.known_optimum(level) if count is not None else None
+        dtime = count.deterministic_time if count is not None else 0.0
+        if known is not None:  # the previous level's solution is the hint, and it meets this
+            proven = known
+        elif count is not None and level in AGGREGATE_LEVELS:
             start = time.perf_counter()
             status, proven = count.bound(level)
             if status == "INFEASIBLE":
@@ -99,6 +103,8 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
                 proven = tighter
             t = time.perf_counter() - start
         out = model.solve_level(level, proven, t)
+        if count is not None and proven is not None:
+            out.info.parameters["count_model_deterministic_time"] = round(count.deterministic_time - dtime, 3)
         if out.status == "INFEASIBLE":
             _wanted_fails(inst)
         if out.status not in ("OPTIMAL", "FEASIBLE") or out.objective is None:
@@ -106,7 +112,8 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
                                   f"({out.status}); raise solver.max_time_in_seconds")
         infos.append(out.info)
         if count is not None and level in AGGREGATE_LEVELS:
-            count.fix(level, _raw(model, level, out.objective), getattr(model, "floor", None))
+            count.fix(level, _raw(model, level, out.objective), getattr(model, "floor", None),
+                      optimal=out.status == "OPTIMAL")
     return model, infos
 
 
