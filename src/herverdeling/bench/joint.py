@@ -398,6 +398,9 @@ class JointModel:
                     assignment[inst.clients[i].code] = (site.code, kind)
                     if kind in ("home", "host") and i != j and site.code in relieved_codes:
                         conflicts.append(f"D3: {site.code} relieved and hosts {inst.clients[i].code}")
+                    if (kind == "relieved") != (inst.clients[i].code in relieved_codes):
+                        conflicts.append(f"coupling: {inst.clients[i].code} at {kind} site, relieved "
+                                         f"{inst.clients[i].code in relieved_codes}")
         for a in agreements:
             for r in a.reliefs:
                 task = self.scenario.municipality(r.code).verdeelbesluit.get(self.category)
