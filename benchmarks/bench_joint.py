@@ -34,6 +34,7 @@ from herverdeling.bench.joint import (
 )
 from herverdeling.checker import build_ledger
 from herverdeling.cpsat import worst_status
+from herverdeling.errors import InfeasibleError
 from herverdeling.mergers import load_merger_settings
 from herverdeling.metrics import QualityMetrics, measure_run
 from herverdeling.pipeline import run_chain
@@ -107,10 +108,14 @@ def measure(name: str, det: float, sides: list[str]) -> dict[str, Any]:
     print(f"{name}: staged {t_staged:.1f} s", flush=True)
     if "staged-small-first" in sides:
         t = time.perf_counter()
-        sf, _ = staged_deals(s, load_deal_settings("small-first"), pins)
-        sf_settings = settings.model_copy(update={"deals": "small-first"})
-        sf_run = run_chain(s, sf_settings, deal_result=sf)
-        row["staged-small-first"] = _column(s, measure_run(s, sf_run), sf, sf_run, time.perf_counter() - t)
+        try:
+            sf, _ = staged_deals(s, load_deal_settings("small-first"), pins)
+            sf_settings = settings.model_copy(update={"deals": "small-first"})
+            sf_run = run_chain(s, sf_settings, deal_result=sf)
+            row["staged-small-first"] = _column(s, measure_run(s, sf_run), sf, sf_run,
+                                                time.perf_counter() - t)
+        except InfeasibleError as e:  # the preset's own limits: stated, not hidden
+            row["staged-small-first-error"] = f"{e} after {time.perf_counter() - t:.1f} s"
         print(f"{name}: staged small-first {time.perf_counter() - t:.1f} s", flush=True)
 
     msets = load_merger_settings(settings.merger_objective, settings.solver,
@@ -142,9 +147,13 @@ def _level(lv: LevelResult) -> dict[str, Any]:
 
 
 def _status(col: dict[str, Any]) -> str:
-    st = [lv["status"] for lv in col["deal_levels"]]
-    gaps = [lv["gap"] for lv in col["deal_levels"] if lv["gap"]]
-    return f"{worst_status(st)}{f' (gap {max(gaps):.2f})' if gaps else ''}"
+    """The deal levels that did not prove optimal (level, status, gap), or that all did."""
+    levels = col["deal_levels"]
+    if not levels:
+        return "no swap possible"
+    bad = [f"{lv['scope']}/{lv['model'].split('/')[-1]} {lv['status'][:3]}"
+           + (f" {lv['gap']:.2f}" if lv["gap"] else "") for lv in levels if lv["status"] != "OPTIMAL"]
+    return ", ".join(bad) if bad else "all OPT"
 
 
 SIDES = ("staged", "staged-small-first", "joint", "joint-agreements-first")
