@@ -1,8 +1,9 @@
 """Deal quality before and after the deal model (issue 14, point 5), on one scenario.
 
-Runs the one chain twice: surplus swaps by the min-cost flow (policy `proportional`) and by the
-deal model (preset `default`), and writes the deal-quality figures of `herverdeling.metrics` side
-by side to benchmarks/reports/deal-quality.md. Wall-clock seconds are stated with the load.
+Runs the one chain per policy: surplus swaps by the min-cost flow (its three policies) and by the
+deal model (its four presets; `default` is what `propose` does), and writes the deal-quality
+figures of `herverdeling.metrics` side by side to benchmarks/reports/deal-quality.md. Wall-clock
+seconds are stated with the load.
 
     python benchmarks/bench_deal_quality.py [--scenario nl-2025]
 """
@@ -41,9 +42,11 @@ def main() -> None:
     args = ap.parse_args()
     s = load_scenario(args.scenario)
     cols = []
-    for label, settings in (("before: flow, proportional", RunSettings(scenario=s.name)),
-                            ("after: deal model, default",
-                             RunSettings(scenario=s.name, surplus_model="deals"))):
+    runs = [(f"before: flow, {p}", RunSettings(scenario=s.name, surplus_model="flow", policy=p))
+            for p in ("proportional", "nearest", "small-first")]
+    runs += [(f"after: deals, {d}", RunSettings(scenario=s.name, surplus_model="deals", deals=d))
+             for d in ("default", "proportional", "nearest", "small-first")]
+    for label, settings in runs:
         load = os.getloadavg()[0]
         t = time.perf_counter()
         result = run_chain(s, settings)

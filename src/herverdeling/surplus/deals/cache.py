@@ -1,10 +1,10 @@
 """Solved deal results kept on disk between runs, keyed by what the model sees (`deal_key`).
 
 The deal model is deterministic (1 worker, deterministic limits), so a result solved once for the
-same instances, settings, pins and software versions is the result a new solve would give; taking
-it from disk turns the tens of seconds of a second `propose`, or of the explorer's first page, into
-a file read. The folder is the user's cache folder (platformdirs), or HERVERDELING_CACHE_DIR; an
-empty HERVERDELING_CACHE_DIR turns the cache off. A file that cannot be read is ignored (solved
+same instances, settings, pins, deal-model source and software versions is the result a new solve
+would give; taking it from disk turns the tens of seconds of a second `propose`, or of the
+explorer's first page, into a file read. The folder is the user's cache folder (platformdirs), or
+HERVERDELING_CACHE_DIR; an empty HERVERDELING_CACHE_DIR turns the cache off. A file that cannot be read is ignored (solved
 again), and a file is written whole or not at all.
 """
 
@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -34,12 +35,22 @@ def folder() -> Path | None:
     return Path(value) / "deals" if value else None
 
 
+@cache
+def _code() -> str:
+    """The deal model's own source (this package): a changed model never reads an old result,
+    even under the same version number (a checkout between releases)."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + path.read_bytes())
+    return h.hexdigest()
+
+
 def _path(key: str) -> Path | None:
     base = folder()
     if base is None:
         return None
     # the software that solved it is part of the key: another version may solve differently
-    stamp = hashlib.sha256(f"{key}|{__version__}|ortools {version('ortools')}".encode()).hexdigest()
+    stamp = hashlib.sha256(f"{key}|{__version__}|{_code()}|ortools {version('ortools')}".encode()).hexdigest()
     return base / f"{stamp[:32]}.json"
 
 
