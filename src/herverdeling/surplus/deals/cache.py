@@ -4,8 +4,8 @@ The deal model is deterministic (1 worker, deterministic limits), so a result so
 same instances, settings, pins, deal-model source and software versions is the result a new solve
 would give; taking it from disk turns the tens of seconds of a second `propose`, or of the
 explorer's first page, into a file read. The folder is the user's cache folder (platformdirs), or
-HERVERDELING_CACHE_DIR; an empty HERVERDELING_CACHE_DIR turns the cache off. A file that cannot be read is ignored (solved
-again), and a file is written whole or not at all.
+HERVERDELING_CACHE_DIR; an empty HERVERDELING_CACHE_DIR turns the cache off. A file that cannot
+be read is ignored (solved again), and a file is written whole or not at all.
 """
 
 from __future__ import annotations
