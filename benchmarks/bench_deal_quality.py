@@ -39,13 +39,15 @@ ROWS = [("relief (places)", lambda m: m.total("relief_achieved")),
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--scenario", default="nl-2025")
+    ap.add_argument("--deals", default="default,proportional,nearest,small-first",
+                    help="deal presets, comma-separated")
     args = ap.parse_args()
     s = load_scenario(args.scenario)
     cols = []
     runs = [(f"before: flow, {p}", RunSettings(scenario=s.name, surplus_model="flow", policy=p))
             for p in ("proportional", "nearest", "small-first")]
     runs += [(f"after: deals, {d}", RunSettings(scenario=s.name, surplus_model="deals", deals=d))
-             for d in ("default", "proportional", "nearest", "small-first")]
+             for d in args.deals.split(",")]
     for label, settings in runs:
         load = os.getloadavg()[0]
         t = time.perf_counter()

@@ -593,7 +593,7 @@ class DealModel:
         configure(solver, num_workers=1, random_seed=self.settings.solver.random_seed,
                   max_deterministic_time=5.0)
         solver.parameters.fix_variables_to_their_hinted_value = True
-        if status_of(solver.solve(self.model)) != "OPTIMAL":
+        if status_of(solver.solve(self.model)) not in ("OPTIMAL", "FEASIBLE"):
             return None
         self.values = {name: int(solver.value(v)) for name, v in self.variables}
         return float(solver.objective_value)
