@@ -14,12 +14,16 @@ DATA = ROOT / "data"
 def pytest_configure(config: pytest.Config) -> None:
     """The deal results' disk cache in a folder of this test session, never the user's: shared by
     the session's own subprocesses (the explorer, the CLI), gone with it."""
+    import atexit
     import os
+    import shutil
     import tempfile
 
     from herverdeling.surplus.deals import cache
 
-    os.environ[cache.ENV] = tempfile.mkdtemp(prefix="herverdeling-test-cache-")
+    folder = tempfile.mkdtemp(prefix="herverdeling-test-cache-")
+    os.environ[cache.ENV] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -342,7 +342,7 @@ def test_print_is_one_a4_page_with_metrics_changes_and_open_points(browser, nl_a
     page.click("#print")
     assert page.get_attribute("body", "data-printed") == "1"
     assert page.locator("#print-open li").count() > 0
-    assert "Optie B: min-cost flow: dichtstbij" in page.inner_text("#print-summary")
+    assert "Optie B: netwerkmodel: dichtstbij" in page.inner_text("#print-summary")
     assert pdf_pages(page.pdf(format="A4")) == 1
     page.emulate_media(media="print")
     assert page.locator("#diff-body table.diff-metrics").is_visible()

@@ -114,3 +114,11 @@ def test_python_m_herverdeling(tmp_path):
     done = subprocess.run([sys.executable, "-m", "herverdeling", "--version"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120, check=False)
     assert (done.returncode, done.stdout.strip()) == (0, f"herverdeling {__version__}")
+
+
+@pytest.mark.parametrize("args", [["--surplus-model", "flow", "--deals", "default"], ["--policy", "nearest"]])
+def test_propose_refuses_an_option_of_the_other_surplus_model(args, tmp_path):
+    result = runner.invoke(app, ["propose", "--out", str(tmp_path / "out"), *args])
+    assert result.exit_code == 2, result.output
+    assert "geldt alleen bij --surplus-model" in result.output
+    assert not (tmp_path / "out").exists()

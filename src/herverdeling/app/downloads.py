@@ -198,9 +198,11 @@ class Downloads:
         job.state = "running"
         try:
             model, preset = resolve_choice(policy)  # the page's choice (whatif.surplus_choices)
-            if model == "deals":
-                propose(scenario, job.folder, deals=preset, frontier_point=frontier_point, force=True,
+            if frontier_point is not None:  # the frontier's own preset, as Explorer.settings does
+                propose(scenario, job.folder, frontier_point=frontier_point, force=True,
                         progress=progress)
+            elif model == "deals":
+                propose(scenario, job.folder, deals=preset, force=True, progress=progress)
             else:
                 propose(scenario, job.folder, surplus_model=model, policy=preset,
                         frontier_point=frontier_point, force=True, progress=progress)

@@ -89,7 +89,7 @@ def _page_data(scenario: Scenario) -> dict[str, Any]:
     for name in available_policies():
         try:
             policy = load_policy(name)
-            policies.append({"id": FLOW + name, "label": f"min-cost flow: {policy.label_nl or name}",
+            policies.append({"id": FLOW + name, "label": f"netwerkmodel: {policy.label_nl or name}",
                              "description": policy.description_nl or policy.description})
         except HerverdelingError:
             continue

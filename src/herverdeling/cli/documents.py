@@ -44,6 +44,11 @@ def propose(
     register: RegisterOpt = None,
 ) -> None:
     """Surplus-uitruil, samenvoegingen en uitruil; toets elk voorstel; schrijf de stukken."""
+    if surplus_model is SurplusModel.flow and deals is not None:
+        raise typer.BadParameter("geldt alleen bij --surplus-model deals", param_hint="--deals")
+    if surplus_model is SurplusModel.deals and policy != DEFAULT_POLICY:
+        raise typer.BadParameter("geldt alleen bij --surplus-model flow; kies een instelling van het "
+                                 "dealmodel met --deals", param_hint="--policy")
     from herverdeling.pipeline import propose as run  # the writers load only when run (fast --help)
     from herverdeling.scenario.io import load_scenario
 

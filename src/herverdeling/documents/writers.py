@@ -38,10 +38,20 @@ from herverdeling.proposals import AnyProposal, Merger, ProposalSet, SurplusSwap
 from herverdeling.scenario.model import CATEGORIES, Scenario
 
 if TYPE_CHECKING:
-    from herverdeling.run import RunResult, StageTiming
+    from herverdeling.run import RunResult, RunSettings, StageTiming
 
 __all__ = ["datum", "environment", "file_stem", "render_agreement", "write_documents", "write_run"]
 
+
+
+def surplus_model_nl(settings: RunSettings) -> str:
+    """How the surplus swaps were made, as the summary names it: the deal model's preset (or
+    frontier point), or the min-cost flow's policy."""
+    if settings.surplus_model == "deals":
+        point = (f", afweging {settings.frontier_point} ({settings.frontier})"
+                 if settings.frontier_point is not None else "")
+        return f"dealmodel {settings.deals}{point}"
+    return f"netwerkmodel (min-cost flow), verdeelbeleid {settings.policy}"
 
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("herverdeling.documents", "templates"),
@@ -167,7 +177,7 @@ def summary_markdown(scenario: Scenario, result: RunResult, report: CheckReport,
     context = {
         "scenario": scenario.human_name, "scenario_title": scenario.title,
         "scenario_hash": scenario.content_hash(), "as_of": scenario.round.as_of,
-        "version": version, "policy": result.settings.policy, "round": scenario.round,
+        "version": version, "policy": surplus_model_nl(result.settings), "round": scenario.round,
         "counts": Counter(q.kind for q in proposals.proposals),
         "relief": places("surplus_swap"), "merged": places("merger"), "swapped": places("uitruil"),
         "surplus": {c: sum(scenario.surplus(p).get(c) for p in scenario.plusprovincies())

@@ -40,7 +40,9 @@ def _code() -> str:
     """The deal model's own source (this package): a changed model never reads an old result,
     even under the same version number (a checkout between releases)."""
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    here = Path(__file__).parent
+    # this package, and the solver helpers and flow graph it builds on
+    for path in [*sorted(here.glob("*.py")), here.parents[1] / "cpsat.py", here.parent / "network.py"]:
         h.update(path.name.encode() + path.read_bytes())
     return h.hexdigest()
 

@@ -57,7 +57,8 @@ RETRY_DETERMINISTIC_TIME: < 1 s on nl-2025 where it proves at all)."""
 def solve_category(inst: Instance, settings: DealSettings, backend: str | None = None,
                    use_bounds: bool = True, relief: SolveInfo | None = None,
                    floor: int | None = None, earlier: bool = True,
-                   levels: tuple[Level, ...] | None = None) -> tuple[DealModel, list[SolveInfo]]:
+                   levels: tuple[Level, ...] | None = None,
+                   hint: dict[str, int] | None = None) -> tuple[DealModel, list[SolveInfo]]:
     """Every level of one category. Before each level that CountModel covers, its proven optimum
     becomes a bound row of the full model, so the full solve stops when it reaches it.
 
@@ -67,7 +68,10 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
     belongs to another solve (its seconds are not counted again). `levels`: only these (default:
     the settings' objectives)."""
     model = DealModel(inst, settings, backend or settings.solver.backend)
-    model.set_hint(*greedy_deals(inst))  # a feasible start: a level never ends without a solution
+    if hint:  # an earlier solve's solution (solve_deals' relief pass)
+        model.values = dict(hint)
+    else:  # a feasible start: a level never ends without a solution
+        model.set_hint(*greedy_deals(inst))
     count = CountModel(inst, settings) if use_bounds else None
     infos = []
     for level in levels or settings.levels:
@@ -206,7 +210,8 @@ def deal_key(scenario: Scenario, settings: DealSettings, pins: DealPins) -> str:
     """What the deal model sees of a scenario, as a hash: its instances (candidates, sources,
     pairs, weights, distances), the settings and the pins. A what-if that changes only who may host
     keeps the key, so a cache keyed on it need not solve again (the explorer)."""
-    parts = [settings.model_dump_json(), pins.model_dump_json()]
+    unused = {"municipalities": {"__all__": {"host"}}}  # the merger stage's pin, not the deal model's
+    parts = [settings.model_dump_json(), pins.model_dump_json(exclude=unused)]
     for c in CATEGORIES:
         i = build_instance(scenario, c, settings, pins)
         parts.append(repr((i.category, i.candidates, i.sources, i.pairs, sorted(i.preferred),
@@ -227,13 +232,16 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
     instances = {c: build_instance(scenario, c, st, pins) for c in CATEGORIES}
     check_pins(scenario, pins, instances)
     known = dict(known_relief or {})
-    solved_here = set()
+    solved_here: dict[Category, dict[str, int]] = {}
     for c, inst in instances.items():  # every category's maximum first: the floors depend on all
         if inst.pairs and c not in known:
-            known[c] = solve_category(inst, st, backend, levels=("relief",))[1][0]
-            solved_here.add(c)
+            first, infos = solve_category(inst, st, backend, levels=("relief",))
+            known[c], solved_here[c] = infos[0], first.values
     floors = relief_floors(st, {c: inst.surplus_max for c, inst in instances.items()},
                            {c: relief_top(known[c]) if c in known else 0 for c in instances})
+    for c, info in known.items():  # an unproven maximum: never a floor above the relief found
+        if info.status != "OPTIMAL" and info.objective is not None:
+            floors[c] = min(floors[c], round(info.objective))
     cats = []
     for c, inst in instances.items():
         if not inst.pairs:
@@ -245,7 +253,7 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
                                       fairness=0.0, place_km=0.0, solve_info=(info,)))
             continue
         model, infos = solve_category(inst, st, backend, relief=known[c], floor=floors[c],
-                                      earlier=c not in solved_here)
+                                      earlier=c not in solved_here, hint=solved_here.get(c))
         if st.relief_base == "surplus":  # the one floor both categories share, and whether it held
             total = math.ceil(st.relief_share * sum(i.surplus_max for i in instances.values()) - 1e-9)
             infos[0] = infos[0].model_copy(update={"parameters": {
