@@ -69,3 +69,20 @@ def test_checker_never_crashes(items):
     assert all(r.ibt_task >= 0 for r in ledger.rows)
     with contextlib.suppress(ProposalInputError):  # unknown codes or non-numbers: refused by name
         build_ledger(SCENARIO, items)
+
+
+def test_huge_whole_floats_do_not_crash_the_ledger():
+    """Found by the fuzz test: two transfers of 8.99e307 places (whole floats, so ints in the
+    ledger) add up beyond any float; the ledger still books or refuses them, never crashes."""
+    from herverdeling.proposals import Transfer
+
+    huge = 8.98846567431158e+307
+    code = next(iter(CODES))
+    t = Transfer(from_code=code, to_code=code, category="amv", places=huge, distance_km=None)
+    items = [SurplusSwap(source_province=PROVINCES[0], sink_province=PROVINCES[0], transfers=(t, t),
+                         id=f"X-{i}") for i in range(2)]
+    ps = ProposalSet(scenario=SCENARIO.name, scenario_hash=SCENARIO.content_hash(),
+                     as_of=date(2025, 1, 15), proposals=tuple(items))
+    check(ps, SCENARIO)
+    with contextlib.suppress(ProposalInputError):
+        build_ledger(SCENARIO, items)

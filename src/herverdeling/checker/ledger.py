@@ -21,6 +21,7 @@ import math
 import textwrap
 from collections import defaultdict
 from collections.abc import Iterable
+from fractions import Fraction
 from functools import cached_property
 from typing import Literal
 
@@ -39,7 +40,16 @@ def _n(x: Number) -> Number:
 
 
 def _same(a: Number, b: Number) -> bool:
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    """Equal up to float rounding. Whole floats become ints (`_n`), so two huge ones can add up to
+    an int beyond any float: then compare exactly, as fractions (a fuzzed proposal found it)."""
+    try:
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    except OverflowError:
+        if any(isinstance(x, float) and not math.isfinite(x) for x in (a, b)):
+            return False
+        fa, fb = Fraction(a), Fraction(b)
+        scale: Fraction = max(Fraction(1), abs(fa), abs(fb))
+        return abs(fa - fb) <= scale / 10**9
 
 
 class _Frozen(BaseModel):
