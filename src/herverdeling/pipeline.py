@@ -43,17 +43,18 @@ def _deal_stage(scenario: Scenario, preset: str) -> tuple[tuple[SurplusSwap, ...
     from herverdeling.surplus.deals import cache as deal_cache
     from herverdeling.surplus.deals import load_deal_settings, solve_deals
     from herverdeling.surplus.deals.proposals import deal_swaps, pins_of, rules_of
-    from herverdeling.surplus.deals.solve import deal_key
+    from herverdeling.surplus.deals.solve import build_instances, deal_key
 
     st = load_deal_settings(preset)
     pins = pins_of(scenario)
-    key = deal_key(scenario, st, pins)
+    instances = build_instances(scenario, st, pins)  # built once: for the key and for the solve
+    key = deal_key(instances, st, pins)
     with _DEALS_LOCK:
         result = _DEALS.get(key)
     if result is None:
         result = deal_cache.load(key)
         if result is None:
-            result = solve_deals(scenario, st, pins)
+            result = solve_deals(scenario, st, pins, instances=instances)
             deal_cache.save(key, result)
         with _DEALS_LOCK:
             _DEALS[key] = result

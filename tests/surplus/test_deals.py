@@ -32,7 +32,7 @@ from herverdeling.surplus.deals.model import (
     relief_options,
 )
 from herverdeling.surplus.deals.settings import MinRelief, Objective
-from herverdeling.surplus.deals.solve import deal_key, relief_floors
+from herverdeling.surplus.deals.solve import build_instances, deal_key, relief_floors
 from tests.factories import municipality, norms, scenario
 
 LEVELS = ("relief", "agreements", "parties", "fairness", "place_km")
@@ -459,10 +459,13 @@ def test_deal_key_follows_what_the_model_sees():
     no_host = scenario([m.model_copy(update={"may_host": False}) if m.cbs_code == "GM0005" else m
                         for m in s.municipalities], norms_=s.norms)
     stricter = scenario(list(s.municipalities), norms_=norms(reg_min=7, amv_min=3))
-    assert deal_key(no_host, st, pins) == deal_key(s, st, pins)
+    def key(sc: Scenario, st_: DealSettings) -> str:
+        return deal_key(build_instances(sc, st_, pins), st_, pins)
+
+    assert key(no_host, st) == key(s, st)
     assert solve_deals(no_host, st).agreements == solve_deals(s, st).agreements
-    assert deal_key(stricter, st, pins) != deal_key(s, st, pins)
-    assert deal_key(s, st.model_copy(update={"max_parties": 4}), pins) != deal_key(s, st, pins)
+    assert key(stricter, st) != key(s, st)
+    assert key(s, st.model_copy(update={"max_parties": 4})) != key(s, st)
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -204,8 +204,8 @@ class Downloads:
             elif model == "deals":
                 propose(scenario, job.folder, deals=preset, force=True, progress=progress)
             else:
-                propose(scenario, job.folder, surplus_model=model, policy=preset,
-                        frontier_point=frontier_point, force=True, progress=progress)
+                propose(scenario, job.folder, surplus_model=model, policy=preset, force=True,
+                        progress=progress)
             job.state = "done"
         except StoppingError:
             job.error, job.state = "de verkenner is gestopt", "error"

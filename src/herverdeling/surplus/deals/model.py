@@ -184,8 +184,11 @@ def relief_top(info: SolveInfo) -> int:
     least the maximum, so a share of it never drops below that share of the maximum)."""
     if info.objective is None:
         raise InfeasibleError(f"deals {info.scope}/relief: no relief level solved")
-    return (round(info.objective) if info.status == "OPTIMAL" or info.best_bound is None
-            else math.floor(info.best_bound + 1e-9))
+    return _top(info.status, round(info.objective), info.best_bound)
+
+
+def _top(status: SolveStatus, value: int, bound: float | None) -> int:
+    return value if status == "OPTIMAL" or bound is None else math.floor(bound + 1e-9)
 
 
 # ---- the model -----------------------------------------------------------------------------------
@@ -534,8 +537,7 @@ class DealModel:
             if level == "relief":
                 # the share of the proven maximum: of the bound when the solve stopped short of it
                 # (bound >= maximum, so the floor never drops below relief_share x the maximum)
-                top = value if status == "OPTIMAL" or bound is None else math.floor(bound + 1e-9)
-                self.floor = math.ceil(self.settings.relief_share * top - 1e-9)
+                self.floor = math.ceil(self.settings.relief_share * _top(status, value, bound) - 1e-9)
                 self.model.add(expr >= self.floor)
             elif maximise:
                 self.model.add(expr >= value)
@@ -560,9 +562,8 @@ class DealModel:
         (a frontier point) rather than for this one, so its seconds are not counted again."""
         if info.objective is None:
             raise InfeasibleError(f"deals {self.inst.category}/relief: no earlier relief level to take")
-        self.floor = relief_top(info) if floor is None else floor
-        if floor is None:
-            self.floor = math.ceil(self.settings.relief_share * self.floor - 1e-9)
+        self.floor = (math.ceil(self.settings.relief_share * relief_top(info) - 1e-9) if floor is None
+                      else floor)
         self.model.add(self.relief >= self.floor)
         params = {**info.parameters, "relief_share": self.settings.relief_share,
                   "relief_base": self.settings.relief_base, "relief_floor": self.floor}
@@ -576,27 +577,32 @@ class DealModel:
         with every variable fixed to its hint (propagation only, a fraction of a second), so a level
         whose CountModel optimum disaggregates needs no search at all (measured: the regulier relief
         level on nl-2025 searched 12-19 s for what the hint already had)."""
-        opt = self.settings.solver
-        solver = cp_model.CpSolver()
-        configure(solver, num_workers=1, random_seed=opt.random_seed, max_deterministic_time=5.0)
-        solver.parameters.fix_variables_to_their_hinted_value = True
-        status = status_of(solver.solve(self.model))
-        if status != "OPTIMAL" or round(solver.objective_value) != proven:
+        status, objective, values = self._fixed_hint()
+        if status != "OPTIMAL" or objective is None or round(objective) != proven:
             return "UNKNOWN", False
-        self.values = {name: int(solver.value(v)) for name, v in self.variables}
+        self.values = values
         return "OPTIMAL", True
 
     def _hint_value(self) -> float | None:
-        """The current objective's value at the hint, if the hint is a solution (checked by CP-SAT
-        with every variable fixed to it, as `_hint_meets`); None if it is not."""
+        """The current objective's value at the hint, if the hint is a solution (checked as in
+        `_hint_meets`); None if it is not."""
+        status, objective, values = self._fixed_hint()
+        if status not in ("OPTIMAL", "FEASIBLE"):
+            return None
+        self.values = values
+        return objective
+
+    def _fixed_hint(self) -> tuple[SolveStatus, float | None, dict[str, int]]:
+        """CP-SAT with every variable fixed to its hint: status, objective and values."""
         solver = cp_model.CpSolver()
         configure(solver, num_workers=1, random_seed=self.settings.solver.random_seed,
                   max_deterministic_time=5.0)
         solver.parameters.fix_variables_to_their_hinted_value = True
-        if status_of(solver.solve(self.model)) not in ("OPTIMAL", "FEASIBLE"):
-            return None
-        self.values = {name: int(solver.value(v)) for name, v in self.variables}
-        return float(solver.objective_value)
+        status = status_of(solver.solve(self.model))
+        if status not in ("OPTIMAL", "FEASIBLE"):
+            return status, None, {}
+        return (status, float(solver.objective_value),
+                {name: int(solver.value(v)) for name, v in self.variables})
 
     def _outcome(self, level: Level, status: SolveStatus, objective: float | None, bound: float | None,
                  seconds: float) -> LevelOutcome:

@@ -206,14 +206,19 @@ def relief_floors(settings: DealSettings, surplus_max: dict[Category, int],
     return {c: min(r, math.ceil(total * r / top - 1e-9)) for c, r in rules_max.items()}
 
 
-def deal_key(scenario: Scenario, settings: DealSettings, pins: DealPins) -> str:
+def build_instances(scenario: Scenario, settings: DealSettings,
+                    pins: DealPins) -> dict[Category, Instance]:
+    """Every category's instance: what `deal_key` hashes and `solve_deals` solves."""
+    return {c: build_instance(scenario, c, settings, pins) for c in CATEGORIES}
+
+
+def deal_key(instances: dict[Category, Instance], settings: DealSettings, pins: DealPins) -> str:
     """What the deal model sees of a scenario, as a hash: its instances (candidates, sources,
     pairs, weights, distances), the settings and the pins. A what-if that changes only who may host
     keeps the key, so a cache keyed on it need not solve again (the explorer)."""
     unused = {"municipalities": {"__all__": {"host"}}}  # the merger stage's pin, not the deal model's
     parts = [settings.model_dump_json(), pins.model_dump_json(exclude=unused)]
-    for c in CATEGORIES:
-        i = build_instance(scenario, c, settings, pins)
+    for i in instances.values():
         parts.append(repr((i.category, i.candidates, i.sources, i.pairs, sorted(i.preferred),
                            sorted(i.weights.items()), sorted(i.units.items()), sorted(i.km.items()),
                            i.max_parties, i.max_partners, i.min_relief, i.min_size, i.surplus_max)))
@@ -222,14 +227,15 @@ def deal_key(scenario: Scenario, settings: DealSettings, pins: DealPins) -> str:
 
 def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
                 pins: DealPins | None = None, backend: str | None = None,
-                known_relief: dict[Category, SolveInfo] | None = None) -> DealResult:
+                known_relief: dict[Category, SolveInfo] | None = None,
+                instances: dict[Category, Instance] | None = None) -> DealResult:
     """The deal model per category (categories are separate: G4, and max_partners counts per
     category), lexicographic in the settings' order; every level states status, bound and gap.
     `known_relief`: per category the relief level of an earlier solve with the same rules (see
     `solve_category`)."""
     st = settings if isinstance(settings, DealSettings) else load_deal_settings(settings or "default")
     pins = pins or DealPins()
-    instances = {c: build_instance(scenario, c, st, pins) for c in CATEGORIES}
+    instances = instances or build_instances(scenario, st, pins)
     check_pins(scenario, pins, instances)
     known = dict(known_relief or {})
     solved_here: dict[Category, dict[str, int]] = {}
@@ -242,6 +248,7 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
     for c, info in known.items():  # an unproven maximum: never a floor above the relief found
         if info.status != "OPTIMAL" and info.objective is not None:
             floors[c] = min(floors[c], round(info.objective))
+    total = math.ceil(st.relief_share * sum(i.surplus_max for i in instances.values()) - 1e-9)
     cats = []
     for c, inst in instances.items():
         if not inst.pairs:
@@ -255,7 +262,6 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
         model, infos = solve_category(inst, st, backend, relief=known[c], floor=floors[c],
                                       earlier=c not in solved_here, hint=solved_here.get(c))
         if st.relief_base == "surplus":  # the one floor both categories share, and whether it held
-            total = math.ceil(st.relief_share * sum(i.surplus_max for i in instances.values()) - 1e-9)
             infos[0] = infos[0].model_copy(update={"parameters": {
                 **infos[0].parameters, "surplus_max": inst.surplus_max, "relief_floor_total": total,
                 "relief_floor_capped": sum(floors.values()) < total}})
@@ -269,5 +275,5 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
                       categories=tuple(cats))
 
 
-__all__ = ["MAXIMISE", "check_pins", "deal_key", "read_category", "relief_floors", "solve_category",
-           "solve_deals"]
+__all__ = ["MAXIMISE", "build_instances", "check_pins", "deal_key", "read_category", "relief_floors",
+           "solve_category", "solve_deals"]
