@@ -13,6 +13,7 @@ from herverdeling.bench.pmedian.solve import (
     PMedianInstance,
     check_solution,
     read_sjc,
+    self_serve,
     solve_highs,
     solve_pmedian,
     solve_portfolio,
@@ -91,6 +92,24 @@ def test_portfolio_on_integer_costs_matches_brute_force(seed):
         assert r.objective == best
         assert r.bound == best
         assert check_solution(inst, d, r.assignment) == best
+
+
+def test_self_serve_gives_every_open_site_a_median_at_no_extra_cost():
+    """The plain MIP may open a site no point uses (x_ij <= y_j): 39 medians for p = 40 were
+    measured. Here site 3 is open and empty, and site 1 serves only point 3: after the repair all
+    three open sites are medians, every rule holds, and the cost did not rise."""
+    rng = np.random.default_rng(5)
+    demand = rng.integers(1, 10, size=6)
+    inst = PMedianInstance(name="open-empty", number=0, optimum=None, p=3, capacity=int(demand.sum()),
+                           xy=rng.uniform(0, 50, size=(6, 2)), demand=demand)
+    d = inst.distances()
+    before = {0: 0, 1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
+    with pytest.raises(ValueError, match="2 medians"):
+        check_solution(inst, d, before)
+    after = self_serve(before, [0, 1, 3])
+    assert set(after.values()) == {0, 1, 3}
+    assert check_solution(inst, d, after) <= sum(int(d[i, j]) for i, j in before.items())
+    assert self_serve(after, [0, 1, 3]) == after  # a complete solution is left as it is
 
 
 def test_generator_is_deterministic_and_matches_the_family():
