@@ -21,10 +21,10 @@ import time
 
 from ortools.sat.python import cp_model
 
-from herverdeling.cpsat import configure
+from herverdeling.cpsat import configure, status_of
 from herverdeling.scenario import load_scenario
-from herverdeling.surplus.deals.model import CountModel, relief_top
-from herverdeling.surplus.deals.settings import DealPins, load_deal_settings
+from herverdeling.surplus.deals.model import CountModel, Instance, relief_top
+from herverdeling.surplus.deals.settings import DealPins, DealSettings, load_deal_settings
 from herverdeling.surplus.deals.solve import build_instances, relief_floors, solve_category
 
 
@@ -36,7 +36,15 @@ def _solve(model: cp_model.CpModel, limit: float) -> tuple[str, float | None, fl
     status = solver.solve(model)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     objective = solver.objective_value if found and model.proto.has_objective() else None
-    return solver.status_name(status), objective, solver.deterministic_time, solver
+    return status_of(status), objective, solver.deterministic_time, solver
+
+
+def _held(inst: Instance, settings: DealSettings, floor: int, agreements: int) -> CountModel:
+    """A fresh CountModel with the relief floor and the proven fewest agreements held."""
+    cm = CountModel(inst, settings)
+    cm.fix("relief", floor, floor)
+    cm.fix("agreements", agreements)
+    return cm
 
 
 def main() -> None:
@@ -48,13 +56,16 @@ def main() -> None:
     scenario = load_scenario(args.scenario)
     settings = load_deal_settings("default")
     instances = build_instances(scenario, settings, DealPins())
-    tops = {}
+    tops, statuses = {}, {}
     for c, inst in instances.items():
         _, infos = solve_category(inst, settings, levels=("relief",))
-        tops[c] = relief_top(infos[0])
+        tops[c], statuses[c] = relief_top(infos[0]), infos[0].status
+    # the floors as solve_deals sets them, without its clamp for an unproven maximum (the status
+    # is printed; on nl-2025 both relief levels are OPTIMAL, so the clamp does not act there)
     floors = relief_floors(settings, {c: i.surplus_max for c, i in instances.items()}, tops)
     inst, floor = instances[args.category], floors[args.category]
-    print(f"{args.scenario} {args.category}: relief floor {floor} of {tops[args.category]}")
+    print(f"{args.scenario} {args.category}: relief floor {floor} of {tops[args.category]} "
+          f"(relief level {statuses[args.category]})")
 
     cm = CountModel(inst, settings)
     cm.fix("relief", floor, floor)
@@ -68,9 +79,7 @@ def main() -> None:
           f"({time.perf_counter() - start:.1f} s)")
     layout = sorted(k for k, v in cm.solution["y"].items() if v)
 
-    fixed = CountModel(inst, settings)
-    fixed.fix("relief", floor, floor)
-    fixed.fix("agreements", agreements)
+    fixed = _held(inst, settings, floor, agreements)
     for k, y in fixed.y.items():
         fixed.model.add(y == int(k in layout))
     fixed.model.minimize(fixed.expr("parties"))
@@ -82,9 +91,7 @@ def main() -> None:
         status, value, det, _ = _solve(fixed.model, 60.0)
         print(f"   fairness on that layout: {status} {value} in {det:.2f} det")
 
-    enum = CountModel(inst, settings)
-    enum.fix("relief", floor, floor)
-    enum.fix("agreements", agreements)
+    enum = _held(inst, settings, floor, agreements)
     found, total_det = 0, 0.0
     start = time.perf_counter()
     while found < args.max_layouts:
