@@ -215,3 +215,15 @@ def test_worse_on_both_compares_at_the_first_differing_level():
     assert not lex_worse_on_both(r([1, 5], [1, 4]), r([1, 4], [1, 4]))  # same bound
     assert not lex_worse_on_both(r([0, 9], [0, 0]), r([1, 4], [1, 4]))  # better first level
     assert not lex_worse_on_both(r([1, 4], [1, 4]), r([1, 4], [1, 4]))
+
+
+def test_highs_facility_counts_only_used_sites_as_open():
+    """With exactly p open sites, the plain MIP (x <= y alone) could open an empty site and send
+    client 2 to the cheap site 0: two used sites, which `evaluate` rejects. The optimum with
+    three used sites sends client 2 to its own expensive site."""
+    allowed = np.array([[True, False, False], [False, True, False], [True, False, True]])
+    cost = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, 50.0]])
+    fi = FacilityInstance(name="empty-site", demand=np.array([1, 1, 1]), capacity=np.array([10, 10, 10]),
+                          cost=cost, allowed=allowed, p_min=3, p_max=3)
+    assert brute_force(fi) is not None and brute_force(fi)[0] == (50.0,)
+    check_against_brute_force(fi)

@@ -273,6 +273,8 @@ def solve_core(fi: FacilityInstance, params: SolverParams,
     opened = cp_model.LinearExpr.sum(list(fm.y.values()))
     if fi.p_min > 0:
         m.add(opened >= fi.p_min)
+        for j in fm.sites:  # open means used, as `evaluate` counts it (an empty site would count)
+            m.add_bool_or([fm.x[i, j] for i in fm.by_site[j]]).only_enforce_if(fm.y[j])
     if fi.p_max is not None:
         m.add(opened <= fi.p_max)
     for sites, cap in fi.group_caps:
@@ -331,7 +333,7 @@ def solve_highs_facility(fi: FacilityInstance, time_limit: float = 60.0,
                          threads: int = 2) -> FacilityResult:
     """x[i,j] (allowed pairs), y[j], binaries; v[j] binary and nv[j] >= 0 per site with a need.
 
-    sum_j x[i,j] = 1; load_j <= cap_j y_j; x[i,j] <= y_j; home: y_j = x[h,j], x[i,j] <= x[h,j];
+    sum_j x[i,j] = 1; load_j <= cap_j y_j; x[i,j] <= y_j <= sum_i x[i,j]; home: y_j = x[h,j], x[i,j] <= x[h,j];
     p_min <= sum y <= p_max; group loads <= cap; viability: load_j >= need_j v_j, v_j <= y_j,
     nv_j >= load_j - cap_j v_j (nv_j = load_j (1 - v_j) at the optimum); require_viable: v_j = y_j.
     Levels are solved in turn with `time_limit` each; each level adds `expr <= value` (plus 1e-6
@@ -386,7 +388,9 @@ def solve_highs_facility(fi: FacilityInstance, time_limit: float = 60.0,
         row(-inf, 0.0, [*ks, y[j]], [*dem, -float(fi.capacity[j])])
         for k in ks:
             row(-inf, 0.0, [k, y[j]], [1.0, -1.0])
-        if not ks:
+        if ks:  # open means used, as `evaluate` counts it: else p_min could count an empty site
+            row(-inf, 0.0, [y[j], *ks], [1.0, *[-1.0] * len(ks)])
+        else:
             row(0.0, 0.0, [y[j]], [1.0])
         h_ = -1 if fi.home is None else int(fi.home[j])
         if h_ >= 0:
