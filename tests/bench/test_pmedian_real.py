@@ -183,3 +183,35 @@ def test_cli_bench_sjc_json_matches_brute_force(tmp_path):
     assert row["objective"] == pytest.approx(exact, abs=0.005)
     assert row["highs_objective"] == pytest.approx(exact, abs=1e-3)
     assert not row["worse_on_both"]
+
+
+def _tiny_optimum(inst: PMedianInstance) -> int:
+    d = inst.distances()
+    return min(int(d[np.arange(inst.n), a].sum())
+               for a in itertools.product(range(inst.n), repeat=inst.n)
+               if len(set(a)) == inst.p
+               and np.bincount(a, weights=inst.demand, minlength=inst.n).max() <= inst.capacity)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_each_part_reports_checked_incumbents_and_valid_bounds_as_it_goes(seed):
+    """What the portfolio keeps when it stops a part at the cap: every report of ours and of
+    HiGHS is a solution that passes every rule at the cost it states, with a bound at most the
+    brute-force optimum; the last HiGHS report is its final solution."""
+    inst = generate("pmedcap", 7, seed, "tight", p=2)
+    best = _tiny_optimum(inst)
+    d = inst.distances()
+    for part in ("ours", "highs"):
+        reports: list = []
+        if part == "ours":
+            final = solve_pmedian(inst, params(), report=reports.append)
+        else:
+            final = solve_highs(inst, 20.0, threads=1, report=reports.append)
+        assert reports, part
+        for r in reports:
+            assert r.status in ("FEASIBLE", "interim")
+            assert check_solution(inst, d, r.assignment) == r.objective >= best
+            assert r.best_bound is None or r.best_bound <= best + 1e-6
+        assert final.objective == best
+        if part == "highs":
+            assert reports[-1].objective == final.objective

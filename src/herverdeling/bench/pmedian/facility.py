@@ -333,9 +333,10 @@ def solve_highs_facility(fi: FacilityInstance, time_limit: float = 60.0,
                          threads: int = 2) -> FacilityResult:
     """x[i,j] (allowed pairs), y[j], binaries; v[j] binary and nv[j] >= 0 per site with a need.
 
-    sum_j x[i,j] = 1; load_j <= cap_j y_j; x[i,j] <= y_j <= sum_i x[i,j]; home: y_j = x[h,j], x[i,j] <= x[h,j];
-    p_min <= sum y <= p_max; group loads <= cap; viability: load_j >= need_j v_j, v_j <= y_j,
-    nv_j >= load_j - cap_j v_j (nv_j = load_j (1 - v_j) at the optimum); require_viable: v_j = y_j.
+    sum_j x[i,j] = 1; load_j <= cap_j y_j; x[i,j] <= y_j <= sum_i x[i,j]; home: y_j = x[h,j],
+    x[i,j] <= x[h,j]; p_min <= sum y <= p_max; group loads <= cap; viability: load_j >= need_j v_j,
+    v_j <= y_j, nv_j >= load_j - cap_j v_j (nv_j = load_j (1 - v_j) at the optimum);
+    require_viable: v_j = y_j.
     Levels are solved in turn with `time_limit` each; each level adds `expr <= value` (plus 1e-6
     with real costs). No start solution is passed from one level to the next: with one
     (setSolution before the re-run, highspy 1.16) HiGHS reported nl-2025 GE/amv's place-km level

@@ -265,15 +265,22 @@ def solve_pmedian(
     restrict_seconds: float = 5.0,
     max_columns: int = 200_000,
     incumbent: dict[int, int] | None = None,
+    report: Callable[[PMedianResult], None] | None = None,
 ) -> PMedianResult:
     """Prove the optimum of one instance; the switches exist to measure each step.
 
     `incumbent`: a start solution computed elsewhere (the portfolio); the heuristic is skipped.
+    `report`: called with the incumbent and bound so far after each step that may change them
+    (the portfolio keeps the last one should it have to stop this part at the cap).
     """
     start = time.perf_counter()
     d = inst.distances()
     steps: dict[str, float] = {}
     ub = math.inf
+
+    def tell(bound: float) -> None:
+        if report is not None and incumbent is not None and math.isfinite(ub):
+            report(_result(inst, "FEASIBLE", int(ub), bound, incumbent, start, dict(steps)))
     if incumbent is not None:
         ub = check_solution(inst, d, incumbent)
         steps["swaps_ub"] = ub
@@ -305,6 +312,7 @@ def solve_pmedian(
             if cost < ub:
                 ub, incumbent = cost, lr.incumbent
         steps["ub_after_lagrangian"] = ub
+        tell(lb)
         if restrict_factor > 0 and incumbent is not None and ub > math.ceil(lb - 1e-6):
             t = time.perf_counter()
             better = _restricted_primal(inst, d, lr, incumbent, int(ub), restrict_factor * inst.p,
@@ -317,6 +325,7 @@ def solve_pmedian(
                     ub, incumbent = cost, better
             steps["restricted_s"] = time.perf_counter() - t
             steps["restricted_ub"] = ub
+            tell(lb)
     # Optimistic fixing: look for a solution of cost <= target, starting a little above the
     # bound. The restricted model holds EVERY solution of cost <= target (fixing only removes
     # what the Lagrangian bound proves costs more), so its optimum, if it has one, is the global
@@ -340,6 +349,7 @@ def solve_pmedian(
         if any(not a for a in allowed) or len({j for a in allowed for j in a}) < inst.p:
             lower = int(target) + 1  # no solution of cost <= target
             delta = max(1, math.ceil(delta * slack_growth))
+            tell(float(lower))
             continue
         if time.perf_counter() >= deadline:
             break
@@ -373,6 +383,7 @@ def solve_pmedian(
         if out.status == "INFEASIBLE":
             lower = int(target) + 1
             delta = max(1, math.ceil(delta * slack_growth))
+            tell(float(lower))
             continue
         if out.has_solution:
             assignment = assignment_of(out)
@@ -502,21 +513,30 @@ class HighsResult:
 
 
 def solve_highs(inst: PMedianInstance, time_limit: float = 60.0, threads: int = 2,
-                incumbent: dict[int, int] | None = None) -> HighsResult:
+                incumbent: dict[int, int] | None = None,
+                report: Callable[[HighsResult], None] | None = None) -> HighsResult:
     """x[i,j], y[j] binary; sum_j x = 1; sum_i w_i x_ij <= Q y_j; x_ij <= y_j; sum y = p.
 
     Costs: the integer distances of pmedcap, the exact real distances of a real instance (not
     the scaled ones ours works on). mip_rel_gap 0: HiGHS's default 1e-4 would stop 3 units
     short on SJC2. `incumbent` is passed as a start solution (the portfolio's warm start).
+
+    `time_limit` counts from the call, the model build included, and holds: HiGHS's own limit
+    is not checked inside a long simplex solve (measured on gen-pmedcap-loose-n400-s11: 29.7 s
+    in `run` at a 20 s limit, root LP unfinished), so the simplex, IPM and MIP interrupt
+    callbacks stop it at the deadline. `report`: called with each improving solution and, at
+    most every REPORT_SECONDS, a better dual bound (the portfolio keeps them should it have to
+    stop this part at the cap).
     """
     import highspy
 
+    called = time.perf_counter()
+    deadline = called + time_limit
     d = inst.real_distances() if inst.real else inst.distances().astype(float)
     n = inst.n
     with stdout_to_stderr():  # highspy 1.16 prints its banner from the constructor, on stdout
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     h.setOptionValue("threads", threads)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("mip_rel_gap", 0.0)
@@ -550,19 +570,61 @@ def solve_highs(inst: PMedianInstance, time_limit: float = 60.0, threads: int = 
                        dtype=np.int32)
         h.setSolution(len(idx), idx, np.ones(len(idx)))
     start = time.perf_counter()
+    h.setOptionValue("time_limit", float(max(deadline - start, 0.01)))
+    stopped = False
+    last: dict[str, Any] = {"at": start, "bound": -math.inf, "objective": None, "assignment": {}}
+
+    def interrupt(e: Any) -> None:
+        nonlocal stopped
+        now = time.perf_counter()
+        if now >= deadline:
+            stopped = True
+            e.interrupt()
+            return
+        bound = float(e.data_out.mip_dual_bound)
+        if (report is not None and last["objective"] is not None and now - last["at"] >= REPORT_SECONDS
+                and math.isfinite(bound) and bound > last["bound"] + 1e-9):
+            last.update(at=now, bound=bound)
+            report(HighsResult("interim", last["objective"], bound, now - called, last["assignment"]))
+
+    def improving(e: Any) -> None:
+        assignment = _decode_highs(np.asarray(e.data_out.mip_solution), n)
+        bound = float(e.data_out.mip_dual_bound)
+        last.update(objective=float(e.data_out.mip_primal_bound), assignment=assignment,
+                    at=time.perf_counter(), bound=max(last["bound"], bound))
+        if report is not None:
+            report(HighsResult("interim", last["objective"], bound if math.isfinite(bound) else None,
+                               time.perf_counter() - called, assignment))
+
+    h.cbSimplexInterrupt += interrupt
+    h.cbIpmInterrupt += interrupt
+    h.cbMipInterrupt += interrupt
+    if report is not None:
+        h.cbMipImprovingSolution += improving
     h.run()
     seconds = time.perf_counter() - start
-    status = h.modelStatusToString(h.getModelStatus())
+    status = "Time limit reached" if stopped else h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
     has = info.primal_solution_status == 2
     assignment: dict[int, int] = {}
     if has:
-        col = np.asarray(h.getSolution().col_value)
-        x = col[:nx].reshape(n, n)
-        assignment = {i: int(np.argmax(x[i])) for i in range(n)}
-        assignment = self_serve(assignment, [j for j in range(n) if col[nx + j] > 0.5])
+        assignment = _decode_highs(np.asarray(h.getSolution().col_value), n)
+    bound = float(info.mip_dual_bound)
     return HighsResult(status=status, objective=float(info.objective_function_value) if has else None,
-                       best_bound=float(info.mip_dual_bound), seconds=seconds, assignment=assignment)
+                       best_bound=bound, seconds=seconds, assignment=assignment)
+
+
+REPORT_SECONDS = 2.0
+"""How often at most a running part reports a better bound alone to the portfolio (an improving
+solution is reported at once)."""
+
+
+def _decode_highs(col: np.ndarray, n: int) -> dict[int, int]:
+    """Each point's median from HiGHS's column values, with every open site serving itself
+    (see `self_serve`)."""
+    x = col[:n * n].reshape(n, n)
+    assignment = {i: int(np.argmax(x[i])) for i in range(n)}
+    return self_serve(assignment, [j for j in range(n) if col[n * n + j] > 0.5])
 
 
 # ---- the portfolio: ours and the HiGHS MIP side by side, the best of both ----------------------
@@ -593,14 +655,25 @@ class PortfolioResult:
 
 def _ours_child(inst: PMedianInstance, params: SolverParams, incumbent: dict[int, int] | None,
                 conn: Connection) -> None:
-    conn.send(solve_pmedian(inst, params, incumbent=incumbent))
+    """Ours in its own process: ("interim", result) after each step, then ("final", result)."""
+    final = solve_pmedian(inst, params, incumbent=incumbent,
+                          report=lambda r: conn.send(("interim", r)))
+    conn.send(("final", final))
     conn.close()
 
 
 def _highs_child(inst: PMedianInstance, time_limit: float, threads: int,
                  incumbent: dict[int, int] | None, conn: Connection) -> None:
-    conn.send(solve_highs(inst, time_limit, threads=threads, incumbent=incumbent))
+    """The HiGHS MIP in its own process, reporting as `_ours_child` does."""
+    final = solve_highs(inst, time_limit, threads=threads, incumbent=incumbent,
+                        report=lambda r: conn.send(("interim", r)))
+    conn.send(("final", final))
     conn.close()
+
+
+STOP_MARGIN = 0.02
+"""The share of the cap (at most 5 s) by which each part aims to stop before the portfolio's
+deadline, so that its final answer, not only its last interim one, is in when the cap falls."""
 
 
 def solve_portfolio(inst: PMedianInstance, params: SolverParams, *, use_ours: bool = True,
@@ -616,12 +689,18 @@ def solve_portfolio(inst: PMedianInstance, params: SolverParams, *, use_ours: bo
     incumbent and the better bound, so it is never worse than either part on both at once.
     Real instances: OPTIMAL when objective - bound <= `tolerance` (half a unit of the printed
     second decimal); integer ones when the objective reaches ceil(bound).
+
+    The cap holds for the whole call: each part reports its incumbent and bound as it goes, and at
+    the cap a part still running is stopped and its last report counts (measured before: 303-317 s
+    at a 300 s cap on n = 400, HiGHS's presolve not checking its own limit, and a stopped part's
+    answer was lost).
     """
     import multiprocessing as mp
     from multiprocessing.connection import wait
 
     start = time.perf_counter()
     limit = params.max_time_in_seconds or 60.0
+    margin = min(5.0, STOP_MARGIN * limit)
     # forkserver, not fork: a fork of a process whose HiGHS or CP-SAT thread pool already runs
     # inherits a broken pool (measured: HiGHS returned "Not Set" at once); the server process is
     # clean and forks each child fast (the solver modules are preloaded once).
@@ -631,7 +710,7 @@ def solve_portfolio(inst: PMedianInstance, params: SolverParams, *, use_ours: bo
 
     def start_highs(incumbent: dict[int, int] | None) -> None:
         recv, send = ctx.Pipe(duplex=False)
-        left = limit - (time.perf_counter() - start)
+        left = limit - margin - (time.perf_counter() - start)
         proc: BaseProcess = ctx.Process(target=_highs_child,
                                         args=(inst, left, highs_threads, incumbent, send))
         proc.start()
@@ -646,55 +725,55 @@ def solve_portfolio(inst: PMedianInstance, params: SolverParams, *, use_ours: bo
     incumbent, _ub = _heuristic(inst, d, {}, deadline=start + heuristic_share * limit)
     if use_highs and highs_warm_start:
         start_highs(incumbent)
-    left = limit - (time.perf_counter() - start)
-    ours: PMedianResult | None = None
-    highs: HighsResult | None = None
-    answered: set[str] = set()
-    if "highs" in procs and procs["highs"][1].poll():  # HiGHS already done during the heuristic
-        answered.add("highs")
-        try:
-            got_early: object = procs["highs"][1].recv()
-        except EOFError:
-            got_early = None
-        if isinstance(got_early, HighsResult):
-            highs = got_early
-    if use_ours and _combine(inst, incumbent, None, highs, start, tolerance).status != "OPTIMAL":
+    left = limit - margin - (time.perf_counter() - start)
+    got: dict[str, PMedianResult | HighsResult] = {}
+    pending: dict[str, Connection] = {name: conn for name, (_p, conn) in procs.items()}
+
+    def take(name: str, conn: Connection) -> None:
+        """Every report waiting on one part's pipe; the part leaves `pending` at its final one."""
+        while name in pending and conn.poll():
+            try:
+                kind, result = conn.recv()
+            except EOFError:  # the child died: its last report, if any, still counts
+                del pending[name]
+                return
+            got[name] = result
+            if kind == "final":
+                del pending[name]
+
+    def combined() -> PortfolioResult:
+        ours_r, highs_r = got.get("ours"), got.get("highs")
+        return _combine(inst, incumbent, ours_r if isinstance(ours_r, PMedianResult) else None,
+                        highs_r if isinstance(highs_r, HighsResult) else None, start, tolerance)
+
+    if "highs" in pending:  # HiGHS may have finished during the heuristic
+        take("highs", pending["highs"])
+    if use_ours and combined().status != "OPTIMAL":
         recv, send = ctx.Pipe(duplex=False)
         proc2: BaseProcess = ctx.Process(target=_ours_child,
                                          args=(inst, params.with_time_limit(left), incumbent, send))
         proc2.start()
         send.close()
         procs["ours"] = (proc2, recv)
-    deadline = start + limit + 15.0  # grace for the children's own clean stop at the cap
-    pending: dict[str, Connection] = {name: conn for name, (_p, conn) in procs.items()
-                                      if name not in answered}
+        pending["ours"] = recv
+    deadline = start + limit
     while pending:
         ready = wait(list(pending.values()), timeout=max(0.0, deadline - time.perf_counter()))
         if not ready:
             break
         for name, conn in list(pending.items()):
-            if conn not in ready:
-                continue
-            del pending[name]
-            try:
-                got: object = conn.recv()
-            except EOFError:  # the child died without an answer: the other part still counts
-                continue
-            if isinstance(got, PMedianResult):
-                ours = got
-            elif isinstance(got, HighsResult):
-                highs = got
-            # stop the other part once the combined answer is proven (for real costs, ours'
-            # proof on the scaled costs is not enough when its real gap exceeds the tolerance)
-            if _combine(inst, incumbent, ours, highs, start, tolerance).status == "OPTIMAL":
-                pending.clear()
-                break
-    for proc, conn in procs.values():
+            if conn in ready:
+                take(name, conn)
+        # stop the other part once the combined answer is proven (for real costs, ours' proof on
+        # the scaled costs is not enough when its real gap exceeds the tolerance)
+        if combined().status == "OPTIMAL":
+            break
+    for proc, conn in procs.values():  # what a stopped part reported before the cap counts
         if proc.is_alive():
             proc.terminate()
         proc.join()
         conn.close()
-    return _combine(inst, incumbent, ours, highs, start, tolerance)
+    return combined()
 
 
 def _heuristic(inst: PMedianInstance, d: np.ndarray, steps: dict[str, float],
@@ -735,8 +814,8 @@ def _combine(inst: PMedianInstance, incumbent: dict[int, int] | None, ours: PMed
         if best is None or c < best[0] - 1e-9:
             best = (c, who, a)
     bounds: list[tuple[float, str]] = []
-    if ours is not None and ours.best_bound is not None:
-        bounds.append((ours.best_bound / scale, "ours"))
+    if ours is not None and ours.best_bound is not None:  # an interim bound may be fractional
+        bounds.append((ours.best_bound / scale if inst.real else math.ceil(ours.best_bound - 1e-6), "ours"))
     if highs is not None and highs.best_bound is not None and math.isfinite(highs.best_bound):
         hb = highs.best_bound if inst.real else math.ceil(highs.best_bound - 1e-6)
         bounds.append((hb, "highs"))
