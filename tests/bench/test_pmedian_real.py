@@ -206,7 +206,7 @@ def test_each_part_reports_checked_incumbents_and_valid_bounds_as_it_goes(seed):
         if part == "ours":
             final = solve_pmedian(inst, params(), report=reports.append)
         else:
-            final = solve_highs(inst, 20.0, threads=1, report=reports.append)
+            final = solve_highs(inst, 20.0, report=reports.append)  # 2 threads, as the suite
         assert reports, part
         for r in reports:
             assert r.status in ("FEASIBLE", "interim")
