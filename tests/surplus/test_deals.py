@@ -24,6 +24,7 @@ from herverdeling.surplus.deals import (
     load_deal_settings,
     solve_deals,
 )
+from herverdeling.surplus.deals.layouts import agreement_layouts
 from herverdeling.surplus.deals.model import (
     CountModel,
     _floor_tangents,
@@ -550,3 +551,107 @@ def test_preferred_level_is_known_without_preferred_pairs():
     assert pref.status == "OPTIMAL"
     assert pref.objective == agr.objective
     assert pref.parameters["count_model_deterministic_time"] == 0
+
+
+def random_wide(seed: int) -> Scenario:
+    """Seeded: 3 plusprovincies with 1-3 sources, 3 sinks with 2-4 relievable municipalities:
+    enough pairs (9) for many agreement layouts."""
+    rng = np.random.default_rng([seed, 3])
+    ms, code = [], 1
+    for p in ("AA", "BB", "EE"):
+        for _ in range(int(rng.integers(1, 4))):
+            e = int(rng.integers(3, 14))
+            ms.append(municipality(code, p, vb=(e + 20, 0), extra=(e, 0), lat=float(rng.uniform(51, 53.5)),
+                                   lon=float(rng.uniform(4, 7))))
+            code += 1
+    for q in ("CC", "DD", "FF"):
+        for _ in range(int(rng.integers(2, 5))):
+            task = int(rng.integers(3, 16))
+            rest = task if rng.random() < 0.4 else int(rng.integers(1, task + 1))
+            ms.append(municipality(code, q, vb=(task, 0), rest=(rest, 0),
+                                   lat=float(rng.uniform(51, 53.5)), lon=float(rng.uniform(4, 7))))
+            code += 1
+    return scenario(ms, norms_=norms(reg_min=5, amv_min=3), name=f"wide-{seed}")
+
+
+def _held_count(inst, st: DealSettings, floor: int, agreements: int, **kw: object) -> CountModel:
+    count = CountModel(inst, st, **kw)
+    count.fix("relief", floor, floor)
+    count.fix("agreements", agreements)
+    return count
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_agreement_layouts_hold_every_layout_the_count_model_allows(seed):
+    """The layout search prunes by a relaxation, so it may list a layout that cannot hold but
+    must never miss one that can: every set of exactly the fewest agreements with which the
+    CountModel (floor and count held, y fixed) is feasible, found by trying every such set."""
+    st = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
+    inst = build_instance(random_wide(seed), "regulier", st, DealPins())
+    count = CountModel(inst, st)
+    _, top = count.bound("relief")
+    assert top is not None
+    floor = math.ceil(st.relief_share * top - 1e-9)
+    count.fix("relief", floor, floor)
+    status, fewest = count.bound("agreements")
+    assert status == "OPTIMAL"
+    assert fewest is not None
+    listed = set(agreement_layouts(inst, floor, fewest))
+    feasible = 0
+    for layout in itertools.combinations(sorted(inst.pairs), fewest):
+        held = _held_count(inst, st, floor, fewest)
+        for k, y in held.y.items():
+            held.model.add(y == int(k in layout))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        if solver.solve(held.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            feasible += 1
+            assert layout in listed, (seed, layout)
+    assert feasible >= 1
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_levels_by_layouts_equal_the_single_search(seed):
+    """parties and fairness solved per layout give the optimum of one search over all layouts."""
+    st = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
+    inst = build_instance(random_wide(seed), "regulier", st, DealPins())
+    first = CountModel(inst, st)
+    _, top = first.bound("relief")
+    assert top is not None
+    floor = math.ceil(st.relief_share * top - 1e-9)
+    first.fix("relief", floor, floor)
+    _, fewest = first.bound("agreements")
+    assert fewest is not None
+    split = _held_count(inst, st, floor, fewest)
+    whole = _held_count(inst, st, floor, fewest, use_layouts=False)
+    for level in ("parties", "fairness"):
+        got, want = split.bound(level), whole.bound(level)
+        assert got == want, (seed, level)
+        assert got[0] == "OPTIMAL"
+        assert got[1] is not None
+        split.fix(level, got[1])
+        whole.fix(level, got[1])
+    assert split.layouts_solved >= 1
+
+
+def test_too_many_layouts_fall_back_to_one_search(monkeypatch):
+    """Past the node budget the layout search gives up (None), and the level is still proven, by
+    one search, to the same optimum."""
+    import herverdeling.surplus.deals.layouts as layouts
+
+    st = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
+    inst = build_instance(random_wide(1), "regulier", st, DealPins())
+    first = CountModel(inst, st)
+    _, top = first.bound("relief")
+    assert top is not None
+    floor = math.ceil(st.relief_share * top - 1e-9)
+    first.fix("relief", floor, floor)
+    _, fewest = first.bound("agreements")
+    assert fewest is not None
+    assert agreement_layouts(inst, floor, fewest)
+    want = _held_count(inst, st, floor, fewest).bound("parties")
+    monkeypatch.setattr(layouts, "MAX_NODES", 1)
+    assert agreement_layouts(inst, floor, fewest) is None
+    capped = _held_count(inst, st, floor, fewest)
+    assert capped.bound("parties") == want
+    assert capped.layouts is None
