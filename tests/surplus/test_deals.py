@@ -27,6 +27,7 @@ from herverdeling.surplus.deals import (
 from herverdeling.surplus.deals.layouts import agreement_layouts
 from herverdeling.surplus.deals.model import (
     CountModel,
+    Instance,
     _floor_tangents,
     _tangents,
     build_instance,
@@ -581,11 +582,9 @@ def _held_count(inst, st: DealSettings, floor: int, agreements: int, **kw: objec
     return count
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_agreement_layouts_hold_every_layout_the_count_model_allows(seed):
-    """The layout search prunes by a relaxation, so it may list a layout that cannot hold but
-    must never miss one that can: every set of exactly the fewest agreements with which the
-    CountModel (floor and count held, y fixed) is feasible, found by trying every such set."""
+def _wide_floor_and_fewest(seed: int) -> tuple[Instance, DealSettings, int, int]:
+    """random_wide(seed)'s instance, settings, relief floor (90 % of the CountModel maximum) and
+    the fewest agreements that carry it, both proven."""
     st = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
     inst = build_instance(random_wide(seed), "regulier", st, DealPins())
     count = CountModel(inst, st)
@@ -596,6 +595,15 @@ def test_agreement_layouts_hold_every_layout_the_count_model_allows(seed):
     status, fewest = count.bound("agreements")
     assert status == "OPTIMAL"
     assert fewest is not None
+    return inst, st, floor, fewest
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_agreement_layouts_hold_every_layout_the_count_model_allows(seed):
+    """The layout search prunes by a relaxation, so it may list a layout that cannot hold but
+    must never miss one that can: every set of exactly the fewest agreements with which the
+    CountModel (floor and count held, y fixed) is feasible, found by trying every such set."""
+    inst, st, floor, fewest = _wide_floor_and_fewest(seed)
     listed = set(agreement_layouts(inst, floor, fewest))
     feasible = 0
     for layout in itertools.combinations(sorted(inst.pairs), fewest):
@@ -613,15 +621,7 @@ def test_agreement_layouts_hold_every_layout_the_count_model_allows(seed):
 @pytest.mark.parametrize("seed", range(8))
 def test_levels_by_layouts_equal_the_single_search(seed):
     """parties and fairness solved per layout give the optimum of one search over all layouts."""
-    st = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
-    inst = build_instance(random_wide(seed), "regulier", st, DealPins())
-    first = CountModel(inst, st)
-    _, top = first.bound("relief")
-    assert top is not None
-    floor = math.ceil(st.relief_share * top - 1e-9)
-    first.fix("relief", floor, floor)
-    _, fewest = first.bound("agreements")
-    assert fewest is not None
+    inst, st, floor, fewest = _wide_floor_and_fewest(seed)
     split = _held_count(inst, st, floor, fewest)
     whole = _held_count(inst, st, floor, fewest, use_layouts=False)
     for level in ("parties", "fairness"):
@@ -639,15 +639,7 @@ def test_too_many_layouts_fall_back_to_one_search(monkeypatch):
     one search, to the same optimum."""
     import herverdeling.surplus.deals.layouts as layouts
 
-    st = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
-    inst = build_instance(random_wide(1), "regulier", st, DealPins())
-    first = CountModel(inst, st)
-    _, top = first.bound("relief")
-    assert top is not None
-    floor = math.ceil(st.relief_share * top - 1e-9)
-    first.fix("relief", floor, floor)
-    _, fewest = first.bound("agreements")
-    assert fewest is not None
+    inst, st, floor, fewest = _wide_floor_and_fewest(1)
     assert agreement_layouts(inst, floor, fewest)
     want = _held_count(inst, st, floor, fewest).bound("parties")
     monkeypatch.setattr(layouts, "MAX_NODES", 1)
