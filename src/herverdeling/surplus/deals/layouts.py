@@ -48,12 +48,12 @@ def pair_capacity(inst: Instance) -> dict[Pair, int]:
         sizes[c.province].append(c.max_relief)
     for s in inst.sources:
         extras[s.province].append(s.extra)
-    cap = {}
-    for p, q in inst.pairs:
-        a = sorted(sizes[q], reverse=True)
-        b = sorted(extras[p], reverse=True)
-        cap[(p, q)] = max((min(sum(a[:n]), sum(b[:kmax - n])) for n in range(1, kmax)), default=0)
-    return cap
+    for d in (sizes, extras):
+        for v in d.values():
+            v.sort(reverse=True)
+    return {(p, q): max((min(sum(sizes[q][:n]), sum(extras[p][:kmax - n])) for n in range(1, kmax)),
+                        default=0)
+            for p, q in inst.pairs}
 
 
 def agreement_layouts(inst: Instance, floor: int, agreements: int) -> list[Layout] | None:
@@ -72,6 +72,8 @@ def agreement_layouts(inst: Instance, floor: int, agreements: int) -> list[Layou
     found: list[Layout] = []
     partners: dict[str, int] = defaultdict(int)
     nodes = 0
+    at_p = {p: 2 + i for i, p in enumerate(plus)}  # flow nodes: 0 source, 1 sink, then these
+    at_q = {q: 2 + len(plus) + i for i, q in enumerate(sinks)}
 
     class TooManyError(Exception):
         pass
@@ -79,9 +81,7 @@ def agreement_layouts(inst: Instance, floor: int, agreements: int) -> list[Layou
     def carries(chosen: list[Pair], k: int) -> bool:
         """The maximum flow reaches the floor with the pairs chosen so far and, for the
         plusprovincies from k on, every pair to a sink with a partner place left."""
-        g = max_flow.SimpleMaxFlow()  # nodes: 0 source, 1 sink, then plusprovincies, then sinks
-        at_p = {p: 2 + i for i, p in enumerate(plus)}
-        at_q = {q: 2 + len(plus) + i for i, q in enumerate(sinks)}
+        g = max_flow.SimpleMaxFlow()
         for p in plus:
             g.add_arc_with_capacity(0, at_p[p], supply[p])
         for q in sinks:

@@ -695,6 +695,10 @@ class CountModel:
         self.fixed_value: dict[Level, int] = {}
         self.deterministic_time = 0.0  # of every solve of this model so far (the report's measure)
         self.floor: int | None = None  # the relief floor held (fix)
+        self.layouts: list[Layout] | None = None  # by_layouts: of (floor, agreements) = _layouts_for
+        self._layouts_for: tuple[int, int] | None = None
+        self.layouts_solved = 0  # CP-SAT solves of the last by_layouts
+        self._cuts: dict[Level, Any] = {}  # per level: an int var >= its objective (_cut)
         self.hints: list[tuple[Any, int]] = []
         fs: dict[str, list[Any]] = defaultdict(list)
         for p, q in inst.pairs:
@@ -838,7 +842,7 @@ class CountModel:
         the fixed order of the layouts: deterministic."""
         assert self.floor is not None
         key = (self.floor, self.fixed_value["agreements"])
-        if getattr(self, "_layouts_for", None) != key:
+        if self._layouts_for != key:
             self.layouts = agreement_layouts(self.inst, *key)
             self._layouts_for = key
         if self.layouts is None:  # too many to solve one by one: one search over them all
@@ -849,7 +853,7 @@ class CountModel:
         best: int | None = None
         self.layouts_solved = 0
 
-        def solve(layout: Layout, cap: float | None) -> tuple[SolveStatus, int | None, float]:
+        def solve(layout: Layout, cap: float | None) -> tuple[SolveStatus, float]:
             nonlocal best
             on = set(layout)
             for k, ix in y_at.items():
@@ -859,25 +863,22 @@ class CountModel:
             status = status_of(solver.solve(self.model))
             self.deterministic_time += solver.deterministic_time
             self.layouts_solved += 1
-            found = status in ("OPTIMAL", "FEASIBLE")
-            value = round(solver.objective_value) if found else None
-            if value is not None and (best is None or value < best):
-                best = value
+            if status in ("OPTIMAL", "FEASIBLE") and (best is None or round(solver.objective_value) < best):
+                best = round(solver.objective_value)
                 self._keep(solver)  # read now: the next layout's solve changes the model
-            bound = solver.best_objective_bound if status != "INFEASIBLE" else math.inf
-            return status, value, bound
+            return status, solver.best_objective_bound if status != "INFEASIBLE" else math.inf
 
         try:
             probe = min(limit, LAYOUT_PROBE) if limit is not None else LAYOUT_PROBE
             open_: list[tuple[float, int, Layout]] = []
             for k, layout in enumerate(self.layouts):
-                status, _, bound = solve(layout, probe)
+                status, bound = solve(layout, probe)
                 if status not in ("OPTIMAL", "INFEASIBLE"):
                     open_.append((bound, k, layout))
             for bound, _, layout in sorted(open_):
                 if best is not None and bound > best - 1:  # (its probe's bound: no better here)
                     continue
-                status, _, _ = solve(layout, limit)
+                status, _ = solve(layout, limit)
                 if status not in ("OPTIMAL", "INFEASIBLE"):  # not decided within the limit: no proof
                     return status, None
         finally:
@@ -890,11 +891,10 @@ class CountModel:
 
     def _cut(self, level: Level) -> Any:
         """An integer cut >= the level's objective, its upper bound set per layout solve."""
-        cuts: dict[Level, Any] = self.__dict__.setdefault("_cuts", {})
-        if level not in cuts:
-            cuts[level] = self.model.new_int_var(0, CUT_TOP, f"cut_{level}")
-            self.model.add(self.expr(level) <= cuts[level])
-        return cuts[level]
+        if level not in self._cuts:
+            self._cuts[level] = self.model.new_int_var(0, CUT_TOP, f"cut_{level}")
+            self.model.add(self.expr(level) <= self._cuts[level])
+        return self._cuts[level]
 
     def known_optimum(self, level: Level) -> int | None:
         """The level's optimum where the levels fixed so far decide it without a solve: with no
