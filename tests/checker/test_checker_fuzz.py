@@ -86,3 +86,20 @@ def test_huge_whole_floats_do_not_crash_the_ledger():
     check(ps, SCENARIO)
     with contextlib.suppress(ProposalInputError):
         build_ledger(SCENARIO, items)
+
+
+def test_a_small_row_of_huge_float_transfers_adds_up():
+    """Found by the fuzz test: a merger moving 0.5 and 4,503,599,627,370,486 places within one
+    municipality (in and out cancel) left a row whose float sums are off by 0.5 against a total of
+    20; the ledger books it (the rounding is that of the huge terms), it does not crash."""
+    from herverdeling.proposals import Merger, Transfer
+
+    code = "GM0101"
+    ts = tuple(Transfer(from_code=code, to_code=code, category="amv", places=x, distance_km=None)
+               for x in (0.5, 4503599627370486.0))
+    items = [Merger(province=PROVINCES[0], category="regulier", host_code=code, host_own_places=0,
+                    location_size=0, transfers=ts, id="X-0")]
+    ledger = build_ledger(SCENARIO, items)
+    row = next(r for r in ledger.rows if r.cbs_code == code and r.category == "amv")
+    assert row.amended == row.verdeelbesluit
+    assert row.amended_in == row.amended_out == 4503599627370486.5
