@@ -33,8 +33,8 @@ from herverdeling.surplus.deals.model import (
     build_instance,
     relief_options,
 )
-from herverdeling.surplus.deals.settings import MinRelief, Objective
-from herverdeling.surplus.deals.solve import build_instances, deal_key, relief_floors
+from herverdeling.surplus.deals.settings import DealSolver, MinRelief, Objective
+from herverdeling.surplus.deals.solve import _threads, build_instances, deal_key, relief_floors
 from tests.factories import municipality, norms, scenario
 
 LEVELS = ("relief", "agreements", "parties", "fairness", "place_km")
@@ -468,6 +468,11 @@ def test_deal_key_follows_what_the_model_sees():
     assert solve_deals(no_host, st).agreements == solve_deals(s, st).agreements
     assert key(stricter, st) != key(s, st)
     assert key(s, st.model_copy(update={"max_parties": 4})) != key(s, st)
+    # the count of categories solved at once is not (the same deals), the solver's seed is
+    one = st.model_copy(update={"solver": DealSolver(category_threads=1)})
+    assert key(s, one) == key(s, st.model_copy(update={"solver": DealSolver(category_threads=2)}))
+    seeded = DealSolver(category_threads=1, random_seed=7)
+    assert key(s, one) != key(s, st.model_copy(update={"solver": seeded}))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -647,3 +652,48 @@ def test_too_many_layouts_fall_back_to_one_search(monkeypatch):
     capped = _held_count(inst, st, floor, fewest)
     assert capped.bound("parties") == want
     assert capped.layouts is None
+
+
+def random_both(seed: int) -> Scenario:
+    """Seeded: random_tiny's shape with an AMV task beside every regular one, so that both
+    categories have pairs (the categories are solved side by side)."""
+    rng = np.random.default_rng([seed, 7])
+    ms, code = [], 1
+    for p in ("AA", "BB"):
+        e, a = int(rng.integers(3, 10)), int(rng.integers(3, 8))
+        ms.append(municipality(code, p, vb=(e + 20, a + 5), extra=(e, a), lat=float(rng.uniform(51, 53.5)),
+                               lon=float(rng.uniform(4, 7))))
+        code += 1
+    for k in range(int(rng.integers(3, 6))):
+        task, amv = int(rng.integers(3, 16)), int(rng.integers(3, 9))
+        ms.append(municipality(code, "CC" if k % 2 == 0 else "DD", vb=(task, amv), rest=(task, amv),
+                               lat=float(rng.uniform(51, 53.5)), lon=float(rng.uniform(4, 7))))
+        code += 1
+    return scenario(ms, norms_=norms(reg_min=5, amv_min=3), name=f"both-{seed}")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_categories_side_by_side_give_the_same_deals(seed):
+    """category_threads solves the categories at once: each is its own deterministic search, so
+    the deals and every level's status, objective and bound are the same as one after the other,
+    and they keep the hard rules."""
+    s = random_both(seed)
+    one, two = (tiny_settings(max_partners=2, solver=DealSolver(category_threads=n)) for n in (1, 2))
+    a, b = solve_deals(s, one), solve_deals(s, two)
+    assert [c.category for c in a.categories if c.agreements] == ["regulier", "amv"]  # both solved
+
+    def plain(r: DealResult) -> list[object]:
+        return [(c.model_dump(exclude={"solve_info"}),
+                 [(i.model, i.status, i.objective, i.best_bound) for i in c.solve_info])
+                for c in r.categories]
+    assert plain(a) == plain(b)
+    check_rules(s, two, b)
+
+
+def test_mip_backends_solve_one_category_at_a_time():
+    """HiGHS and SCIP redirect file descriptor 1 while they solve: never two at once."""
+    st = tiny_settings(solver=DealSolver(category_threads=2))
+    assert _threads(st, None) == 2
+    assert _threads(st, "highs") == 1
+    scip = st.model_copy(update={"solver": DealSolver(backend="scip", category_threads=2)})
+    assert _threads(scip, None) == 1

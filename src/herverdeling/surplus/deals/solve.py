@@ -6,6 +6,9 @@ import hashlib
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from herverdeling.errors import InfeasibleError, ScenarioError
 from herverdeling.proposals import SolveInfo
@@ -217,7 +220,9 @@ def deal_key(instances: dict[Category, Instance], settings: DealSettings, pins: 
     pairs, weights, distances), the settings and the pins. A what-if that changes only who may host
     keeps the key, so a cache keyed on it need not solve again (the explorer)."""
     unused = {"municipalities": {"__all__": {"host"}}}  # the merger stage's pin, not the deal model's
-    parts = [settings.model_dump_json(), pins.model_dump_json(exclude=unused)]
+    # how many categories are solved at once changes no deal (test_categories_side_by_side_...)
+    parts = [settings.model_dump_json(exclude={"solver": {"category_threads"}}),
+             pins.model_dump_json(exclude=unused)]
     for i in instances.values():
         parts.append(repr((i.category, i.candidates, i.sources, i.pairs, sorted(i.preferred),
                            sorted(i.weights.items()), sorted(i.units.items()), sorted(i.km.items()),
@@ -239,16 +244,22 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
     check_pins(scenario, pins, instances)
     known = dict(known_relief or {})
     solved_here: dict[Category, dict[str, int]] = {}
-    for c, inst in instances.items():  # every category's maximum first: the floors depend on all
-        if inst.pairs and c not in known:
-            first, infos = solve_category(inst, st, backend, levels=("relief",))
-            known[c], solved_here[c] = infos[0], first.values
+    threads = _threads(st, backend)
+    todo = [c for c, inst in instances.items() if inst.pairs and c not in known]
+    # every category's maximum first: the floors depend on all
+    firsts = _each(threads, lambda c: solve_category(instances[c], st, backend, levels=("relief",)), todo)
+    for c, (first, infos) in zip(todo, firsts, strict=True):
+        known[c], solved_here[c] = infos[0], first.values
     floors = relief_floors(st, {c: inst.surplus_max for c, inst in instances.items()},
                            {c: relief_top(known[c]) if c in known else 0 for c in instances})
     for c, info in known.items():  # an unproven maximum: never a floor above the relief found
         if info.status != "OPTIMAL" and info.objective is not None:
             floors[c] = min(floors[c], round(info.objective))
     total = math.ceil(st.relief_share * sum(i.surplus_max for i in instances.values()) - 1e-9)
+    paired = [c for c, inst in instances.items() if inst.pairs]
+    solved = dict(zip(paired, _each(threads, lambda c: solve_category(
+        instances[c], st, backend, relief=known[c], floor=floors[c], earlier=c not in solved_here,
+        hint=solved_here.get(c)), paired), strict=True))
     cats = []
     for c, inst in instances.items():
         if not inst.pairs:
@@ -259,8 +270,7 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
                                       relief_floor=0, relief=0, agreements=(),
                                       fairness=0.0, place_km=0.0, solve_info=(info,)))
             continue
-        model, infos = solve_category(inst, st, backend, relief=known[c], floor=floors[c],
-                                      earlier=c not in solved_here, hint=solved_here.get(c))
+        model, infos = solved[c]
         if st.relief_base == "surplus":  # the one floor both categories share, and whether it held
             infos[0] = infos[0].model_copy(update={"parameters": {
                 **infos[0].parameters, "surplus_max": inst.surplus_max, "relief_floor_total": total,
@@ -273,6 +283,29 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
                                   place_km=round(place_km, 1), solve_info=tuple(infos)))
     return DealResult(scenario=scenario.name, scenario_hash=scenario.content_hash(), settings=st.id,
                       categories=tuple(cats))
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _threads(settings: DealSettings, backend: str | None) -> int:
+    """How many categories to solve at once: `category_threads` for CP-SAT, which releases the GIL
+    while it searches (nl-2025: 51.8 -> 34.5 s on 2 cores, the same deals); one for the MIP backends,
+    which redirect file descriptor 1 while they solve."""
+    return settings.solver.category_threads if (backend or settings.solver.backend) == "cp-sat" else 1
+
+
+def _each(threads: int, fn: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
+    """fn over the items, in their order, on up to `threads` threads. Each category's solve is its
+    own deterministic search, so the results do not depend on the count; an error of the first
+    failing item in order is raised, as the loop raised it."""
+    items = list(items)
+    if threads <= 1 or len(items) <= 1:
+        return [fn(i) for i in items]
+    with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
+        futures = [pool.submit(fn, i) for i in items]
+        return [f.result() for f in futures]
 
 
 __all__ = ["MAXIMISE", "build_instances", "check_pins", "deal_key", "read_category", "relief_floors",
