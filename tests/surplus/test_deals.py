@@ -639,6 +639,66 @@ def test_levels_by_layouts_equal_the_single_search(seed):
     assert split.layouts_solved >= 1
 
 
+def _layout_feasible(inst, st, floor, fewest, layout, parties: int | None = None) -> bool:
+    """The whole CountModel with the floor, the count and y fixed to the layout (and parties held):
+    feasible at all? The independent check of what by_layouts skips."""
+    held = _held_count(inst, st, floor, fewest, use_layouts=False)
+    if parties is not None:
+        held.fix("parties", parties)
+    for k, y in held.y.items():
+        held.model.add(y == int(k in layout))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    return solver.solve(held.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def test_layouts_skipped_at_a_later_level_have_no_solution_left():
+    """After parties is held, fairness skips the layouts whose parties bound exceeds it: each
+    skipped layout is infeasible with parties held in the whole model, and on some seed the
+    skip saves a solve."""
+    skipped_any = False
+    for seed in range(8):
+        inst, st, floor, fewest = _wide_floor_and_fewest(seed)
+        split = _held_count(inst, st, floor, fewest)
+        status, parties = split.bound("parties")
+        assert status == "OPTIMAL"
+        assert parties is not None
+        split.fix("parties", parties)
+        assert split.layouts is not None
+        left = set(split._open_layouts("fairness"))
+        for layout in split.layouts:
+            if layout not in left:
+                skipped_any = True
+                assert not _layout_feasible(inst, st, floor, fewest, layout, parties), (seed, layout)
+    assert skipped_any
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_excluded_counts_hold_in_every_layout_model(seed):
+    """A sink's counts cut off by exclude_unrealisable (the disaggregation retry) are cut off in the
+    layouts' own models too: three times over, the optimum per layout equals the one search's, and
+    the solution found never has counts already cut off."""
+    inst, st, floor, fewest = _wide_floor_and_fewest(seed)
+    split = _held_count(inst, st, floor, fewest)
+    whole = _held_count(inst, st, floor, fewest, use_layouts=False)
+    assert split.bound("parties") == whole.bound("parties")
+    cut: list[tuple[str, dict]] = []
+    for _ in range(3):
+        sol = split.solution
+        q = next(q for (_p, q), n in sorted(sol["n"].items()) if n > 0)
+        cut.append((q, {k: (sol["n"][k], sol["t"][k]) for k in sol["n"] if k[1] == q}))
+        for count in (split, whole):  # the same cut in both
+            count.unrealisable, count.solution = q, sol
+            assert count.exclude_unrealisable()
+        got, want = split.bound("parties"), whole.bound("parties")
+        assert got == want, seed
+        if got[0] != "OPTIMAL":
+            break
+        n, t = split.solution["n"], split.solution["t"]
+        for q_cut, counts in cut:
+            assert {k: (n[k], t[k]) for k in counts} != counts, (seed, q_cut)
+
+
 def test_too_many_layouts_fall_back_to_one_search(monkeypatch):
     """Past the node budget the layout search gives up (None), and the level is still proven, by
     one search, to the same optimum."""

@@ -32,7 +32,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ortools.linear_solver.python import model_builder as mb
@@ -663,6 +663,8 @@ CUT_TOP = 10**15
 """The cut's upper bound when no layout solve sets it: above any level's value."""
 LAYOUT_PROBE = 0.05
 """Deterministic units of the first pass per layout (`CountModel.by_layouts`)."""
+LAYOUT_LAST = 3.2
+"""With no level limit, the last capped pass's units (`_rounds`) before the uncapped one."""
 
 
 @dataclass
@@ -700,6 +702,11 @@ class CountModel:
         self.layouts_solved = 0  # CP-SAT solves of the last by_layouts
         self._cuts: dict[Level, Any] = {}  # per level: an int var >= its objective (_cut)
         self.hints: list[tuple[Any, int]] = []
+        # what fix and exclude_unrealisable added, in order: replayed on every layout's own model
+        self._held: list[tuple[Level, int, int | None, bool]] = []
+        self._excluded: list[tuple[str, dict[str, tuple[int, int]]]] = []
+        self._subs: dict[Layout, tuple[CountModel, list[int]]] = {}  # by_layouts: layout -> (model, replayed)
+        self._lows: dict[Level, dict[Layout, float]] = {}  # by_layouts: per level a bound per layout
         fs: dict[str, list[Any]] = defaultdict(list)
         for p, q in inst.pairs:
             cands = self.by_q[q]
@@ -816,78 +823,121 @@ class CountModel:
             solver.parameters.interleave_search = True
         return solver
 
-    def _keep(self, solver: cp_model.CpSolver) -> None:
-        """The solver's solution as the next level's hints and as `solution` (disaggregate)."""
-        self.hints = [(v, int(solver.value(v))) for d in (self.y, self.n, self.t, self.b, self.f)
-                      for v in d.values()]
-        self.hints += [(v, int(solver.value(v))) for v in getattr(self, "_dev", [])]
-        self.solution = {
-            "y": {k: int(solver.value(v)) for k, v in self.y.items()},
-            "n": {k: int(solver.value(v)) for k, v in self.n.items()},
-            "t": {k: int(solver.value(v)) for k, v in self.t.items()},
-            "f": {k: int(solver.value(v)) for k, v in self.f.items()},
-        }
+    def _keep(self, solver: cp_model.CpSolver, sub: CountModel | None = None) -> None:
+        """The solver's solution as the next level's hints and as `solution` (disaggregate).
+        `sub`: the solution is of that layout's own model (by_layouts); every pair it lacks is 0."""
+        src = sub or self
+        parts: dict[str, tuple[dict[Any, Any], dict[Any, Any]]] = {
+            "y": (self.y, src.y), "n": (self.n, src.n), "t": (self.t, src.t), "b": (self.b, src.b),
+            "f": (self.f, src.f)}
+        values = {name: {k: int(solver.value(theirs[k])) if k in theirs else 0 for k in ours}
+                  for name, (ours, theirs) in parts.items()}
+        self.hints = [(v, values[name][k]) for name, (ours, _) in parts.items() for k, v in ours.items()]
+        dev = getattr(self, "_dev", [])
+        if dev and getattr(src, "_dev", None):  # the same sinks in the same order (expr)
+            self.hints += [(v, int(solver.value(w))) for v, w in zip(dev, src._dev, strict=True)]
+        self.solution = {name: values[name] for name in ("y", "n", "t", "f")}
+
+    def _layout_model(self, layout: Layout) -> CountModel:
+        """The layout's own CountModel: only its pairs, each with its agreement, and everything
+        `fix` and `exclude_unrealisable` held so far. Built once per layout and kept for the later
+        levels (measured on nl-2025 regulier: fixing y in the whole model left CP-SAT 0.1-0.25 s of
+        presolve per layout solve for 0.01-0.04 deterministic units of search)."""
+        if layout not in self._subs:
+            on = set(layout)
+            sub = CountModel(replace(self.inst, pairs=tuple(pq for pq in self.inst.pairs if pq in on)),
+                             self.settings, use_layouts=False)
+            for y in sub.y.values():
+                sub.model.add(y == 1)
+            self._subs[layout] = (sub, [0, 0])
+        sub, done = self._subs[layout]
+        for held in self._held[done[0]:]:
+            sub.fix(*held)
+        for q, counts in self._excluded[done[1]:]:
+            sub._exclude(q, counts)
+        done[:] = [len(self._held), len(self._excluded)]
+        return sub
 
     def by_layouts(self, level: Level, limit: float | None) -> tuple[SolveStatus, int | None]:
         """A minimising level as the best over the agreement layouts that can carry the floor
         (`agreement_layouts`): exact, since every solution has exactly the proven fewest
         agreements and so one of those layouts.
 
-        Two passes, each solve one layout with its y fixed: a short probe of every layout
-        (LAYOUT_PROBE deterministic units) gives most of them their optimum or infeasibility and
-        the rest an incumbent and a bound; then the undecided ones, lowest bound first, with the
-        objective cut below the best so far, so most end infeasible at once (measured on nl-2025
-        regulier fairness: one pass in the fixed order spent 6.5 of its 6.8 units optimising two
-        layouts from scratch that a better incumbent would have cut off). Ties keep the first in
-        the fixed order of the layouts: deterministic."""
+        Each solve is of one layout's own model (`_layout_model`), in passes of growing
+        deterministic limits (`_rounds`): every layout a short probe first, which gives most of them
+        their optimum or infeasibility and the rest an incumbent and a bound; then the undecided
+        ones, lowest bound first, with the objective cut below the best so far, so most end
+        infeasible at once. Layouts an earlier level rules out are not solved (`_open_layouts`).
+        Ties keep the first in the fixed order of the layouts: deterministic.
+
+        Measured on nl-2025 regulier (floor 5,009; benchmarks/reports/deals.md): parties 1.45 ->
+        0.58 deterministic units, fairness 1.12 -> 1.67 units (that level's search differs by the
+        incumbent each layout starts from); the deal stage 35.6 -> 30.0-32.8 s.
+        """
         assert self.floor is not None
         key = (self.floor, self.fixed_value["agreements"])
         if self._layouts_for != key:
             self.layouts = agreement_layouts(self.inst, *key)
             self._layouts_for = key
+            self._subs, self._lows = {}, {}
         if self.layouts is None:  # too many to solve one by one: one search over them all
             return self._single(limit)
-        cut = self._cut(level)
-        proto = self.model.proto
-        y_at = {k: v.index for k, v in self.y.items()}
         best: int | None = None
         self.layouts_solved = 0
+        lows = self._lows[level] = {}
 
         def solve(layout: Layout, cap: float | None) -> tuple[SolveStatus, float]:
             nonlocal best
-            on = set(layout)
-            for k, ix in y_at.items():
-                proto.variables[ix].domain[0] = proto.variables[ix].domain[1] = int(k in on)
-            proto.variables[cut.index].domain[1] = CUT_TOP if best is None else best - 1
+            cut_below = best
+            sub = self._layout_model(layout)
+            sub.model.minimize(sub.expr(level))
+            sub.model.clear_hints()  # its own last solution: feasible here unless this level cuts it off
+            for v, value in sub.hints:
+                sub.model.add_hint(v, value)
+            cut = sub._cut(level)
+            domain = sub.model.proto.variables[cut.index].domain
+            domain[len(domain) - 1] = CUT_TOP if best is None else best - 1
             solver = self._solver(cap)
-            status = status_of(solver.solve(self.model))
+            status = status_of(solver.solve(sub.model))
+            domain[len(domain) - 1] = CUT_TOP  # the next level's solves of this model need no cut here
             self.deterministic_time += solver.deterministic_time
             self.layouts_solved += 1
-            if status in ("OPTIMAL", "FEASIBLE") and (best is None or round(solver.objective_value) < best):
-                best = round(solver.objective_value)
-                self._keep(solver)  # read now: the next layout's solve changes the model
+            if status in ("OPTIMAL", "FEASIBLE"):
+                sub._keep(solver)
+                if best is None or round(solver.objective_value) < best:
+                    best = round(solver.objective_value)
+                    self._keep(solver, sub)
+            # what this layout's level is at least: its optimum, its bound, or the cut it missed
+            low = (round(solver.objective_value) if status == "OPTIMAL" else
+                   (math.inf if cut_below is None else cut_below) if status == "INFEASIBLE" else
+                   math.ceil(solver.best_objective_bound - 1e-9))
+            lows[layout] = max(low, lows.get(layout, -math.inf))
             return status, solver.best_objective_bound if status != "INFEASIBLE" else math.inf
 
-        try:
-            probe = min(limit, LAYOUT_PROBE) if limit is not None else LAYOUT_PROBE
-            open_: list[tuple[float, int, Layout]] = []
-            for k, layout in enumerate(self.layouts):
-                status, bound = solve(layout, probe)
-                if status not in ("OPTIMAL", "INFEASIBLE"):
-                    open_.append((bound, k, layout))
-            for bound, _, layout in sorted(open_):
-                if best is not None and bound > best - 1:  # (its probe's bound: no better here)
+        open_ = [(-math.inf, k, layout) for k, layout in enumerate(self._open_layouts(level))]
+        for cap in _rounds(limit):
+            left = []
+            for bound, k, layout in sorted(open_):  # the lowest bound first, ties in the fixed order
+                if best is not None and bound > best - 1:  # (its last bound: no better here)
                     continue
-                status, _ = solve(layout, limit)
-                if status not in ("OPTIMAL", "INFEASIBLE"):  # not decided within the limit: no proof
-                    return status, None
-        finally:
-            for ix in y_at.values():
-                proto.variables[ix].domain[0], proto.variables[ix].domain[1] = 0, 1
-            proto.variables[cut.index].domain[1] = CUT_TOP
+                status, bound = solve(layout, cap)
+                if status not in ("OPTIMAL", "INFEASIBLE"):
+                    left.append((bound, k, layout))
+            open_ = left
+        if open_:  # not decided within the limit: no proof
+            return "FEASIBLE" if best is not None else "UNKNOWN", None
         if best is None:
             return "INFEASIBLE", None
         return "OPTIMAL", best
+
+    def _open_layouts(self, level: Level) -> list[Layout]:
+        """The layouts that can still hold the levels fixed so far: a layout whose bound at an
+        earlier level (by_layouts' `lows`) exceeds that level's held optimum has no solution left,
+        so it needs no solve (measured on nl-2025 regulier, floor 4,979: 96 -> 41 layout solves at
+        fairness, the same optimum)."""
+        assert self.layouts is not None
+        held = [(self._lows[lv], v) for lv, v in self.fixed_value.items() if lv in self._lows and lv != level]
+        return [lay for lay in self.layouts if all(lows.get(lay, -math.inf) <= v for lows, v in held)]
 
     def _cut(self, level: Level) -> Any:
         """An integer cut >= the level's objective, its upper bound set per layout solve."""
@@ -959,19 +1009,30 @@ class CountModel:
         q, sol = getattr(self, "unrealisable", None), self.solution
         if q is None:
             return False
-        ds = []
-        for p in self.inst.plus:
-            for var, key in ((self.n.get((p, q)), "n"), (self.t.get((p, q)), "t")):
-                if var is not None:
-                    d = self.model.new_bool_var("")
-                    self.model.add(var != sol[key][(p, q)]).only_enforce_if(d)
-                    ds.append(d)
-        self.model.add_bool_or(ds)
+        counts = {p: (sol["n"][(p, q)], sol["t"][(p, q)]) for p in self.inst.plus if (p, q) in self.n}
+        self._excluded.append((q, counts))
+        self._exclude(q, counts)
         return True
+
+    def _exclude(self, q: str, counts: dict[str, tuple[int, int]]) -> None:
+        """Forbid sink q's counts and totals (n, t) per plusprovincie. A pair this model lacks
+        carries 0: if the excluded counts give it more, no solution here has them (nothing to add)."""
+        ds = []
+        for p, (n, t) in counts.items():
+            for var, value in ((self.n.get((p, q)), n), (self.t.get((p, q)), t)):
+                if var is None:
+                    if value != 0:
+                        return
+                    continue
+                d = self.model.new_bool_var("")
+                self.model.add(var != value).only_enforce_if(d)
+                ds.append(d)
+        self.model.add_bool_or(ds)
 
     def fix(self, level: Level, value: int, floor: int | None = None, optimal: bool = True) -> None:
         """Hold the full model's result of a level, as DealModel does; `optimal`: that result is
         the level's proven optimum (only then can a later level rely on its value)."""
+        self._held.append((level, value, floor, optimal))
         self.fixed.add(level)
         if optimal:
             self.fixed_value[level] = value
@@ -983,6 +1044,22 @@ class CountModel:
             self.model.add(expr >= value)
         else:
             self.model.add(expr <= value)
+
+
+def _rounds(limit: float | None) -> list[float | None]:
+    """The deterministic limits of by_layouts' passes: LAYOUT_PROBE, then 4 times as much each
+    pass, and last the level's own limit. Every layout gets a short solve before any gets a long
+    one, so the best solution so far cuts off the most (measured on nl-2025 regulier fairness:
+    with one probe and then each undecided layout to the end, the first proof ran 1.4 units from a
+    weak incumbent)."""
+    out: list[float | None] = []
+    step = LAYOUT_PROBE
+    while limit is None or step < limit:
+        out.append(step)
+        step *= 4
+        if limit is None and step > LAYOUT_LAST:
+            break
+    return [*out, limit]
 
 
 def _tangents(m: cp_model.CpModel, total: Any, count: Any, sizes: list[int], kmax: int,
