@@ -1,6 +1,8 @@
 """The one solver toolbox: CP-SAT parameters, status names and ranking, and the gap, in cpsat.py."""
 
 import ast
+import os
+import threading
 
 import pytest
 from hypothesis import given
@@ -14,6 +16,7 @@ from herverdeling.cpsat import (
     load_solver_params,
     relative_gap,
     status_of,
+    stdout_to_stderr,
     worst_status,
 )
 from herverdeling.uitruil.settings import load_uitruil_settings
@@ -99,3 +102,44 @@ def test_no_other_module_defines_solver_parameters_a_status_order_or_a_gap():
 @pytest.mark.parametrize("name", ["cpsat-deterministic", "cpsat-bench"])
 def test_presets_load(name):
     assert load_solver_params(name).id == name
+
+
+def _fd1_is(fd: int) -> bool:
+    a, b = os.fstat(1), os.fstat(fd)
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def test_stdout_stays_redirected_until_the_last_of_two_threads_leaves(capfd):
+    """Thread A opens a block, B opens one, A closes first: file descriptor 1 must still be
+    stderr while B prints, and stdout again once B has closed too."""
+    original = os.dup(1)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def a() -> None:
+        with stdout_to_stderr():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def b() -> None:
+        a_in.wait(5)
+        with stdout_to_stderr():
+            b_in.set()
+            a_out.wait(5)
+            seen["b_after_a"] = _fd1_is(2)
+            os.write(1, b"banner\n")
+
+    try:
+        threads = [threading.Thread(target=a), threading.Thread(target=b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        seen["restored"] = _fd1_is(original) and not _fd1_is(2)
+    finally:
+        os.close(original)
+    assert seen == {"b_after_a": True, "restored": True}
+    out, err = capfd.readouterr()
+    assert "banner" in err
+    assert "banner" not in out

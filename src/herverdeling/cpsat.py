@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 
 from ortools.sat.python import cp_model
@@ -109,20 +110,38 @@ def load_solver_params(name_or_path: str = DEFAULT_SOLVER) -> SolverParams:
     return load_model(settings_file("solver", name_or_path), SolverParams)
 
 
+class _Redirect:
+    """How many `stdout_to_stderr` blocks are open in this process, and the stdout they restore."""
+
+    lock = threading.Lock()
+    depth = 0
+    saved: int | None = None
+
+
 @contextlib.contextmanager
 def stdout_to_stderr() -> Iterator[None]:
     """MIP solvers (HiGHS) print banners on file descriptor 1: keep stdout for the caller's output
-    (a --json answer stays pure JSON). Without a usable stdout nothing is redirected."""
+    (a --json answer stays pure JSON). Without a usable stdout nothing is redirected.
+
+    File descriptor 1 belongs to the process, not to a thread, so the blocks are counted under a
+    lock: the first to open redirects, the last to close restores. Solves on several threads (the
+    deal model's categories side by side) then never restore stdout while another still prints."""
+    with _Redirect.lock:
+        if _Redirect.depth == 0:
+            try:
+                if sys.stdout is not None:
+                    sys.stdout.flush()
+                _Redirect.saved = os.dup(1)
+                os.dup2(2, 1)
+            except OSError:
+                _Redirect.saved = None
+        _Redirect.depth += 1
     try:
-        if sys.stdout is not None:
-            sys.stdout.flush()
-        saved = os.dup(1)
-    except OSError:
-        yield
-        return
-    try:
-        os.dup2(2, 1)
         yield
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+        with _Redirect.lock:
+            _Redirect.depth -= 1
+            if _Redirect.depth == 0 and _Redirect.saved is not None:
+                os.dup2(_Redirect.saved, 1)
+                os.close(_Redirect.saved)
+                _Redirect.saved = None

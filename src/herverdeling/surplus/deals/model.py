@@ -473,8 +473,11 @@ class DealModel:
         if proven is not None:
             self.model.add(expr <= proven if maximise else expr >= proven)
         (self.model.maximize if maximise else self.model.minimize)(expr)
-        if self.values:
-            self.model.clear_hints()
+        self.model.clear_hints()
+        if self.values and self.backend != "highs":
+            # not HiGHS: HiGHS 1.12 (OR-Tools 9.15) crashed the process (segmentation fault) on a
+            # complete, feasible start on every two-category test instance tried (random_both 0-6);
+            # HiGHS solves each level to optimality without it
             for name, v in self.variables:
                 self.model.add_hint(v, self.values.get(name, 0))
         opt = self.settings.solver
