@@ -626,8 +626,12 @@ def test_agreement_layouts_hold_every_layout_the_count_model_allows(seed):
 
 @pytest.mark.parametrize("seed", range(8))
 def test_levels_by_layouts_equal_the_single_search(seed):
-    """parties and fairness solved per layout give the optimum of one search over all layouts."""
+    """The fewest agreements, parties and fairness solved per layout give the optimum of one
+    search over all layouts."""
     inst, st, floor, fewest = _wide_floor_and_fewest(seed)
+    one = CountModel(inst, st, use_layouts=False)
+    one.fix("relief", floor, floor)
+    assert one.bound("agreements") == ("OPTIMAL", fewest), seed
     split = _held_count(inst, st, floor, fewest)
     whole = _held_count(inst, st, floor, fewest, use_layouts=False)
     for level in ("parties", "fairness"):

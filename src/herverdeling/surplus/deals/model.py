@@ -801,10 +801,47 @@ class CountModel:
         limit = opt.max_deterministic_time
         if deterministic_time is not None:
             limit = deterministic_time if limit is None else min(limit, deterministic_time)
+        if self.use_layouts and level == "agreements" and self.floor is not None:
+            return self.fewest_by_layouts(limit)
         if (self.use_layouts and level in LAYOUT_LEVELS and "agreements" in self.fixed_value
                 and self.floor is not None):
             return self.by_layouts(level, limit)
         return self._single(limit)
+
+    def fewest_by_layouts(self, limit: float | None) -> tuple[SolveStatus, int | None]:
+        """The fewest agreements as the smallest count with a layout that holds: every solution
+        with A agreements has one of the layouts `agreement_layouts` lists for A, so counts with no
+        layout (the max-flow relaxation rules out every set) need no CP-SAT call, and the first
+        count at which one listed layout's own model is feasible is the optimum. That layout's
+        solution is kept (disaggregate), and its model serves the levels after (by_layouts).
+
+        Measured on nl-2025 regulier (floor 5,009): the relaxation rules out 1 to 6 agreements in
+        0.03 s; one search over the whole model spent 1.05 deterministic units (4.2 s) to prove 7.
+        Falls back to that search when a count has too many layouts or a layout stays undecided."""
+        assert self.floor is not None
+        for count in range(len(self.inst.pairs) + 1):
+            layouts = agreement_layouts(self.inst, self.floor, count)
+            if layouts is None:
+                return self._single(limit)
+            if not layouts:
+                continue
+            if self._layouts_for != (self.floor, count):
+                self.layouts, self._layouts_for = layouts, (self.floor, count)
+                self._subs, self._lows = {}, {}
+            for layout in layouts:
+                sub = self._layout_model(layout)
+                sub.model.minimize(sub.expr("agreements"))  # the count: any solution is optimal
+                sub.model.clear_hints()
+                solver = self._solver(limit)
+                status = status_of(solver.solve(sub.model))
+                self.deterministic_time += solver.deterministic_time
+                if status == "OPTIMAL":
+                    sub._keep(solver)
+                    self._keep(solver, sub)
+                    return "OPTIMAL", count
+                if status != "INFEASIBLE":  # undecided within the limit: the one search decides
+                    return self._single(limit)
+        return "INFEASIBLE", None
 
     def _single(self, limit: float | None) -> tuple[SolveStatus, int | None]:
         """The level in one search over the whole model."""
