@@ -632,6 +632,11 @@ def test_levels_by_layouts_equal_the_single_search(seed):
     one = CountModel(inst, st, use_layouts=False)
     one.fix("relief", floor, floor)
     assert one.bound("agreements") == ("OPTIMAL", fewest), seed
+    by_layout = CountModel(inst, st)
+    by_layout.fix("relief", floor, floor)
+    assert by_layout.bound("agreements") == ("OPTIMAL", fewest), seed
+    assert by_layout._layouts_for == (floor, fewest)  # proven by the layouts, not the one search
+    assert by_layout.layouts is not None
     split = _held_count(inst, st, floor, fewest)
     whole = _held_count(inst, st, floor, fewest, use_layouts=False)
     for level in ("parties", "fairness"):
@@ -704,6 +709,24 @@ def test_excluded_counts_hold_in_every_layout_model(seed):
             assert {k: (n[k], t[k]) for k in counts} != counts, (seed, q_cut)
 
 
+def test_a_level_at_zero_is_proven_in_one_pass():
+    """With every pair preferred, the preferred level is 0 on the first layout; the others are
+    then no better, and a single pass (the level's limit at the probe's) still proves it: a cut
+    below 0 is never handed to CP-SAT (an empty domain, which it calls an invalid model)."""
+    from dataclasses import replace
+
+    from herverdeling.surplus.deals.model import LAYOUT_PROBE
+
+    inst, st, floor, fewest = _wide_floor_and_fewest(0)
+    st = st.model_copy(update={"solver": DealSolver(max_deterministic_time=LAYOUT_PROBE)})
+    every = replace(inst, preferred=frozenset(inst.pairs))
+    count = _held_count(every, st, floor, fewest)
+    assert count.bound("preferred") == ("OPTIMAL", 0)
+    assert count.layouts is not None
+    assert len(count.layouts) > 1
+    assert count.layouts_solved < len(count.layouts)  # none solved after the first at 0
+
+
 def test_too_many_layouts_fall_back_to_one_search(monkeypatch):
     """Past the node budget the layout search gives up (None), and the level is still proven, by
     one search, to the same optimum."""
@@ -756,25 +779,20 @@ def test_categories_side_by_side_give_the_same_deals(seed):
 
 
 @pytest.mark.parametrize("backend", ["highs", "scip"])
-def test_mip_backends_side_by_side_give_the_same_deals(backend):
-    """HiGHS and SCIP too solve the categories at once (their stdout redirect is counted across
-    threads): the same deals and levels as one after the other, and stdout is stdout again."""
+def test_mip_backends_solve_one_category_at_a_time_to_cp_sats_optimum(backend):
+    """The MIP backends get one category at a time (HiGHS's scheduler is process-wide), stdout is
+    stdout again afterwards, and the second solver's optimum is CP-SAT's, level by level, on the
+    same model. HiGHS gets no MIP start: with one, HiGHS 1.12 crashed this very run."""
     s = random_both(0)
-    one, two = (tiny_settings(max_partners=2, solver=DealSolver(backend=backend, category_threads=n))
-                for n in (1, 2))
-    assert _threads(two) == 2
+    mip = tiny_settings(max_partners=2, solver=DealSolver(backend=backend, category_threads=2))
+    assert _threads(mip, None) == 1
+    assert _threads(mip, "cp-sat") == 2
     before = os.fstat(1)
-    a, b = solve_deals(s, one), solve_deals(s, two)
+    got = solve_deals(s, mip)
     after = os.fstat(1)
     assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino)
-    assert [c.category for c in b.categories if c.agreements] == ["regulier", "amv"]
-
-    def plain(r: DealResult) -> list[object]:
-        return [(c.model_dump(exclude={"solve_info"}),
-                 [(i.model, i.status, i.objective) for i in c.solve_info]) for c in r.categories]
-    assert plain(a) == plain(b)
-    check_rules(s, two, b)
-    # and the second solver's optimum is CP-SAT's, level by level (the same model)
+    assert [c.category for c in got.categories if c.agreements] == ["regulier", "amv"]
+    check_rules(s, mip, got)
     cp = solve_deals(s, tiny_settings(max_partners=2))
-    assert [(i.model, round(i.objective or 0, 6)) for i in b.solve_info] == \
+    assert [(i.model, round(i.objective or 0, 6)) for i in got.solve_info] == \
         [(i.model, round(i.objective or 0, 6)) for i in cp.solve_info]

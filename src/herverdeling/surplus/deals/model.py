@@ -908,7 +908,8 @@ class CountModel:
         their optimum or infeasibility and the rest an incumbent and a bound; then the undecided
         ones, lowest bound first, with the objective cut below the best so far, so most end
         infeasible at once. Layouts an earlier level rules out are not solved (`_open_layouts`).
-        Ties keep the first in the fixed order of the layouts: deterministic.
+        Ties keep the first in the fixed order of the layouts: deterministic. The limits are per
+        solve: a level may spend up to (layouts x the passes' limits added up) units in all.
 
         Measured on nl-2025 regulier (floor 5,009; benchmarks/reports/deals.md): parties 1.45 ->
         0.58 deterministic units, fairness 1.12 -> 1.67 units (that level's search differs by the
@@ -938,8 +939,10 @@ class CountModel:
             domain = sub.model.proto.variables[cut.index].domain
             domain[len(domain) - 1] = CUT_TOP if best is None else best - 1
             solver = self._solver(cap)
-            status = status_of(solver.solve(sub.model))
-            domain[len(domain) - 1] = CUT_TOP  # the next level's solves of this model need no cut here
+            try:
+                status = status_of(solver.solve(sub.model))
+            finally:  # the next level's solves of this model need no cut here
+                domain[len(domain) - 1] = CUT_TOP
             self.deterministic_time += solver.deterministic_time
             self.layouts_solved += 1
             if status in ("OPTIMAL", "FEASIBLE"):
@@ -958,7 +961,9 @@ class CountModel:
         for cap in _rounds(limit):
             left = []
             for bound, k, layout in sorted(open_):  # the lowest bound first, ties in the fixed order
-                if best is not None and bound > best - 1:  # (its last bound: no better here)
+                # its last bound: no better here; and no level is below 0 (the cut's own domain:
+                # a cut at best - 1 = -1 would be an empty domain, which CP-SAT calls invalid)
+                if best is not None and (best <= 0 or bound > best - 1):
                     continue
                 status, bound = solve(layout, cap)
                 if status not in ("OPTIMAL", "INFEASIBLE"):

@@ -51,8 +51,8 @@ class DealSolver(SolverParams):
     # limit on nl-2025 (FEASIBLE, gap 0.16-0.26 after 30 s); None keeps max_deterministic_time
     place_km_deterministic_time: float | None = Field(None, gt=0)
     # the categories solved side by side, each its own 1-worker deterministic search: they share
-    # nothing (G4), so the deals are the same bytes at any count; on every backend (the MIP
-    # backends' redirect of file descriptor 1 is counted across threads: cpsat.stdout_to_stderr)
+    # nothing (G4), so the deals are the same bytes at any count; CP-SAT only (solve._threads:
+    # HiGHS's process-wide scheduler is not safe across concurrent instances)
     category_threads: int = Field(2, ge=1)
 
 

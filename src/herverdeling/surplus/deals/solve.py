@@ -244,7 +244,7 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
     check_pins(scenario, pins, instances)
     known = dict(known_relief or {})
     solved_here: dict[Category, dict[str, int]] = {}
-    threads = _threads(st)
+    threads = _threads(st, backend)
     todo = [c for c, inst in instances.items() if inst.pairs and c not in known]
     # every category's maximum first: the floors depend on all
     firsts = _each(threads, lambda c: solve_category(instances[c], st, backend, levels=("relief",)), todo)
@@ -289,11 +289,13 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-def _threads(settings: DealSettings) -> int:
-    """How many categories to solve at once: `category_threads`. CP-SAT releases the GIL while it
-    searches (nl-2025: 51.8 -> 34.5 s on 2 cores, the same deals); the MIP backends redirect file
-    descriptor 1 while they solve, which `stdout_to_stderr` counts across threads."""
-    return settings.solver.category_threads
+def _threads(settings: DealSettings, backend: str | None) -> int:
+    """How many categories to solve at once: `category_threads` for CP-SAT, which releases the GIL
+    while it searches (nl-2025: 51.8 -> 34.5 s on 2 cores, the same deals); one for the MIP
+    backends. HiGHS keeps one process-wide task scheduler that concurrent instances have crashed
+    on (HiGHS issues 810 and 1005; PR 3141, after the HiGHS 1.12 that OR-Tools 9.15 bundles), and
+    they are the second solver of the benchmarks, not the default: not worth a crash."""
+    return settings.solver.category_threads if (backend or settings.solver.backend) == "cp-sat" else 1
 
 
 def _each(threads: int, fn: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
