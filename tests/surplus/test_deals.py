@@ -709,6 +709,36 @@ def test_excluded_counts_hold_in_every_layout_model(seed):
             assert {k: (n[k], t[k]) for k in counts} != counts, (seed, q_cut)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_layout_models_solution_holds_in_the_whole_model(seed):
+    """What by_layouts keeps (the next level's hints, and `solution` for disaggregate) is a
+    solution of the whole CountModel with every level held: fixed to it, CP-SAT finds it feasible,
+    at the level's proven value."""
+    inst, st, floor, fewest = _wide_floor_and_fewest(seed)
+    split = _held_count(inst, st, floor, fewest)
+    for level in ("parties", "fairness"):
+        status, value = split.bound(level)
+        assert status == "OPTIMAL"
+        assert value is not None
+        assert split.layouts_solved >= 1
+        check = _held_count(inst, st, floor, fewest, use_layouts=False)
+        if level == "fairness":
+            check.fix("parties", split.fixed_value["parties"])
+        expr = check.expr(level)
+        check.model.add(expr == value)
+        for (ours, theirs) in ((split.y, check.y), (split.n, check.n), (split.t, check.t),
+                               (split.b, check.b), (split.f, check.f)):
+            for k, v in ours.items():
+                want = next(val for var, val in split.hints if var is v)
+                check.model.add(theirs[k] == want)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.solve(check.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE), (seed, level)
+        assert {k: split.solution["t"][k] for k in split.t} == \
+            {k: next(val for var, val in split.hints if var is v) for k, v in split.t.items()}
+        split.fix(level, value)
+
+
 def test_a_level_at_zero_is_proven_in_one_pass():
     """With every pair preferred, the preferred level is 0 on the first layout; the others are
     then no better, and a single pass (the level's limit at the probe's) still proves it: a cut
