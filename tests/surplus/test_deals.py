@@ -28,6 +28,7 @@ from herverdeling.surplus.deals import (
 from herverdeling.surplus.deals.layouts import agreement_layouts
 from herverdeling.surplus.deals.model import (
     CountModel,
+    DealModel,
     Instance,
     _floor_tangents,
     _tangents,
@@ -737,6 +738,38 @@ def test_a_layout_models_solution_holds_in_the_whole_model(seed):
         assert {k: split.solution["t"][k] for k in split.t} == \
             {k: next(val for var, val in split.hints if var is v) for k, v in split.t.items()}
         split.fix(level, value)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_relief_level_stopped_before_any_bound_keeps_a_floor(seed):
+    """A relief search stopped at once keeps the greedy start (FEASIBLE), and its floor is the
+    share of that relief, never 0: CP-SAT's "bound" of a search that bounded nothing is 0."""
+    from herverdeling.surplus.deals.greedy import greedy_deals
+
+    st = tiny_settings(max_partners=2, max_parties=6,
+                       solver=DealSolver(max_deterministic_time=1e-9, max_time_in_seconds=1e-9))
+    inst = build_instance(random_wide(seed), "regulier", st, DealPins())
+    model = DealModel(inst, st)
+    model.set_hint(*greedy_deals(inst))
+    out = model.solve_level("relief")
+    assert out.status == "FEASIBLE"
+    assert out.objective is not None
+    assert out.objective > 0
+    assert out.bound is None or out.bound >= out.objective
+    assert model.floor == math.ceil(st.relief_share * out.objective - 1e-9)
+
+
+def test_layout_search_shares_one_node_budget():
+    """search_layouts stops past its budget and says how many nodes it used; agreement_layouts is
+    the same search with MAX_NODES."""
+    from herverdeling.surplus.deals.layouts import search_layouts
+
+    inst, _st, floor, fewest = _wide_floor_and_fewest(1)
+    layouts, used = search_layouts(inst, floor, fewest)
+    assert layouts == agreement_layouts(inst, floor, fewest)
+    assert used > 1
+    assert search_layouts(inst, floor, fewest, used - 1)[0] is None
+    assert search_layouts(inst, floor, fewest, used) == (layouts, used)
 
 
 def test_a_level_at_zero_is_proven_in_one_pass():

@@ -61,6 +61,15 @@ def agreement_layouts(inst: Instance, floor: int, agreements: int) -> list[Layou
     (plusprovincies and sinks sorted), each a sorted tuple of pairs; None when there are more than
     MAX_LAYOUTS or the search takes more than MAX_NODES nodes (the caller then searches all
     layouts at once). Counted in nodes, not seconds: deterministic."""
+    return search_layouts(inst, floor, agreements)[0]
+
+
+def search_layouts(inst: Instance, floor: int, agreements: int,
+                   max_nodes: int | None = None) -> tuple[list[Layout] | None, int]:
+    """`agreement_layouts` within `max_nodes` search nodes (default MAX_NODES), and the nodes it
+    used: a caller that searches several counts shares one budget over them (measured on a
+    2,000-municipality synthetic country: 19 s of search at 4 agreements alone before MAX_NODES)."""
+    budget = MAX_NODES if max_nodes is None else max_nodes
     cap = pair_capacity(inst)
     plus, sinks = inst.plus, inst.sinks
     supply = {p: sum(s.extra for s in inst.sources if s.province == p) for p in plus}
@@ -99,7 +108,7 @@ def agreement_layouts(inst: Instance, floor: int, agreements: int) -> list[Layou
     def search(k: int, chosen: list[Pair]) -> None:
         nonlocal nodes
         nodes += 1
-        if nodes > MAX_NODES or len(found) > MAX_LAYOUTS:
+        if nodes > budget or len(found) > MAX_LAYOUTS:
             raise TooManyError
         left = agreements - len(chosen)
         uncovered = [q for q in wanted if not partners[q]]
@@ -125,8 +134,8 @@ def agreement_layouts(inst: Instance, floor: int, agreements: int) -> list[Layou
     try:
         search(0, [])
     except TooManyError:
-        return None
-    return sorted(found)
+        return None, nodes
+    return sorted(found), nodes
 
 
-__all__ = ["Layout", "agreement_layouts", "pair_capacity"]
+__all__ = ["Layout", "agreement_layouts", "pair_capacity", "search_layouts"]
