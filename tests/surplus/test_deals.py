@@ -36,7 +36,14 @@ from herverdeling.surplus.deals.model import (
     relief_options,
 )
 from herverdeling.surplus.deals.settings import DealSolver, MinRelief, Objective
-from herverdeling.surplus.deals.solve import _threads, build_instances, deal_key, relief_floors
+from herverdeling.surplus.deals.solve import (
+    _raw,
+    _threads,
+    build_instances,
+    deal_key,
+    relief_floors,
+    solve_category,
+)
 from tests.factories import municipality, norms, scenario
 
 LEVELS = ("relief", "agreements", "parties", "fairness", "place_km")
@@ -854,3 +861,92 @@ def test_mip_backends_solve_one_category_at_a_time_to_cp_sats_optimum(backend):
     cp = solve_deals(s, tiny_settings(max_partners=2))
     assert [(i.model, round(i.objective or 0, 6)) for i in got.solve_info] == \
         [(i.model, round(i.objective or 0, 6)) for i in cp.solve_info]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_place_km_by_layouts_equals_the_whole_model(seed):
+    """Place-km as the least over the open layouts gives the whole deal model's optimum (one
+    search, no CountModel), proven, with every level before it the same; the layout path is the
+    one taken."""
+    st = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
+    inst = build_instance(random_wide(seed), "regulier", st, DealPins())
+    _, split = solve_category(inst, st)
+    _, whole = solve_category(inst, st, use_bounds=False)
+    assert [(i.model, i.status, round(i.objective or 0, 6)) for i in split] == \
+        [(i.model, i.status, round(i.objective or 0, 6)) for i in whole], seed
+    km = split[-1]
+    assert km.model == "deals/place_km"
+    assert km.status == "OPTIMAL"
+    assert km.parameters["layouts"] >= 1  # by the layouts, not the whole model's search
+
+
+@pytest.mark.parametrize(("seed", "units"), [(s, u) for s in range(8) for u in (1e-4, 1e-2)])
+def test_place_km_stopped_early_keeps_a_valid_bound_and_a_whole_solution(seed, units):
+    """With almost no deterministic time (1e-4: no layout solve ends; 1e-2: some end FEASIBLE)
+    the layouts' least bound is still at most the proven optimum, the kept place-km at least it
+    (the optimum if it says OPTIMAL), and the kept solution one of the whole model: fixed to it,
+    CP-SAT finds every level at the value reported."""
+    full = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
+    inst = build_instance(random_wide(seed), "regulier", full, DealPins())
+    _, exact = solve_category(inst, full, use_bounds=False)
+    short = full.model_copy(update={"solver": DealSolver(place_km_deterministic_time=units)})
+    model, infos = solve_category(inst, short)
+    km, want = infos[-1], exact[-1].objective
+    assert km.parameters["layouts"] >= 1
+    assert km.objective is not None
+    assert want is not None
+    assert km.best_bound is not None
+    assert km.best_bound <= want + 1e-6 <= km.objective + 2e-6, seed
+    if km.status == "OPTIMAL":
+        assert km.objective == pytest.approx(want), seed
+    check = DealModel(inst, short)
+    for info in infos:
+        level = info.model.split("/")[1]
+        expr = check.level_expr(level)
+        value = model.floor if level == "relief" else _raw(model, level, info.objective or 0.0)
+        check.model.add(expr >= value if level == "relief" else expr == value)
+    for name, v in check.variables:
+        check.model.add(v == model.values.get(name, 0))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(check.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE), seed
+
+
+def test_layouts_dropped_before_place_km_have_no_solution(monkeypatch):
+    """open_layouts drops a layout only if its relaxation has no solution with the levels held;
+    each one dropped is checked infeasible in the whole deal model, its agreements fixed. Over
+    the seeds some layout is dropped (else this test would check nothing)."""
+    seen: list[tuple[CountModel, list]] = []
+    original = CountModel.open_layouts
+
+    def spy(self: CountModel) -> list | None:
+        kept = original(self)
+        seen.append((self, kept or []))
+        return kept
+
+    monkeypatch.setattr(CountModel, "open_layouts", spy)
+    st = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
+    dropped = 0
+    for seed in range(8):
+        inst = build_instance(random_wide(seed), "regulier", st, DealPins())
+        seen.clear()
+        _, infos = solve_category(inst, st)
+        count, kept = seen[-1]
+        for layout in count._open_layouts("place_km"):
+            if layout in kept:
+                continue
+            dropped += 1
+            check = DealModel(inst, st)
+            for pq, y in check.y.items():
+                check.model.add(y == int(pq in layout))
+            for info in infos[:-1]:
+                level = info.model.split("/")[1]
+                expr = check.level_expr(level)
+                value = (count.floor if level == "relief" else
+                         round(info.objective * check._fair_scale) if level == "fairness" else
+                         round(info.objective or 0))
+                check.model.add(expr >= value if level == "relief" else expr <= value)
+            solver = cp_model.CpSolver()
+            solver.parameters.num_workers = 1
+            assert solver.solve(check.model) == cp_model.INFEASIBLE, (seed, layout)
+    assert dropped >= 1

@@ -23,6 +23,7 @@ from herverdeling.surplus.deals.model import (
     build_instance,
     relief_top,
 )
+from herverdeling.surplus.deals.place_km import Held, place_km_by_layouts
 from herverdeling.surplus.deals.result import Agreement, CategoryDeals, DealResult, Relief
 from herverdeling.surplus.deals.settings import DealPins, DealSettings, Level, load_deal_settings
 
@@ -77,9 +78,11 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
         model.set_hint(*greedy_deals(inst))
     count = CountModel(inst, settings) if use_bounds else None
     infos = []
+    held: list[Held] = []  # every level's value as the model holds it (place_km_by_layouts)
     for level in levels or settings.levels:
         if level == "relief" and relief is not None:
             infos.append(model.take_relief(relief, floor, earlier))
+            held.append(("relief", model.floor))
             if count is not None:
                 count.fix("relief", model.floor, model.floor)
             continue
@@ -109,7 +112,10 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
                     break
                 proven = tighter
             t = time.perf_counter() - start
-        out = model.solve_level(level, proven, t)
+        layouts = (count.open_layouts() if count is not None and level == "place_km"
+                   and model.backend == "cp-sat" else None)
+        # place-km: the least over the layouts that can still hold (place_km.py)
+        out = place_km_by_layouts(model, layouts, held) if layouts else model.solve_level(level, proven, t)
         if count is not None and proven is not None:
             out.info.parameters["count_model_deterministic_time"] = round(count.deterministic_time - dtime, 3)
         if out.status == "INFEASIBLE":
@@ -118,6 +124,7 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
             raise InfeasibleError(f"deals {inst.category}/{level}: no solution within the solver's limits "
                                   f"({out.status}); raise solver.max_time_in_seconds")
         infos.append(out.info)
+        held.append((level, model.floor if level == "relief" else _raw(model, level, out.objective)))
         if count is not None and level in AGGREGATE_LEVELS:
             count.fix(level, _raw(model, level, out.objective), getattr(model, "floor", None),
                       optimal=out.status == "OPTIMAL")
@@ -128,6 +135,8 @@ def _raw(model: DealModel, level: str, objective: float) -> int:
     """The level's objective back in the model's integer units."""
     if level == "fairness":
         return round(objective * model._fair_scale)
+    if level == "place_km":
+        return round(objective * 1000 / model.settings.distance_unit_m)
     return round(objective)
 
 

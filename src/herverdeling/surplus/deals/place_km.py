@@ -1,0 +1,149 @@
+"""The place-km level solved per agreement layout (issue 14, point 1: every level with a bound).
+
+Once the fewest agreements are proven, every solution has one of the layouts the CountModel kept
+open (`CountModel.open_layouts`): those that can still hold every level fixed so far. So place-km
+is the least over those layouts of each layout's own DealModel (only its pairs, every agreement
+fixed, every earlier level held), and its bound is the least of the layouts' bounds.
+
+Why: the whole model's LP spreads the relief over fractional agreements. Measured on nl-2025
+regulier after the fairness level (benchmarks/reports/deals.md): the whole model's LP relaxation
+was 6.6 % below the best known place-km, CP-SAT's bound after 2 deterministic units 22 % below,
+SCIP's after 150 s 5.3 % and HiGHS found no solution in 60 s; the model of the final layout alone
+(1,655 variables against 6,986) had a gap of 1.6 % after 0.2 units and 0.15 % after 2, with a
+better solution than the whole model's.
+
+The layouts are solved in passes of growing deterministic limits, every layout a short probe
+first, then the undecided ones, lowest bound first, each with the objective cut below the best so
+far, until the level's deterministic units are spent (`solver.place_km_deterministic_time`, the
+total over all solves, as the one search had). Deterministic: fixed order, deterministic limits.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ortools.sat.python import cp_model
+
+from herverdeling.cpsat import configure, status_of
+from herverdeling.proposals import SolveStatus
+from herverdeling.surplus.deals.layouts import Layout
+from herverdeling.surplus.deals.model import CUT_TOP, MAXIMISE, DealModel, LevelOutcome, _rounds
+from herverdeling.surplus.deals.settings import Level
+
+Held = tuple[Level, int]
+"""A level fixed so far and its value in the model's integer units (relief: the floor)."""
+
+
+class _Layout:
+    """One layout's own DealModel with every held level, the place-km objective and its cut."""
+
+    def __init__(self, whole: DealModel, layout: Layout, held: Sequence[Held]) -> None:
+        self.layout = layout
+        self.model = DealModel(replace(whole.inst, pairs=layout), whole.settings, "cp-sat")
+        m = self.model
+        for y in m.y.values():
+            m.model.add(y == 1)
+        for level, value in held:
+            expr = m.level_expr(level)
+            m.model.add(expr >= value if level == "relief" or level in MAXIMISE else expr <= value)
+        names = {name for name, _ in m.variables}
+        self.values: dict[str, int] | None = None
+        if set(layout) == {pq for pq in whole.inst.pairs if whole.val(f"y_{pq[0]}_{pq[1]}")}:
+            # the whole model's solution is this layout's: its hint (the place-km layer is split
+            # over the reliefs as DealModel would, _hint_backing)
+            m.values = {k: v for k, v in whole.values.items() if k in names}
+        self.expr = m.level_expr("place_km")
+        self.start: int | None = None  # the hint's place-km: an incumbent before any search
+        if m.values:
+            self.values = dict(m.values)
+            cands = m.inst.candidates
+            self.start = sum(m.inst.units[(code, cands[i].code)] * m.val(f"f2_{code}_{cands[i].code}")
+                             for code, i in m.f2)
+        m.model.minimize(self.expr)
+        self.cut = m.model.new_int_var(0, CUT_TOP, "cut_place_km")
+        m.model.add(self.expr <= self.cut)
+        self.low = -math.inf  # what this layout's place-km is at least (and the passes' order)
+        self.decided = False
+
+    def solve(self, best: int | None, limit: float, seed: int) -> tuple[SolveStatus, float]:
+        """One solve below the best so far; (status, deterministic time)."""
+        m = self.model
+        m.model.clear_hints()
+        if self.values:
+            for name, v in m.variables:
+                m.model.add_hint(v, self.values.get(name, 0))
+        domain = m.model.proto.variables[self.cut.index].domain
+        domain[len(domain) - 1] = CUT_TOP if best is None else best - 1
+        solver = cp_model.CpSolver()
+        configure(solver, num_workers=1, random_seed=seed,
+                  max_deterministic_time=None if math.isinf(limit) else limit,
+                  max_time_in_seconds=m.settings.solver.max_time_in_seconds)
+        try:
+            status = status_of(solver.solve(m.model))
+        finally:
+            domain[len(domain) - 1] = CUT_TOP
+        if status in ("OPTIMAL", "FEASIBLE"):
+            self.values = {name: int(solver.value(v)) for name, v in m.variables}
+            value = round(solver.objective_value)
+            low: float = value if status == "OPTIMAL" else math.ceil(solver.best_objective_bound - 1e-9)
+            self.objective: int | None = value
+        else:
+            self.objective = None
+            low = ((math.inf if best is None else best) if status == "INFEASIBLE" else
+                   math.ceil(solver.best_objective_bound - 1e-9) if status == "UNKNOWN" else -math.inf)
+        self.low = max(self.low, low)
+        self.decided = status in ("OPTIMAL", "INFEASIBLE")
+        return status, solver.deterministic_time
+
+
+def place_km_by_layouts(whole: DealModel, layouts: Sequence[Layout], held: Sequence[Held],
+                        ) -> LevelOutcome:
+    """The place-km level of `whole` as the least over `layouts`; the best solution becomes the
+    whole model's (values, and the level held as a row), as `DealModel.solve_level` keeps it."""
+    opt = whole.settings.solver
+    budget = opt.place_km_deterministic_time or opt.max_deterministic_time or math.inf
+    start = time.perf_counter()
+    expr = whole.level_expr("place_km")  # the whole model's layer, before its values are replaced
+    subs = [_Layout(whole, layout, held) for layout in layouts]
+    best: int | None = None
+    winner: _Layout | None = None
+    for sub in subs:  # the whole model's solution: the incumbent to beat
+        if sub.start is not None and (best is None or sub.start < best):
+            best, winner = sub.start, sub
+    spent, solves = 0.0, 0
+    hinted = [s for s in subs if s.values]  # the whole model's solution first: an incumbent at once
+    order = hinted + [s for s in subs if not s.values]
+    for cap in _rounds(None if math.isinf(budget) else budget):
+        left = [s for s in sorted(order, key=lambda s: s.low) if not s.decided]
+        # (sorted is stable: ties keep the fixed order)
+        for sub in left:
+            if spent >= budget - 1e-9:
+                break
+            if best is not None and (best <= 0 or sub.low > best - 1):
+                continue  # no better here
+            limit = budget - spent if cap is None else min(cap, budget - spent)
+            _, used = sub.solve(best, limit, opt.random_seed)
+            spent += used
+            solves += 1
+            if sub.objective is not None and (best is None or sub.objective < best):
+                best, winner = sub.objective, sub
+        order = left
+        if spent >= budget - 1e-9:
+            break
+    seconds = time.perf_counter() - start
+    if best is None or winner is None:  # no layout found a solution: the whole model's search
+        return whole.solve_level("place_km")
+    assert winner.values is not None
+    names = {name for name, _ in whole.variables}
+    whole.values = {name: winner.values.get(name, 0) for name in names}
+    whole.model.add(expr <= best)
+    proven = all(s.decided or s.low > best - 1 for s in subs)
+    low = max(0, min([best, *(s.low for s in subs)]))  # distances are >= 0: 0 bounds any layout
+    status: SolveStatus = "OPTIMAL" if proven else "FEASIBLE"
+    out = whole._outcome("place_km", status, float(best), float(best if proven else low), seconds)
+    out.info.parameters.update({"deterministic_time": round(spent, 3), "layouts": len(subs),
+                                "layout_solves": solves})
+    return out
