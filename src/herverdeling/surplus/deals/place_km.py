@@ -42,8 +42,7 @@ class _Layout:
 
     def __init__(self, whole: DealModel, layout: Layout, held: Sequence[Held]) -> None:
         self.layout = layout
-        self.model = DealModel(replace(whole.inst, pairs=layout), whole.settings, "cp-sat")
-        m = self.model
+        self.model = m = DealModel(replace(whole.inst, pairs=layout), whole.settings, "cp-sat")
         for y in m.y.values():
             m.model.add(y == 1)
         for level, value in held:
@@ -107,30 +106,38 @@ def place_km_by_layouts(whole: DealModel, layouts: Sequence[Layout], held: Seque
     budget = opt.place_km_deterministic_time or opt.max_deterministic_time or math.inf
     start = time.perf_counter()
     expr = whole.level_expr("place_km")  # the whole model's layer, before its values are replaced
-    subs = [_Layout(whole, layout, held) for layout in layouts]
+    # the whole model's solution is the incumbent to beat, its layout first; every other layout's
+    # model is built when it is first solved (a layout never reached costs nothing)
+    current = {pq for pq in whole.inst.pairs if whole.val(f"y_{pq[0]}_{pq[1]}")}
+    order = sorted(range(len(layouts)), key=lambda k: set(layouts[k]) != current)  # stable
+    subs: dict[int, _Layout] = {}
+    lows: dict[int, float] = dict.fromkeys(order, -math.inf)
     best: int | None = None
     winner: _Layout | None = None
-    for sub in subs:  # the whole model's solution: the incumbent to beat
-        if sub.start is not None and (best is None or sub.start < best):
-            best, winner = sub.start, sub
+    if set(layouts[order[0]]) == current:
+        subs[order[0]] = _Layout(whole, layouts[order[0]], held)
+        best, winner = subs[order[0]].start, subs[order[0]]
     spent, solves = 0.0, 0
-    hinted = [s for s in subs if s.values]  # the whole model's solution first: an incumbent at once
-    order = hinted + [s for s in subs if not s.values]
+    todo = order
     for cap in _rounds(None if math.isinf(budget) else budget):
-        left = [s for s in sorted(order, key=lambda s: s.low) if not s.decided]
+        left = [k for k in sorted(todo, key=lambda k: lows[k]) if not (k in subs and subs[k].decided)]
         # (sorted is stable: ties keep the fixed order)
-        for sub in left:
+        for k in left:
             if spent >= budget - 1e-9:
                 break
-            if best is not None and (best <= 0 or sub.low > best - 1):
+            if best is not None and (best <= 0 or lows[k] > best - 1):
                 continue  # no better here
+            if k not in subs:
+                subs[k] = _Layout(whole, layouts[k], held)
+            sub = subs[k]
             limit = budget - spent if cap is None else min(cap, budget - spent)
             _, used = sub.solve(best, limit, opt.random_seed)
+            lows[k] = sub.low
             spent += used
             solves += 1
             if sub.objective is not None and (best is None or sub.objective < best):
                 best, winner = sub.objective, sub
-        order = left
+        todo = left
         if spent >= budget - 1e-9:
             break
     seconds = time.perf_counter() - start
@@ -140,10 +147,10 @@ def place_km_by_layouts(whole: DealModel, layouts: Sequence[Layout], held: Seque
     names = {name for name, _ in whole.variables}
     whole.values = {name: winner.values.get(name, 0) for name in names}
     whole.model.add(expr <= best)
-    proven = all(s.decided or s.low > best - 1 for s in subs)
-    low = max(0, min([best, *(s.low for s in subs)]))  # distances are >= 0: 0 bounds any layout
+    proven = all((k in subs and subs[k].decided) or lows[k] > best - 1 for k in lows)
+    low = max(0, min([best, *lows.values()]))  # distances are >= 0: 0 bounds any layout
     status: SolveStatus = "OPTIMAL" if proven else "FEASIBLE"
     out = whole._outcome("place_km", status, float(best), float(best if proven else low), seconds)
-    out.info.parameters.update({"deterministic_time": round(spent, 3), "layouts": len(subs),
+    out.info.parameters.update({"deterministic_time": round(spent, 3), "layouts": len(layouts),
                                 "layout_solves": solves})
     return out
