@@ -3,6 +3,7 @@ every hard rule is checked independently of the solver, pins change the result."
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -863,15 +864,32 @@ def test_mip_backends_solve_one_category_at_a_time_to_cp_sats_optimum(backend):
         [(i.model, round(i.objective or 0, 6)) for i in cp.solve_info]
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_place_km_by_layouts_equals_the_whole_model(seed):
+WIDE = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
+
+
+@functools.cache
+def _wide_whole(seed: int, floor: int | None = None) -> tuple:
+    """random_wide(seed)'s regulier levels by the whole deal model alone (no CountModel, so no
+    layouts): the second computation of the place-km tests, solved once per seed."""
+    inst = build_instance(random_wide(seed), "regulier", WIDE, DealPins())
+    return tuple(_wide_solve(inst, WIDE, floor, use_bounds=False)[1])
+
+
+def _wide_solve(inst: Instance, st: DealSettings, floor: int | None, **kw: object) -> tuple:
+    if floor is None:
+        return solve_category(inst, st, **kw)
+    _, first = solve_category(inst, st, levels=("relief",))
+    return solve_category(inst, st, relief=first[0], floor=floor, earlier=False, **kw)
+
+
+@pytest.mark.parametrize(("seed", "floor"), [*((s, None) for s in range(8)), (0, 0)])
+def test_place_km_by_layouts_equals_the_whole_model(seed, floor):
     """Place-km as the least over the open layouts gives the whole deal model's optimum (one
     search, no CountModel), proven, with every level before it the same; the layout path is the
-    one taken."""
-    st = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
-    inst = build_instance(random_wide(seed), "regulier", st, DealPins())
-    _, split = solve_category(inst, st)
-    _, whole = solve_category(inst, st, use_bounds=False)
+    one taken. Floor 0: place-km 0 skips every layout and is still proven."""
+    inst = build_instance(random_wide(seed), "regulier", WIDE, DealPins())
+    _, split = _wide_solve(inst, WIDE, floor)
+    whole = _wide_whole(seed, floor)
     assert [(i.model, i.status, round(i.objective or 0, 6)) for i in split] == \
         [(i.model, i.status, round(i.objective or 0, 6)) for i in whole], seed
     km = split[-1]
@@ -880,19 +898,22 @@ def test_place_km_by_layouts_equals_the_whole_model(seed):
     assert km.parameters["layouts"] >= 1  # by the layouts, not the whole model's search
 
 
-@pytest.mark.parametrize(("seed", "units"), [(s, u) for s in range(6) for u in (1e-4, 1e-2)])
-def test_place_km_stopped_early_keeps_a_valid_bound_and_a_whole_solution(seed, units):
-    """With almost no deterministic time (1e-4: no layout solve ends; 1e-2: some end FEASIBLE)
-    the layouts' least bound is still at most the proven optimum, the kept place-km at least it
-    (the optimum if it says OPTIMAL), and the kept solution one of the whole model: fixed to it,
-    CP-SAT finds every level at the value reported."""
-    full = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
-    inst = build_instance(random_wide(seed), "regulier", full, DealPins())
-    _, exact = solve_category(inst, full, use_bounds=False)
-    short = full.model_copy(update={"solver": DealSolver(place_km_deterministic_time=units)})
+@pytest.mark.parametrize(("seed", "units"), [(s, u) for s in range(6) for u in (1e-4, 2.0)])
+def test_place_km_keeps_a_valid_bound_and_a_whole_solution(seed, units):
+    """At 1e-4 units a first pass over the layouts would not fit (place_km.fits), so the whole
+    model's search is kept; at 2 units the layouts are solved. Either way the bound is at most the
+    proven optimum, the kept place-km at least it (the optimum if it says OPTIMAL), and the kept
+    solution one of the whole model: fixed to it, CP-SAT finds every level at the value reported."""
+    from herverdeling.surplus.deals.place_km import fits
+
+    inst = build_instance(random_wide(seed), "regulier", WIDE, DealPins())
+    want = _wide_whole(seed)[-1].objective
+    short = WIDE.model_copy(update={"solver": DealSolver(place_km_deterministic_time=units)})
     model, infos = solve_category(inst, short)
-    km, want = infos[-1], exact[-1].objective
-    assert km.parameters["layouts"] >= 1
+    km = infos[-1]
+    if units < 1:
+        assert "layouts" not in km.parameters
+        assert not fits(1, short)
     assert km.objective is not None
     assert want is not None
     assert km.best_bound is not None
@@ -919,8 +940,8 @@ def test_layouts_dropped_before_place_km_have_no_solution(monkeypatch):
     seen: list[tuple[CountModel, list]] = []
     original = CountModel.open_layouts
 
-    def spy(self: CountModel) -> list | None:
-        kept = original(self)
+    def spy(self: CountModel, units: float = math.inf) -> list | None:
+        kept = original(self, units)
         seen.append((self, kept or []))
         return kept
 
@@ -974,8 +995,8 @@ def test_place_km_never_calls_an_interrupted_layout_solve_a_proof(monkeypatch):
 
     for seed in range(4):
         inst = build_instance(random_wide(seed), "regulier", st, DealPins())
+        exact = _wide_whole(seed)
         with monkeypatch.context() as patch:
-            _, exact = solve_category(inst, st, use_bounds=False)
             patch.setattr(place_km, "configure", first_solution)
             patch.setattr(place_km._Layout, "solve", spy)
             _, infos = solve_category(inst, st)

@@ -998,15 +998,19 @@ class CountModel:
         held = [(self._lows[lv], v) for lv, v in self.fixed_value.items() if lv in self._lows and lv != level]
         return [lay for lay in self.layouts if all(lows.get(lay, -math.inf) <= v for lows, v in held)]
 
-    def open_layouts(self) -> list[Layout] | None:
+    def open_layouts(self, units: float = math.inf) -> list[Layout] | None:
         """The layouts a later level (place-km) is the least over: every solution with the levels
-        fixed so far has one of them. None when the agreements are not proven by layouts."""
+        fixed so far has one of them. None when the agreements are not proven by layouts, or when
+        screening them (LAYOUT_PROBE units each, at most) could cost more than `units`."""
         if not self.use_layouts or self.layouts is None or self.floor is None:
             return None
         if self._layouts_for != (self.floor, self.fixed_value.get("agreements")):
             return None
+        open_ = self._open_layouts("place_km")
+        if len(open_) * LAYOUT_PROBE > units:
+            return None
         kept = []
-        for layout in self._open_layouts("place_km"):
+        for layout in open_:
             # a layout ruled out at an earlier level only by a bound that ties (by_layouts skips a
             # layout whose bound is no better than the best) may still have no solution at that
             # level's value: one short solve of its own model, every level held, decides most

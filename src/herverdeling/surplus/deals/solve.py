@@ -23,7 +23,8 @@ from herverdeling.surplus.deals.model import (
     build_instance,
     relief_top,
 )
-from herverdeling.surplus.deals.place_km import Held, place_km_by_layouts
+from herverdeling.surplus.deals.place_km import Held, fits, place_km_by_layouts
+from herverdeling.surplus.deals.place_km import units as place_km_units
 from herverdeling.surplus.deals.result import Agreement, CategoryDeals, DealResult, Relief
 from herverdeling.surplus.deals.settings import DealPins, DealSettings, Level, load_deal_settings
 
@@ -112,10 +113,16 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
                     break
                 proven = tighter
             t = time.perf_counter() - start
-        layouts = (count.open_layouts() if count is not None and level == "place_km"
-                   and model.backend == "cp-sat" else None)
+        layouts = None
+        if count is not None and level == "place_km" and model.backend == "cp-sat":
+            start = time.perf_counter()
+            layouts = count.open_layouts(place_km_units(settings))  # screening costs <= the level's units
+            t = time.perf_counter() - start
         # place-km: the least over the layouts that can still hold (place_km.py)
-        out = place_km_by_layouts(model, layouts, held) if layouts else model.solve_level(level, proven, t)
+        out = (place_km_by_layouts(model, layouts, held, t) if layouts and fits(len(layouts), settings)
+               else model.solve_level(level, proven, t))
+        if layouts is not None and count is not None:
+            out.info.parameters["count_model_deterministic_time"] = round(count.deterministic_time - dtime, 3)
         if count is not None and proven is not None:
             out.info.parameters["count_model_deterministic_time"] = round(count.deterministic_time - dtime, 3)
         if out.status == "INFEASIBLE":
