@@ -19,7 +19,7 @@ def test_nl2025_every_proposal_passes_and_nothing_counts_twice(nl2025):
             assert totals["amended"] == totals["verdeelbesluit"]
     assert all(r.ibt_task >= 0 for r in ledger.rows)
     # every level proven, but the deal model's last tie-break (place-km: the least over the open
-    # agreement layouts within 4 deterministic units; regulier stops at a gap of 0.0011 on nl-2025,
+    # agreement layouts within 2 deterministic units; gaps 0.014 / 0.003 on nl-2025,
     # benchmarks/reports/deals.md), which states its bound and gap instead
     for info in result.proposals.solve_info:
         if info.model == "deals/place_km":
