@@ -6,11 +6,11 @@ is the least over those layouts of each layout's own DealModel (only its pairs, 
 fixed, every earlier level held), and its bound is the least of the layouts' bounds.
 
 Why: the whole model's LP spreads the relief over fractional agreements. Measured on nl-2025
-regulier after the fairness level (benchmarks/reports/deals.md): the whole model's LP relaxation
-was 6.6 % below the best known place-km, CP-SAT's bound after 2 deterministic units 22 % below,
-SCIP's after 150 s 5.3 % and HiGHS found no solution in 60 s; the model of the final layout alone
-(1,655 variables against 6,986) had a gap of 1.6 % after 0.2 units and 0.15 % after 2, with a
-better solution than the whole model's.
+regulier after the fairness level (benchmarks/reports/deals.md, against the best known place-km):
+the whole model's LP relaxation was 5.4 % below it, CP-SAT's bound after 2 deterministic units
+18 %, SCIP's after 150 s 4.2 %, and HiGHS found no solution in 60 s; the model of the final layout
+alone (1,655 variables against 6,986) was 0.14 % below it after 0.5 units and 0.12 % after 2, with
+a better solution than the whole model's.
 
 The layouts are solved in passes of growing deterministic limits, every layout a short probe
 first, then the undecided ones, lowest bound first, each with the objective cut below the best so
@@ -27,7 +27,7 @@ from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
-from herverdeling.cpsat import configure, status_of
+from herverdeling.cpsat import configure
 from herverdeling.proposals import SolveStatus
 from herverdeling.surplus.deals.layouts import Layout
 from herverdeling.surplus.deals.model import (
@@ -37,6 +37,7 @@ from herverdeling.surplus.deals.model import (
     DealModel,
     LevelOutcome,
     _rounds,
+    solve_below,
 )
 from herverdeling.surplus.deals.settings import DealSettings, Level
 
@@ -47,8 +48,7 @@ Held = tuple[Level, int]
 class _Layout:
     """One layout's own DealModel with every held level, the place-km objective and its cut."""
 
-    def __init__(self, whole: DealModel, layout: Layout, held: Sequence[Held]) -> None:
-        self.layout = layout
+    def __init__(self, whole: DealModel, layout: Layout, held: Sequence[Held], hinted: bool) -> None:
         self.model = m = DealModel(replace(whole.inst, pairs=layout), whole.settings, "cp-sat")
         for y in m.y.values():
             m.model.add(y == 1)
@@ -57,7 +57,7 @@ class _Layout:
             m.model.add(expr >= value if level == "relief" or level in MAXIMISE else expr <= value)
         names = {name for name, _ in m.variables}
         self.values: dict[str, int] | None = None
-        if set(layout) == {pq for pq in whole.inst.pairs if whole.val(f"y_{pq[0]}_{pq[1]}")}:
+        if hinted:
             # the whole model's solution is this layout's: its hint (the place-km layer is split
             # over the reliefs as DealModel would, _hint_backing)
             m.values = {k: v for k, v in whole.values.items() if k in names}
@@ -81,16 +81,11 @@ class _Layout:
         if self.values:
             for name, v in m.variables:
                 m.model.add_hint(v, self.values.get(name, 0))
-        domain = m.model.proto.variables[self.cut.index].domain
-        domain[len(domain) - 1] = CUT_TOP if best is None else best - 1
         solver = cp_model.CpSolver()
         configure(solver, num_workers=1, random_seed=seed,
                   max_deterministic_time=None if math.isinf(limit) else limit,
                   max_time_in_seconds=m.settings.solver.max_time_in_seconds)
-        try:
-            status = status_of(solver.solve(m.model))
-        finally:
-            domain[len(domain) - 1] = CUT_TOP
+        status = solve_below(solver, m.model, self.cut, best)
         if status in ("OPTIMAL", "FEASIBLE"):
             self.values = {name: int(solver.value(v)) for name, v in m.variables}
             value = round(solver.objective_value)
@@ -137,7 +132,7 @@ def place_km_by_layouts(whole: DealModel, layouts: Sequence[Layout], held: Seque
     best: int | None = None
     winner: _Layout | None = None
     if set(layouts[order[0]]) == current:
-        subs[order[0]] = _Layout(whole, layouts[order[0]], held)
+        subs[order[0]] = _Layout(whole, layouts[order[0]], held, hinted=True)
         best, winner = subs[order[0]].start, subs[order[0]]
     spent, solves = 0.0, 0
     todo = order
@@ -150,7 +145,7 @@ def place_km_by_layouts(whole: DealModel, layouts: Sequence[Layout], held: Seque
             if best is not None and (best <= 0 or lows[k] > best - 1):
                 continue  # no better here
             if k not in subs:
-                subs[k] = _Layout(whole, layouts[k], held)
+                subs[k] = _Layout(whole, layouts[k], held, hinted=False)
             sub = subs[k]
             limit = budget - spent if cap is None else min(cap, budget - spent)
             _, used = sub.solve(best, limit, opt.random_seed)

@@ -121,9 +121,7 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
         # place-km: the least over the layouts that can still hold (place_km.py)
         out = (place_km_by_layouts(model, layouts, held, t) if layouts and fits(len(layouts), settings)
                else model.solve_level(level, proven, t))
-        if layouts is not None and count is not None:
-            out.info.parameters["count_model_deterministic_time"] = round(count.deterministic_time - dtime, 3)
-        if count is not None and proven is not None:
+        if count is not None and (proven is not None or layouts is not None):
             out.info.parameters["count_model_deterministic_time"] = round(count.deterministic_time - dtime, 3)
         if out.status == "INFEASIBLE":
             _wanted_fails(inst)
