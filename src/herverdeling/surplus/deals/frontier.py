@@ -39,7 +39,8 @@ from herverdeling.surplus.deals.solve import solve_deals
 
 Order = Literal["agreements", "parties"]
 Progress = Callable[[str], None]
-_SOURCED = ("deals", "shares", "parties_first", "level_deterministic_time", "place_km_deterministic_time")
+_SOURCED = ("deals", "shares", "parties_first", "level_deterministic_time", "place_km_deterministic_time",
+            "place_km_highs_nodes")
 _TOL = 1e-6  # fairness is a float in places; equal within this
 
 
@@ -57,6 +58,7 @@ class FrontierSettings(_Frozen):
     parties_first: tuple[float, ...] = (0.9, 0.8)
     level_deterministic_time: float | None = Field(20.0, gt=0)
     place_km_deterministic_time: float | None = Field(2.0, gt=0)
+    place_km_highs_nodes: int | None = Field(None, ge=1)  # None: no HiGHS proof of place-km
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -114,6 +116,7 @@ def point_settings(base: DealSettings, fs: FrontierSettings, share: float, order
     deterministic limit only (same settings, same frontier, whatever the machine's load)."""
     solver = base.solver.model_copy(update={
         "max_time_in_seconds": None, "place_km_deterministic_time": fs.place_km_deterministic_time,
+        "place_km_highs_nodes": fs.place_km_highs_nodes,
         "max_deterministic_time": fs.level_deterministic_time or base.solver.max_deterministic_time})
     levels: tuple[Level, ...] = ("relief", *_AFTER[order])
     return base.model_copy(update={

@@ -21,13 +21,15 @@ total over all solves, as the one search had). Deterministic: fixed order, deter
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ortools.linear_solver.python import model_builder as mb
 from ortools.sat.python import cp_model
 
-from herverdeling.cpsat import configure
+from herverdeling.cpsat import configure, stdout_to_stderr
 from herverdeling.proposals import SolveStatus
 from herverdeling.surplus.deals.layouts import Layout
 from herverdeling.surplus.deals.model import (
@@ -41,20 +43,31 @@ from herverdeling.surplus.deals.model import (
 )
 from herverdeling.surplus.deals.settings import DealSettings, Level
 
+HIGHS = threading.Lock()
+"""One HiGHS solve at a time in this process: its task scheduler is process-wide, and concurrent
+instances have crashed on it (HiGHS issues 810 and 1005; the categories run side by side)."""
+
 Held = tuple[Level, int]
 """A level fixed so far and its value in the model's integer units (relief: the floor)."""
+
+
+def layout_model(whole: DealModel, layout: Layout, held: Sequence[Held], backend: str) -> DealModel:
+    """The deal model of one layout: only its pairs, every agreement fixed, every held level a row."""
+    m = DealModel(replace(whole.inst, pairs=layout), whole.settings, backend)
+    for y in m.y.values():
+        m.model.add(y == 1)
+    for level, value in held:
+        expr = m.level_expr(level)
+        m.model.add(expr >= value if level == "relief" or level in MAXIMISE else expr <= value)
+    return m
 
 
 class _Layout:
     """One layout's own DealModel with every held level, the place-km objective and its cut."""
 
     def __init__(self, whole: DealModel, layout: Layout, held: Sequence[Held], hinted: bool) -> None:
-        self.model = m = DealModel(replace(whole.inst, pairs=layout), whole.settings, "cp-sat")
-        for y in m.y.values():
-            m.model.add(y == 1)
-        for level, value in held:
-            expr = m.level_expr(level)
-            m.model.add(expr >= value if level == "relief" or level in MAXIMISE else expr <= value)
+        self.whole, self.layout, self.held = whole, layout, held
+        self.model = m = layout_model(whole, layout, held, "cp-sat")
         names = {name for name, _ in m.variables}
         self.values: dict[str, int] | None = None
         if hinted:
@@ -98,6 +111,52 @@ class _Layout:
         self.low = max(self.low, low)
         self.decided = status in ("OPTIMAL", "INFEASIBLE")
         return status, solver.deterministic_time
+
+    def solve_highs(self, best: int, nodes: int) -> SolveStatus:
+        """The same layout's rows solved by HiGHS, for a solution below `best` only (its objective
+        bound, so no MIP start: HiGHS 1.12 crashed on one, model.py), at most `nodes` nodes. A
+        solution counts only once CP-SAT, every variable fixed to it, confirms it exactly."""
+        m = layout_model(self.whole, self.layout, self.held, "highs")
+        expr = m.level_expr("place_km")
+        m.model.minimize(expr)
+        opt = m.settings.solver
+        mip = mb.Solver("highs")
+        if opt.max_time_in_seconds is not None:
+            mip.set_time_limit_in_seconds(opt.max_time_in_seconds)
+        mip.set_solver_specific_parameters(
+            f"output_flag=false\nmip_rel_gap=0\nmip_abs_gap=0.99\nthreads=1\nrandom_seed={opt.random_seed}\n"
+            f"objective_bound={best - 0.5}\nmip_max_nodes={nodes}")
+        with HIGHS, stdout_to_stderr():
+            code = mip.solve(m.model)
+        if code == mb.SolveStatus.INFEASIBLE:  # nothing below best in this layout
+            self.low, self.decided, self.objective = max(self.low, best), True, None
+            return "INFEASIBLE"
+        if code != mb.SolveStatus.OPTIMAL:  # the node or time limit: no proof, and (model_builder)
+            self.objective = None  # no solution or bound reported either
+            return "UNKNOWN"
+        values = {name: round(mip.value(v)) for name, v in m.variables}
+        objective = self._confirm(values)
+        if objective is None:  # HiGHS's tolerances let through what the exact rows do not
+            self.objective = None
+            return "UNKNOWN"
+        self.values, self.objective = values, objective
+        self.low, self.decided = max(self.low, objective), True
+        return "OPTIMAL"
+
+    def _confirm(self, values: dict[str, int]) -> int | None:
+        """The place-km of `values` if they satisfy this layout's CP-SAT model exactly, else None."""
+        m = self.model
+        m.model.clear_hints()
+        for name, v in m.variables:
+            m.model.add_hint(v, values.get(name, 0))
+        solver = cp_model.CpSolver()
+        configure(solver, num_workers=1, random_seed=m.settings.solver.random_seed,
+                  max_deterministic_time=5.0)
+        solver.parameters.fix_variables_to_their_hinted_value = True
+        status = solver.solve(m.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return round(solver.objective_value)
 
 
 def units(settings: DealSettings) -> float:
@@ -157,6 +216,20 @@ def place_km_by_layouts(whole: DealModel, layouts: Sequence[Layout], held: Seque
         todo = left
         if spent >= budget - 1e-9:
             break
+    highs = 0
+    if opt.place_km_highs_nodes is not None and best is not None and best > 0:
+        # the proof: HiGHS on each layout still open, lowest bound first, below the best so far
+        for k in sorted(lows, key=lambda k: lows[k]):
+            if best <= 0 or lows[k] > best - 1 or (k in subs and subs[k].decided):
+                continue
+            if k not in subs:
+                subs[k] = _Layout(whole, layouts[k], held, hinted=False)
+            sub = subs[k]
+            sub.solve_highs(best, opt.place_km_highs_nodes)
+            lows[k] = sub.low
+            highs += 1
+            if sub.objective is not None and sub.objective < best:
+                best, winner = sub.objective, sub
     seconds = time.perf_counter() - start
     if best is None or winner is None:  # no layout found a solution: the whole model's search
         return whole.solve_level("place_km")
@@ -170,5 +243,5 @@ def place_km_by_layouts(whole: DealModel, layouts: Sequence[Layout], held: Seque
     status: SolveStatus = "OPTIMAL" if proven else "FEASIBLE"
     out = whole._outcome("place_km", status, float(best), float(best if proven else low), seconds)
     out.info.parameters.update({"deterministic_time": round(spent, 3), "layouts": len(layouts),
-                                "layout_solves": solves})
+                                "layout_solves": solves, "highs_layout_solves": highs})
     return out

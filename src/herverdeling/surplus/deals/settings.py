@@ -50,6 +50,10 @@ class DealSolver(SolverParams):
     # the place-km level alone: it is the one level CountModel does not bound, and it runs into its
     # limit on nl-2025 (FEASIBLE, gap 0.16-0.26 after 30 s); None keeps max_deterministic_time
     place_km_deterministic_time: float | None = Field(None, gt=0)
+    # then HiGHS on each agreement layout still open, the same rows, at most this many
+    # branch-and-bound nodes per layout (deterministic on 1 thread): its LP closes the last 0.1 %
+    # that CP-SAT's bound does not (place_km.py); None: CP-SAT alone
+    place_km_highs_nodes: int | None = Field(None, ge=1)
     # the categories solved side by side, each its own 1-worker deterministic search: they share
     # nothing (G4), so the deals are the same bytes at any count; CP-SAT only (solve._threads:
     # HiGHS's process-wide scheduler is not safe across concurrent instances)
