@@ -218,14 +218,18 @@ def place_km_by_layouts(whole: DealModel, layouts: Sequence[Layout], held: Seque
             break
     highs = 0
     if opt.place_km_highs_nodes is not None and best is not None and best > 0:
-        # the proof: HiGHS on each layout still open, lowest bound first, below the best so far
-        for k in sorted(lows, key=lambda k: lows[k]):
-            if best <= 0 or lows[k] > best - 1 or (k in subs and subs[k].decided):
+        # the proof: HiGHS on each layout still open, lowest bound first, below the best so far;
+        # the level's nodes shared out evenly over the layouts open now (deterministic)
+        proof = [k for k in sorted(lows, key=lambda k: lows[k])
+                 if lows[k] <= best - 1 and not (k in subs and subs[k].decided)]
+        nodes = max(1, opt.place_km_highs_nodes // max(1, len(proof)))
+        for k in proof:
+            if best <= 0 or lows[k] > best - 1:
                 continue
             if k not in subs:
                 subs[k] = _Layout(whole, layouts[k], held, hinted=False)
             sub = subs[k]
-            sub.solve_highs(best, opt.place_km_highs_nodes)
+            sub.solve_highs(best, nodes)
             lows[k] = sub.low
             highs += 1
             if sub.objective is not None and sub.objective < best:

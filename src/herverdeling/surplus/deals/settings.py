@@ -51,8 +51,9 @@ class DealSolver(SolverParams):
     # limit on nl-2025 (FEASIBLE, gap 0.16-0.26 after 30 s); None keeps max_deterministic_time
     place_km_deterministic_time: float | None = Field(None, gt=0)
     # then HiGHS on each agreement layout still open, the same rows, at most this many
-    # branch-and-bound nodes per layout (deterministic on 1 thread): its LP closes the last 0.1 %
-    # that CP-SAT's bound does not (place_km.py); None: CP-SAT alone
+    # branch-and-bound nodes in all, shared evenly over those layouts (deterministic on 1 thread):
+    # its LP and branching close the last 0.1 % that CP-SAT's bound does not (place_km.py);
+    # None: CP-SAT alone
     place_km_highs_nodes: int | None = Field(None, ge=1)
     # the categories solved side by side, each its own 1-worker deterministic search: they share
     # nothing (G4), so the deals are the same bytes at any count; CP-SAT only (solve._threads:
