@@ -1135,3 +1135,26 @@ def test_highs_stopped_short_proves_nothing(monkeypatch):
         assert km.status == ("OPTIMAL" if km.objective == 0 else "FEASIBLE"), seed
         worse += km.objective > want + 1e-6
     assert worse >= 1  # some incumbent is not the optimum
+
+
+def test_the_screen_may_cost_more_than_the_cp_sat_units_only_with_the_highs_proof(monkeypatch):
+    """Without the HiGHS proof the layout screen is held to the place-km units; with it, to the
+    per-level limit (every layout it drops is one HiGHS need not prove: place_km.screen_units).
+    And the level is still the whole model's optimum with the proof on."""
+    asked: list[float] = []
+    original = CountModel.open_layouts
+
+    def spy(self: CountModel, units: float = math.inf) -> list | None:
+        asked.append(units)
+        return original(self, units)
+
+    monkeypatch.setattr(CountModel, "open_layouts", spy)
+    inst = build_instance(random_wide(0), "regulier", WIDE, DealPins())
+    for nodes, want in ((None, 0.5), (1000, 7.0)):
+        st = WIDE.model_copy(update={"solver": DealSolver(
+            place_km_deterministic_time=0.5, max_deterministic_time=7.0, place_km_highs_nodes=nodes)})
+        asked.clear()
+        _, infos = solve_category(inst, st)
+        assert asked == [want]
+        assert infos[-1].status == "OPTIMAL"
+        assert infos[-1].objective == pytest.approx(_wide_whole(0)[-1].objective)

@@ -172,6 +172,18 @@ def units(settings: DealSettings) -> float:
     return opt.place_km_deterministic_time or opt.max_deterministic_time or math.inf
 
 
+def screen_units(settings: DealSettings) -> float:
+    """What screening the open layouts may cost (CountModel.open_layouts, LAYOUT_PROBE each): the
+    level's units without the HiGHS proof; with it, the per-level limit, since every layout the
+    screen drops is one HiGHS need not prove (measured on nl-2025-strict-norms AMV: 93 layouts,
+    4.65 units of screen, 9 left; within the 4 place-km units the whole model's search was kept,
+    FEASIBLE at 58,037.6 km, gap 0.11, against 53,723.5 km proven, benchmarks/reports/deals.md)."""
+    opt = settings.solver
+    if opt.place_km_highs_nodes is None:
+        return units(settings)
+    return opt.max_deterministic_time or math.inf
+
+
 def fits(layouts: int, settings: DealSettings) -> bool:
     """Whether a first pass over this many layouts takes at most half the level's units: past
     that, the incumbent's layout would get hardly more than its probe, and the whole model's one

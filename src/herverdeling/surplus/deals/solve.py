@@ -23,8 +23,7 @@ from herverdeling.surplus.deals.model import (
     build_instance,
     relief_top,
 )
-from herverdeling.surplus.deals.place_km import Held, fits, place_km_by_layouts
-from herverdeling.surplus.deals.place_km import units as place_km_units
+from herverdeling.surplus.deals.place_km import Held, fits, place_km_by_layouts, screen_units
 from herverdeling.surplus.deals.result import Agreement, CategoryDeals, DealResult, Relief
 from herverdeling.surplus.deals.settings import DealPins, DealSettings, Level, load_deal_settings
 
@@ -116,7 +115,7 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
         layouts = None
         if count is not None and level == "place_km" and model.backend == "cp-sat":
             start = time.perf_counter()
-            layouts = count.open_layouts(place_km_units(settings))  # screening costs <= the level's units
+            layouts = count.open_layouts(screen_units(settings))  # what screening may cost
             t = time.perf_counter() - start
         # place-km: the least over the layouts that can still hold (place_km.py)
         out = (place_km_by_layouts(model, layouts, held, t) if layouts and fits(len(layouts), settings)
