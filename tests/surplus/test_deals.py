@@ -8,6 +8,7 @@ import itertools
 import math
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from hypothesis import strategies as hst
 from ortools.sat.python import cp_model
 
 from herverdeling.errors import InfeasibleError
+from herverdeling.proposals import SolveInfo
 from herverdeling.scenario.model import CATEGORIES, Scenario
 from herverdeling.surplus.deals import (
     DealPins,
@@ -897,6 +899,34 @@ def _wide_solve(inst: Instance, st: DealSettings, floor: int | None, **kw: objec
     return solve_category(inst, st, relief=first[0], floor=floor, earlier=False, **kw)
 
 
+def _brackets(km: SolveInfo, want: float | None, seed: int) -> None:
+    """The level's bound is at most the proven optimum `want`, its place-km at least it, and it
+    says OPTIMAL only at it."""
+    assert km.best_bound is not None
+    assert km.objective is not None
+    assert want is not None
+    assert km.best_bound <= want + 1e-6 <= km.objective + 2e-6, seed
+    if km.status == "OPTIMAL":
+        assert km.objective == pytest.approx(want), seed
+
+
+def _holds_in_the_whole_model(inst: Instance, st: DealSettings, model: DealModel,
+                              infos: Sequence[SolveInfo], seed: int) -> None:
+    """The kept solution is one of the whole deal model: fixed to it, with every level at the
+    value reported, CP-SAT finds it feasible."""
+    check = DealModel(inst, st)
+    for info in infos:
+        level = info.model.split("/")[1]
+        expr = check.level_expr(level)
+        value = model.floor if level == "relief" else _raw(model, level, info.objective or 0.0)
+        check.model.add(expr >= value if level == "relief" else expr == value)
+    for name, v in check.variables:
+        check.model.add(v == model.values.get(name, 0))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(check.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE), seed
+
+
 @pytest.mark.parametrize(("seed", "floor"), [*((s, None) for s in (0, 1, 2, 3, 6, 7)), (0, 0)])
 def test_place_km_by_layouts_equals_the_whole_model(seed, floor):
     """Place-km as the least over the open layouts gives the whole deal model's optimum (one
@@ -929,23 +959,8 @@ def test_place_km_keeps_a_valid_bound_and_a_whole_solution(seed, units):
     if units < 1:
         assert "layouts" not in km.parameters
         assert not fits(1, short)
-    assert km.objective is not None
-    assert want is not None
-    assert km.best_bound is not None
-    assert km.best_bound <= want + 1e-6 <= km.objective + 2e-6, seed
-    if km.status == "OPTIMAL":
-        assert km.objective == pytest.approx(want), seed
-    check = DealModel(inst, short)
-    for info in infos:
-        level = info.model.split("/")[1]
-        expr = check.level_expr(level)
-        value = model.floor if level == "relief" else _raw(model, level, info.objective or 0.0)
-        check.model.add(expr >= value if level == "relief" else expr == value)
-    for name, v in check.variables:
-        check.model.add(v == model.values.get(name, 0))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    assert solver.solve(check.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE), seed
+    _brackets(km, want, seed)
+    _holds_in_the_whole_model(inst, short, model, infos, seed)
 
 
 def test_layouts_dropped_before_place_km_have_no_solution(monkeypatch):
@@ -1016,12 +1031,7 @@ def test_place_km_never_calls_an_interrupted_layout_solve_a_proof(monkeypatch):
             patch.setattr(place_km._Layout, "solve", spy)
             _, infos = solve_category(inst, st)
         want, km = exact[-1].objective, infos[-1]
-        assert want is not None
-        assert km.objective is not None
-        assert km.best_bound is not None
-        assert km.best_bound <= want + 1e-6 <= km.objective + 2e-6, seed
-        if km.status == "OPTIMAL":
-            assert km.objective == pytest.approx(want), seed
+        _brackets(km, want, seed)
     assert "FEASIBLE" in statuses
 
 
@@ -1052,17 +1062,7 @@ def test_highs_proves_the_place_km_that_cp_sat_leaves_open(monkeypatch, seed):
     assert km.objective == pytest.approx(want), seed
     assert km.parameters["highs_layout_solves"] >= 1 or km.objective == 0, seed
     assert km.parameters["layout_solves"] == 0
-    check = DealModel(inst, HIGHS_PROOF)
-    for info in infos:
-        level = info.model.split("/")[1]
-        expr = check.level_expr(level)
-        value = model.floor if level == "relief" else _raw(model, level, info.objective or 0.0)
-        check.model.add(expr >= value if level == "relief" else expr == value)
-    for name, v in check.variables:
-        check.model.add(v == model.values.get(name, 0))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    assert solver.solve(check.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE), seed
+    _holds_in_the_whole_model(inst, HIGHS_PROOF, model, infos, seed)
 
 
 def test_a_highs_solution_counts_only_once_cp_sat_confirms_it(monkeypatch):
@@ -1096,11 +1096,7 @@ def test_a_highs_solution_counts_only_once_cp_sat_confirms_it(monkeypatch):
                 patch.setattr(place_km._Layout, "_confirm", fake)
                 _, infos = solve_category(inst, HIGHS_PROOF)
             km = infos[-1]
-            assert km.best_bound is not None
-            assert km.objective is not None
-            assert km.best_bound <= want + 1e-6 <= km.objective + 2e-6, seed
-            if km.status == "OPTIMAL":
-                assert km.objective == pytest.approx(want), seed
+            _brackets(km, want, seed)
             refused += fake is refuse and km.status != "OPTIMAL"
     assert any(c is not None for c in confirmed)
     assert refused >= 1  # some seed needed a HiGHS solution to prove its optimum
@@ -1128,10 +1124,9 @@ def test_highs_stopped_short_proves_nothing(monkeypatch):
             patch.setattr(place_km.mb, "Solver", Stopped)
             _, infos = solve_category(inst, HIGHS_PROOF)
         km = infos[-1]
-        assert km.best_bound is not None
+        _brackets(km, want, seed)
         assert km.objective is not None
         assert want is not None
-        assert km.best_bound <= want + 1e-6 <= km.objective + 2e-6, seed
         assert km.status == ("OPTIMAL" if km.objective == 0 else "FEASIBLE"), seed
         worse += km.objective > want + 1e-6
     assert worse >= 1  # some incumbent is not the optimum
