@@ -1048,6 +1048,18 @@ def _no_cp_sat_passes(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(place_km, "_rounds", lambda limit: [])
 
 
+def _highs_only(monkeypatch: pytest.MonkeyPatch, seed: int, target: object, name: str,
+                fake: object) -> SolveInfo:
+    """random_wide(seed)'s place-km level with no CP-SAT pass and `target.name` replaced by
+    `fake`, bracketed by the whole model's optimum (_brackets)."""
+    inst = build_instance(random_wide(seed), "regulier", WIDE, DealPins())
+    with monkeypatch.context() as patch:
+        _no_cp_sat_passes(patch)
+        patch.setattr(target, name, fake)
+        _, infos = solve_category(inst, HIGHS_PROOF)
+    _brackets(infos[-1], _wide_whole(seed)[-1].objective, seed)
+    return infos[-1]
+
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_highs_proves_the_place_km_that_cp_sat_leaves_open(monkeypatch, seed):
     """With no CP-SAT layout pass, HiGHS on the layouts must prove the whole model's optimum (one
@@ -1088,15 +1100,8 @@ def test_a_highs_solution_counts_only_once_cp_sat_confirms_it(monkeypatch):
 
     refused = 0
     for seed in range(4):
-        inst = build_instance(random_wide(seed), "regulier", WIDE, DealPins())
-        want = _wide_whole(seed)[-1].objective
         for fake in (spy, refuse):
-            with monkeypatch.context() as patch:
-                _no_cp_sat_passes(patch)
-                patch.setattr(place_km._Layout, "_confirm", fake)
-                _, infos = solve_category(inst, HIGHS_PROOF)
-            km = infos[-1]
-            _brackets(km, want, seed)
+            km = _highs_only(monkeypatch, seed, place_km._Layout, "_confirm", fake)
             refused += fake is refuse and km.status != "OPTIMAL"
     assert any(c is not None for c in confirmed)
     assert refused >= 1  # some seed needed a HiGHS solution to prove its optimum
@@ -1117,14 +1122,8 @@ def test_highs_stopped_short_proves_nothing(monkeypatch):
 
     worse = 0
     for seed in range(4):
-        inst = build_instance(random_wide(seed), "regulier", WIDE, DealPins())
+        km = _highs_only(monkeypatch, seed, place_km.mb, "Solver", Stopped)
         want = _wide_whole(seed)[-1].objective
-        with monkeypatch.context() as patch:
-            _no_cp_sat_passes(patch)
-            patch.setattr(place_km.mb, "Solver", Stopped)
-            _, infos = solve_category(inst, HIGHS_PROOF)
-        km = infos[-1]
-        _brackets(km, want, seed)
         assert km.objective is not None
         assert want is not None
         assert km.status == ("OPTIMAL" if km.objective == 0 else "FEASIBLE"), seed
