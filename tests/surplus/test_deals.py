@@ -407,6 +407,13 @@ def test_nl2025_default(nl2025, nl2025_deals):
     for i in result.solve_info:
         assert i.status == "OPTIMAL", i
     km = {i.scope: i.objective for i in result.solve_info if i.model == "deals/place_km"}
+    for c in CATEGORIES:  # the deals drafted are the solution the level reports
+        deals = result.category(c)
+        backed = sum(places * nl2025.distance_km(src, r.code) for a in deals.agreements
+                     for r in a.reliefs for src, places in r.backing)
+        assert backed == pytest.approx(deals.place_km, abs=0.05)
+        assert km[c] == pytest.approx(backed, abs=0.05 * sum(r.places for a in deals.agreements
+                                                              for r in a.reliefs))
     assert km["regulier"] is not None
     assert km["regulier"] <= 685_346
     assert km["amv"] is not None
@@ -1051,13 +1058,16 @@ def _no_cp_sat_passes(patch: pytest.MonkeyPatch) -> None:
 def _highs_only(monkeypatch: pytest.MonkeyPatch, seed: int, target: object, name: str,
                 fake: object) -> SolveInfo:
     """random_wide(seed)'s place-km level with no CP-SAT pass and `target.name` replaced by
-    `fake`, bracketed by the whole model's optimum (_brackets)."""
+    `fake`, bracketed by the whole model's optimum (_brackets), its solution one of the whole
+    model at the levels reported."""
     inst = build_instance(random_wide(seed), "regulier", WIDE, DealPins())
     with monkeypatch.context() as patch:
         _no_cp_sat_passes(patch)
         patch.setattr(target, name, fake)
-        _, infos = solve_category(inst, HIGHS_PROOF)
+        model, infos = solve_category(inst, HIGHS_PROOF)
+    assert _wide_whole(seed)[-1].status == "OPTIMAL"  # the reference is an optimum
     _brackets(infos[-1], _wide_whole(seed)[-1].objective, seed)
+    _holds_in_the_whole_model(inst, HIGHS_PROOF, model, infos, seed)
     return infos[-1]
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
@@ -1152,3 +1162,51 @@ def test_the_screen_may_cost_more_than_the_cp_sat_units_only_with_the_highs_proo
         assert asked == [want]
         assert infos[-1].status == "OPTIMAL"
         assert infos[-1].objective == pytest.approx(_wide_whole(0)[-1].objective)
+
+
+def test_a_highs_optimum_no_better_than_the_best_keeps_the_best_solution(monkeypatch):
+    """HiGHS's objective bound prunes nodes but may keep a heuristic solution at or above it and
+    call it optimal. Faked here: wherever HiGHS finds nothing below the best, it answers OPTIMAL
+    with the layout's least solution at or above it. The level must then keep the best solution
+    it had (the values the reported place-km is of: _highs_only checks them in the whole model),
+    never the worse one."""
+    import herverdeling.surplus.deals.place_km as place_km
+
+    real = place_km.mb.Solver  # (patched below: the inner solve needs the real one)
+
+    class Heuristic(real):  # type: ignore[misc, valid-type]
+        inner: place_km.mb.Solver | None = None
+
+        def set_solver_specific_parameters(self, text: str) -> None:
+            self.text = text
+            super().set_solver_specific_parameters(text)
+
+        def solve(self, model):  # type: ignore[no-untyped-def]
+            code = super().solve(model)
+            if code != place_km.mb.SolveStatus.INFEASIBLE:
+                return code
+            lines = self.text.split("\n")
+            best = round(float(next(x for x in lines if x.startswith("objective_bound")).split("=")[1]) + 0.5)
+            worse = model.clone()  # the same variables (by index), and place-km above the best
+            worse.add(worse.objective_expression() >= best + 1)
+            self.inner = real("highs")
+            self.inner.set_solver_specific_parameters(
+                "\n".join(x for x in lines if not x.startswith("objective_bound")))
+            code = self.inner.solve(worse)
+            if code != place_km.mb.SolveStatus.OPTIMAL:  # nothing worse either: as HiGHS said
+                self.inner = None
+                return place_km.mb.SolveStatus.INFEASIBLE
+            return code
+
+        def value(self, v):  # type: ignore[no-untyped-def]
+            return (self.inner or super()).value(v)
+
+        @property
+        def objective_value(self) -> float:
+            return self.inner.objective_value if self.inner else super().objective_value
+
+    seen: list[str] = []
+    for seed in range(4):
+        km = _highs_only(monkeypatch, seed, place_km.mb, "Solver", Heuristic)
+        seen += str(km.parameters.get("highs_statuses", "")).split(",")
+    assert "INFEASIBLE" in seen  # the fake answered somewhere (as nothing below the best)

@@ -21,7 +21,9 @@ Then the proof (`solver.place_km_highs_nodes`): CP-SAT's bound in a layout rises
 4 units and never closed the last 0.1 % of nl-2025 regulier; HiGHS, on the same rows of each
 layout still open and only below the best so far, proves it (the final layout: 214 nodes, 5-9 s).
 HiGHS on 1 thread with a node limit is deterministic; its floating-point solution counts only
-once CP-SAT, every variable fixed to it, confirms it exactly. SCIP is not used: it called the final
+once CP-SAT, every variable fixed to it, confirms it exactly, while its "nothing below the best"
+is taken as HiGHS says it (on nl-2025 each such answer agreed with CP-SAT's exact one), and
+recorded per layout in the level's `highs_statuses`. SCIP is not used: it called the final
 layout infeasible, which CP-SAT's solution there refutes (benchmarks/reports/deals.md).
 """
 
@@ -51,8 +53,8 @@ from herverdeling.surplus.deals.model import (
 from herverdeling.surplus.deals.settings import DealSettings, Level
 
 HIGHS = threading.Lock()
-"""One HiGHS solve at a time in this process: its task scheduler is process-wide, and concurrent
-instances have crashed on it (HiGHS issues 810 and 1005; the categories run side by side)."""
+"""One place-km HiGHS solve at a time in this process: the categories run side by side, and
+concurrent HiGHS instances have crashed (HiGHS issues 810 and 1005, fixed after the bundled 1.12)."""
 
 Held = tuple[Level, int]
 """A level fixed so far and its value in the model's integer units (relief: the floor)."""
@@ -119,36 +121,49 @@ class _Layout:
         self.decided = status in ("OPTIMAL", "INFEASIBLE")
         return status, solver.deterministic_time
 
-    def solve_highs(self, best: int, nodes: int) -> SolveStatus:
-        """The same layout's rows solved by HiGHS, for a solution below `best` only (its objective
-        bound, so no MIP start: HiGHS 1.12 crashed on one, model.py), at most `nodes` nodes. A
-        solution counts only once CP-SAT, every variable fixed to it, confirms it exactly."""
+    def solve_highs(self, best: int, nodes: int, seconds: float | None) -> str:
+        """The same layout's rows solved by HiGHS, looking only below `best` (its objective bound,
+        so no MIP start: HiGHS 1.12 crashed on one, model.py), at most `nodes` nodes and `seconds`
+        of wall clock (the level's safety net). Returns HiGHS's status as model_builder names it.
+
+        The objective bound prunes nodes; it does not stop HiGHS from keeping a heuristic solution
+        at or above `best` and calling it optimal: such a solution is no better, and says only that
+        nothing below `best` exists here. A better solution counts only once CP-SAT, every variable
+        fixed to it, confirms it exactly, at HiGHS's own objective (its proof is about that value)."""
         m = layout_model(self.whole, self.layout, self.held, "highs")
         expr = m.level_expr("place_km")
         m.model.minimize(expr)
         opt = m.settings.solver
         mip = mb.Solver("highs")
-        if opt.max_time_in_seconds is not None:
-            mip.set_time_limit_in_seconds(opt.max_time_in_seconds)
+        if seconds is not None:
+            mip.set_time_limit_in_seconds(max(seconds, 1e-3))
         mip.set_solver_specific_parameters(
             f"output_flag=false\nmip_rel_gap=0\nmip_abs_gap=0.99\nthreads=1\nrandom_seed={opt.random_seed}\n"
             f"objective_bound={best - 0.5}\nmip_max_nodes={nodes}")
         with HIGHS, stdout_to_stderr():
             code = mip.solve(m.model)
+        if code in (mb.SolveStatus.MODEL_INVALID, mb.SolveStatus.INVALID_SOLVER_PARAMETERS,
+                    mb.SolveStatus.SOLVER_TYPE_UNAVAILABLE, mb.SolveStatus.INCOMPATIBLE_OPTIONS):
+            # a fault of ours or of the installed OR-Tools, never of the scenario: say so loudly
+            raise RuntimeError(f"HiGHS refused the place-km layout model ({code.name}); "
+                               "set solver.place_km_highs_nodes to null to prove place-km by CP-SAT alone")
+        self.objective = None
+        if code == mb.SolveStatus.OPTIMAL and round(mip.objective_value) >= best:
+            code = mb.SolveStatus.INFEASIBLE  # optimal, yet no better than best: nothing below it
         if code == mb.SolveStatus.INFEASIBLE:  # nothing below best in this layout
-            self.low, self.decided, self.objective = max(self.low, best), True, None
-            return "INFEASIBLE"
+            self.low, self.decided = max(self.low, best), True
+            return code.name
         if code != mb.SolveStatus.OPTIMAL:  # the node or time limit: no proof, and (model_builder)
-            self.objective = None  # no solution or bound reported either
-            return "UNKNOWN"
+            return code.name  # no solution or bound reported either
         values = {name: round(mip.value(v)) for name, v in m.variables}
         objective = self._confirm(values)
-        if objective is None:  # HiGHS's tolerances let through what the exact rows do not
-            self.objective = None
-            return "UNKNOWN"
+        if objective is None or objective != round(mip.objective_value):
+            # HiGHS's tolerances let through what the exact rows do not, or its proof is about
+            # another value than the exact one: no proof, and the layout's solution stays
+            return "UNCONFIRMED"
         self.values, self.objective = values, objective
         self.low, self.decided = max(self.low, objective), True
-        return "OPTIMAL"
+        return code.name
 
     def _confirm(self, values: dict[str, int]) -> int | None:
         """The place-km of `values` if they satisfy this layout's CP-SAT model exactly, else None."""
@@ -235,7 +250,7 @@ def place_km_by_layouts(whole: DealModel, layouts: Sequence[Layout], held: Seque
         todo = left
         if spent >= budget - 1e-9:
             break
-    highs = 0
+    highs: list[str] = []  # HiGHS's status per layout it solved, in order
     if opt.place_km_highs_nodes is not None and best is not None and best > 0:
         # the proof: HiGHS on each layout still open, lowest bound first, below the best so far;
         # the level's nodes shared out evenly over the layouts open now (deterministic)
@@ -248,9 +263,10 @@ def place_km_by_layouts(whole: DealModel, layouts: Sequence[Layout], held: Seque
             if k not in subs:
                 subs[k] = _Layout(whole, layouts[k], held, hinted=False)
             sub = subs[k]
-            sub.solve_highs(best, nodes)
+            left_s = (None if opt.max_time_in_seconds is None else
+                      opt.max_time_in_seconds - (time.perf_counter() - start))
+            highs.append(sub.solve_highs(best, nodes, left_s))
             lows[k] = sub.low
-            highs += 1
             if sub.objective is not None and sub.objective < best:
                 best, winner = sub.objective, sub
     seconds = time.perf_counter() - start
@@ -266,5 +282,9 @@ def place_km_by_layouts(whole: DealModel, layouts: Sequence[Layout], held: Seque
     status: SolveStatus = "OPTIMAL" if proven else "FEASIBLE"
     out = whole._outcome("place_km", status, float(best), float(best if proven else low), seconds)
     out.info.parameters.update({"deterministic_time": round(spent, 3), "layouts": len(layouts),
-                                "layout_solves": solves, "highs_layout_solves": highs})
+                                "layout_solves": solves, "highs_layout_solves": len(highs)})
+    if highs:
+        # which layouts HiGHS decided, in floating point (its solutions are confirmed exactly,
+        # its "nothing below" is not): the proof's provenance, for whoever defends the figure
+        out.info.parameters["highs_statuses"] = ",".join(highs)
     return out

@@ -47,17 +47,17 @@ class DealSolver(SolverParams):
     deterministic: bool = True
     max_deterministic_time: float | None = Field(60.0, gt=0)
     max_time_in_seconds: float | None = Field(60.0, gt=0)
-    # the place-km level alone: it is the one level CountModel does not bound, and it runs into its
-    # limit on nl-2025 (FEASIBLE, gap 0.16-0.26 after 30 s); None keeps max_deterministic_time
+    # the place-km level's CP-SAT units (all its layout solves together): the one level CountModel
+    # does not bound; None keeps max_deterministic_time
     place_km_deterministic_time: float | None = Field(None, gt=0)
-    # then HiGHS on each agreement layout still open, the same rows, at most this many
-    # branch-and-bound nodes in all, shared evenly over those layouts (deterministic on 1 thread):
-    # its LP and branching close the last 0.1 % that CP-SAT's bound does not (place_km.py);
-    # None: CP-SAT alone
+    # then HiGHS on each agreement layout still open, the same rows: this many branch-and-bound
+    # nodes shared evenly over those layouts (at least 1 each, besides each one's root work;
+    # deterministic on 1 thread): its LP and branching close the last 0.1 % that CP-SAT's bound
+    # does not (place_km.py); None: CP-SAT alone
     place_km_highs_nodes: int | None = Field(None, ge=1)
     # the categories solved side by side, each its own 1-worker deterministic search: they share
-    # nothing (G4), so the deals are the same bytes at any count; CP-SAT only (solve._threads:
-    # HiGHS's process-wide scheduler is not safe across concurrent instances)
+    # nothing (G4), so the deals are the same bytes at any count; the CP-SAT backend only
+    # (solve._threads); the place-km proof's HiGHS solves run one at a time (place_km.HIGHS)
     category_threads: int = Field(2, ge=1)
 
 

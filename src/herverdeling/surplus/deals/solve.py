@@ -307,7 +307,8 @@ def _threads(settings: DealSettings, backend: str | None) -> int:
     while it searches (nl-2025: 51.8 -> 34.5 s on 2 cores, the same deals); one for the MIP
     backends. HiGHS keeps one process-wide task scheduler that concurrent instances have crashed
     on (HiGHS issues 810 and 1005; PR 3141, after the HiGHS 1.12 that OR-Tools 9.15 bundles), and
-    they are the second solver of the benchmarks, not the default: not worth a crash."""
+    they are the second solver of the benchmarks, not the default: not worth a crash. (The place-km
+    proof's HiGHS solves run under the category threads too, one at a time: place_km.HIGHS.)"""
     return settings.solver.category_threads if (backend or settings.solver.backend) == "cp-sat" else 1
 
 
