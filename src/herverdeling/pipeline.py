@@ -31,8 +31,9 @@ _DEALS: OrderedDict[str, DealResult] = OrderedDict()
 _DEALS_LOCK = threading.Lock()
 
 
-def _deal_stage(scenario: Scenario, preset: str) -> tuple[tuple[SurplusSwap, ...],
-                                                          tuple[SolveInfo, ...], DealRules]:
+def _deal_stage(scenario: Scenario, preset: str,
+                progress: Progress = _quiet) -> tuple[tuple[SurplusSwap, ...], tuple[SolveInfo, ...],
+                                                      DealRules]:
     """The deal model's swaps, solve info and D rules.
 
     It is deterministic and takes tens of seconds on nl-2025, so one solve per (what the deal model
@@ -54,7 +55,7 @@ def _deal_stage(scenario: Scenario, preset: str) -> tuple[tuple[SurplusSwap, ...
     if result is None:
         result = deal_cache.load(key)
         if result is None:
-            result = solve_deals(scenario, st, pins, instances=instances)
+            result = solve_deals(scenario, st, pins, instances=instances, progress=progress)
             deal_cache.save(key, result)
         with _DEALS_LOCK:
             _DEALS[key] = result
@@ -140,7 +141,7 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
         swap_proposals, swap_infos, deal_rules = _point_stage(scenario, settings, deal_result, progress)
     elif settings.surplus_model == "deals":
         progress(f"[1/4] surplus-uitruil berekenen, dealmodel ({settings.deals}) …")
-        swap_proposals, swap_infos, deal_rules = _deal_stage(scenario, settings.deals)
+        swap_proposals, swap_infos, deal_rules = _deal_stage(scenario, settings.deals, progress)
     else:
         progress(f"[1/4] surplus-uitruil berekenen (verdeelbeleid {settings.policy}) …")
         flow = propose_surplus_swaps(scenario, settings.policy)

@@ -1210,3 +1210,20 @@ def test_a_highs_optimum_no_better_than_the_best_keeps_the_best_solution(monkeyp
         km = _highs_only(monkeypatch, seed, place_km.mb, "Solver", Heuristic)
         seen += str(km.parameters.get("highs_statuses", "")).split(",")
     assert "INFEASIBLE" in seen  # the fake answered somewhere (as nothing below the best)
+
+
+def test_each_level_is_told_as_it_is_solved_in_dutch():
+    """Progress: one line per level, in the order solved, saying in Dutch what the level is, its
+    value as Dutch writes numbers, and whether it is proven (else its gap)."""
+    from herverdeling.surplus.deals.solve import LEVEL_NL, level_line
+
+    inst = build_instance(random_wide(0), "regulier", WIDE, DealPins())
+    lines: list[str] = []
+    _, infos = solve_category(inst, WIDE, progress=lines.append)
+    assert len(lines) == len(infos) == len(WIDE.levels)
+    for line, info in zip(lines, infos, strict=True):
+        assert f"dealmodel regulier: {LEVEL_NL[info.model.split('/')[1]]} " in line
+        assert ("bewezen optimaal" in line) == (info.status == "OPTIMAL")
+    short = SolveInfo(model="deals/place_km", scope="amv", status="FEASIBLE", objective=58388.7,
+                      best_bound=58291.0, gap=0.00298, seconds=12.04, parameters={})
+    assert level_line(short) == "      dealmodel amv: plaats-km 58.388,7 (niet bewezen, gat 0,30 %, 12,0 s)"

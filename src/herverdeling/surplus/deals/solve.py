@@ -58,11 +58,34 @@ realised, before the full model searches on its own (each retry is one CountMode
 RETRY_DETERMINISTIC_TIME: < 1 s on nl-2025 where it proves at all)."""
 
 
+LEVEL_NL: dict[str, str] = {
+    "relief": "ontlasting", "agreements": "overeenkomsten", "preferred": "voorkeurspartners",
+    "parties": "partijen", "fairness": "spreiding", "place_km": "plaats-km",
+    "small_tasks": "kleine taken", "most_relief": "meeste ontlasting"}
+"""The levels as a civil servant reads them in the progress lines."""
+
+
+def level_line(info: SolveInfo) -> str:
+    """One progress line for a solved level, in Dutch: what it is, its value, proven or its gap."""
+    level = info.model.split("/")[1]
+    value = "-" if info.objective is None else _nl(info.objective, 1).removesuffix(",0")
+    how = "bewezen optimaal" if info.status == "OPTIMAL" else "niet bewezen" + (
+        "" if info.gap is None else f", gat {_nl(100 * info.gap, 2)} %")
+    what = LEVEL_NL.get(level, level)
+    return f"      dealmodel {info.scope}: {what} {value} ({how}, {_nl(info.seconds, 1)} s)"
+
+
+def _nl(x: float, digits: int) -> str:
+    """A number as Dutch writes it: 58.388,7."""
+    return f"{x:,.{digits}f}".translate(str.maketrans(",.", ".,"))
+
+
 def solve_category(inst: Instance, settings: DealSettings, backend: str | None = None,
                    use_bounds: bool = True, relief: SolveInfo | None = None,
                    floor: int | None = None, earlier: bool = True,
                    levels: tuple[Level, ...] | None = None,
-                   hint: dict[str, int] | None = None) -> tuple[DealModel, list[SolveInfo]]:
+                   hint: dict[str, int] | None = None,
+                   progress: Callable[[str], None] | None = None) -> tuple[DealModel, list[SolveInfo]]:
     """Every level of one category. Before each level that CountModel covers, its proven optimum
     becomes a bound row of the full model, so the full solve stops when it reaches it.
 
@@ -70,7 +93,7 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
     for all its floors, solve_deals once before it sets the floors); its proven maximum is taken,
     only the floor is this settings' share, or `floor` where given. `earlier`: that relief level
     belongs to another solve (its seconds are not counted again). `levels`: only these (default:
-    the settings' objectives)."""
+    the settings' objectives). `progress`: told each level as it is solved (level_line)."""
     model = DealModel(inst, settings, backend or settings.solver.backend)
     if hint:  # an earlier solve's solution (solve_deals' relief pass)
         model.values = dict(hint)
@@ -82,6 +105,8 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
     for level in levels or settings.levels:
         if level == "relief" and relief is not None:
             infos.append(model.take_relief(relief, floor, earlier))
+            if progress is not None:
+                progress(level_line(infos[-1]))
             held.append(("relief", model.floor))
             if count is not None:
                 count.fix("relief", model.floor, model.floor)
@@ -128,6 +153,8 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
             raise InfeasibleError(f"deals {inst.category}/{level}: no solution within the solver's limits "
                                   f"({out.status}); raise solver.max_time_in_seconds")
         infos.append(out.info)
+        if progress is not None:
+            progress(level_line(out.info))
         held.append((level, model.floor if level == "relief" else _raw(model, level, out.objective)))
         if count is not None and level in AGGREGATE_LEVELS:
             count.fix(level, _raw(model, level, out.objective), getattr(model, "floor", None),
@@ -246,11 +273,13 @@ def deal_key(instances: dict[Category, Instance], settings: DealSettings, pins: 
 def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
                 pins: DealPins | None = None, backend: str | None = None,
                 known_relief: dict[Category, SolveInfo] | None = None,
-                instances: dict[Category, Instance] | None = None) -> DealResult:
+                instances: dict[Category, Instance] | None = None,
+                progress: Callable[[str], None] | None = None) -> DealResult:
     """The deal model per category (categories are separate: G4, and max_partners counts per
     category), lexicographic in the settings' order; every level states status, bound and gap.
     `known_relief`: per category the relief level of an earlier solve with the same rules (see
-    `solve_category`)."""
+    `solve_category`). `progress`: one line per level solved after the relief maxima, in Dutch
+    (the categories run side by side, so their lines interleave)."""
     st = settings if isinstance(settings, DealSettings) else load_deal_settings(settings or "default")
     pins = pins or DealPins()
     instances = instances or build_instances(scenario, st, pins)
@@ -272,7 +301,7 @@ def solve_deals(scenario: Scenario, settings: DealSettings | str | None = None,
     paired = [c for c, inst in instances.items() if inst.pairs]
     solved = dict(zip(paired, _each(threads, lambda c: solve_category(
         instances[c], st, backend, relief=known[c], floor=floors[c], earlier=c not in solved_here,
-        hint=solved_here.get(c)), paired), strict=True))
+        hint=solved_here.get(c), progress=progress), paired), strict=True))
     cats = []
     for c, inst in instances.items():
         if not inst.pairs:
