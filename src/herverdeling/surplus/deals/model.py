@@ -474,13 +474,10 @@ class DealModel:
         if proven is not None:
             self.model.add(expr <= proven if maximise else expr >= proven)
         (self.model.maximize if maximise else self.model.minimize)(expr)
-        self.model.clear_hints()
-        if self.values and self.backend != "highs":
-            # not HiGHS: HiGHS 1.12 (OR-Tools 9.15) crashed the process (segmentation fault) on a
-            # complete, feasible start on every two-category test instance tried (random_both 0-6);
-            # HiGHS solves each level to optimality without it
-            for name, v in self.variables:
-                self.model.add_hint(v, self.values.get(name, 0))
+        # not HiGHS: HiGHS 1.12 (OR-Tools 9.15) crashed the process (segmentation fault) on a
+        # complete, feasible start on every two-category test instance tried (random_both 0-6);
+        # HiGHS solves each level to optimality without it
+        self.hint(self.values if self.backend != "highs" else None)
         opt = self.settings.solver
         start = time.perf_counter()
         by_hint = False
@@ -581,6 +578,13 @@ class DealModel:
             return info.model_copy(update={"parameters": params})
         params["taken_from_earlier_solve"] = True
         return info.model_copy(update={"parameters": params, "seconds": 0.0})
+
+    def hint(self, values: dict[str, int] | None) -> None:
+        """`values` as the model's complete hint (a variable not named: 0); None or empty: none."""
+        self.model.clear_hints()
+        if values:
+            for name, v in self.variables:
+                self.model.add_hint(v, values.get(name, 0))
 
     def _hint_meets(self, proven: int) -> tuple[SolveStatus, bool]:
         """Is the current hint a solution whose objective is the proven bound? Checked by CP-SAT

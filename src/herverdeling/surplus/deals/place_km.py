@@ -99,10 +99,7 @@ class _Layout:
     def solve(self, best: int | None, limit: float, seed: int) -> tuple[SolveStatus, float]:
         """One solve below the best so far; (status, deterministic time)."""
         m = self.model
-        m.model.clear_hints()
-        if self.values:
-            for name, v in m.variables:
-                m.model.add_hint(v, self.values.get(name, 0))
+        m.hint(self.values)
         solver = cp_model.CpSolver()
         configure(solver, num_workers=1, random_seed=seed,
                   max_deterministic_time=None if math.isinf(limit) else limit,
@@ -166,19 +163,11 @@ class _Layout:
         return code.name
 
     def _confirm(self, values: dict[str, int]) -> int | None:
-        """The place-km of `values` if they satisfy this layout's CP-SAT model exactly, else None."""
-        m = self.model
-        m.model.clear_hints()
-        for name, v in m.variables:
-            m.model.add_hint(v, values.get(name, 0))
-        solver = cp_model.CpSolver()
-        configure(solver, num_workers=1, random_seed=m.settings.solver.random_seed,
-                  max_deterministic_time=5.0)
-        solver.parameters.fix_variables_to_their_hinted_value = True
-        status = solver.solve(m.model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None
-        return round(solver.objective_value)
+        """The place-km of `values` if they satisfy this layout's CP-SAT model exactly, else None
+        (DealModel._fixed_hint: CP-SAT with every variable fixed to them)."""
+        self.model.hint(values)
+        status, objective, _ = self.model._fixed_hint()
+        return None if status not in ("OPTIMAL", "FEASIBLE") or objective is None else round(objective)
 
 
 def units(settings: DealSettings) -> float:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from herverdeling.dutch import getal
 from herverdeling.errors import InfeasibleError, ScenarioError
 from herverdeling.proposals import SolveInfo
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
@@ -68,16 +69,11 @@ LEVEL_NL: dict[str, str] = {
 def level_line(info: SolveInfo) -> str:
     """One progress line for a solved level, in Dutch: what it is, its value, proven or its gap."""
     level = info.model.split("/")[1]
-    value = "-" if info.objective is None else _nl(info.objective, 1).removesuffix(",0")
+    value = "-" if info.objective is None else getal(info.objective)
     how = "bewezen optimaal" if info.status == "OPTIMAL" else "niet bewezen" + (
-        "" if info.gap is None else f", gat {_nl(100 * info.gap, 2)} %")
+        "" if info.gap is None else f", gat {getal(100 * info.gap, 2)} %")
     what = LEVEL_NL.get(level, level)
-    return f"      dealmodel {info.scope}: {what} {value} ({how}, {_nl(info.seconds, 1)} s)"
-
-
-def _nl(x: float, digits: int) -> str:
-    """A number as Dutch writes it: 58.388,7."""
-    return f"{x:,.{digits}f}".translate(str.maketrans(",.", ".,"))
+    return f"      dealmodel {info.scope}: {what} {value} ({how}, {getal(info.seconds, 1)} s)"
 
 
 def solve_category(inst: Instance, settings: DealSettings, backend: str | None = None,
