@@ -977,8 +977,8 @@ def test_layouts_dropped_before_place_km_have_no_solution(monkeypatch):
     seen: list[tuple[CountModel, list]] = []
     original = CountModel.open_layouts
 
-    def spy(self: CountModel, units: float = math.inf) -> list | None:
-        kept = original(self, units)
+    def spy(self: CountModel, units: float = math.inf, known: Sequence = ()) -> list | None:
+        kept = original(self, units, known)
         seen.append((self, kept or []))
         return kept
 
@@ -1141,6 +1141,44 @@ def test_highs_stopped_short_proves_nothing(monkeypatch):
     assert worse >= 1  # some incumbent is not the optimum
 
 
+def test_the_screen_escalates_and_keeps_known_layouts_unsolved(monkeypatch):
+    """The place-km screen solves each layout's CountModel in rounds of growing limits: with a
+    first round too short to decide anything, the later rounds still drop exactly what one long
+    solve drops (mutation: a single round keeps more), and some layout is dropped after the first
+    round. A layout named as known (it holds a full solution) is kept with no solve at all."""
+    import herverdeling.surplus.deals.model as deal_model
+
+    seen: list[CountModel] = []
+    original = CountModel.open_layouts
+
+    def spy(self: CountModel, units: float = math.inf, known: Sequence = ()) -> list | None:
+        seen.append(self)
+        return original(self, units, known)
+
+    monkeypatch.setattr(CountModel, "open_layouts", spy)
+    st = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
+    late = 0
+    for seed in range(8):
+        inst = build_instance(random_wide(seed), "regulier", st, DealPins())
+        seen.clear()
+        solve_category(inst, st)
+        count = seen[-1]
+        open_ = count._open_layouts("place_km")
+        monkeypatch.setattr(deal_model, "SCREEN_ROUNDS", (100.0,))
+        exact = original(count, math.inf)
+        monkeypatch.setattr(deal_model, "SCREEN_ROUNDS", (1e-6,))
+        first = original(count, math.inf)
+        monkeypatch.setattr(deal_model, "SCREEN_ROUNDS", (1e-6, 1e-3, 100.0))
+        assert original(count, math.inf) == exact, seed
+        late += len(first or []) > len(exact or [])
+        before = count.deterministic_time
+        assert original(count, math.inf, known=open_) == open_
+        assert count.deterministic_time == before  # no solve
+        monkeypatch.undo()
+        monkeypatch.setattr(CountModel, "open_layouts", spy)
+    assert late >= 1  # some layout is dropped only after the first round
+
+
 def test_the_screen_may_cost_more_than_the_cp_sat_units_only_with_the_highs_proof(monkeypatch):
     """Without the HiGHS proof the layout screen is held to the place-km units; with it, to the
     per-level limit (every layout it drops is one HiGHS need not prove: place_km.screen_units).
@@ -1148,9 +1186,9 @@ def test_the_screen_may_cost_more_than_the_cp_sat_units_only_with_the_highs_proo
     asked: list[float] = []
     original = CountModel.open_layouts
 
-    def spy(self: CountModel, units: float = math.inf) -> list | None:
+    def spy(self: CountModel, units: float = math.inf, known: Sequence = ()) -> list | None:
         asked.append(units)
-        return original(self, units)
+        return original(self, units, known)
 
     monkeypatch.setattr(CountModel, "open_layouts", spy)
     inst = build_instance(random_wide(0), "regulier", WIDE, DealPins())

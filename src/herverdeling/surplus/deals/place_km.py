@@ -177,7 +177,7 @@ def units(settings: DealSettings) -> float:
 
 
 def screen_units(settings: DealSettings) -> float:
-    """What screening the open layouts may cost (CountModel.open_layouts, LAYOUT_PROBE each): the
+    """What screening the open layouts may cost (CountModel.open_layouts, SCREEN_ROUNDS each): the
     level's units without the HiGHS proof; with it, the per-level limit, since every layout the
     screen drops is one HiGHS need not prove (measured on nl-2025-strict-norms AMV: 93 layouts,
     4.65 units of screen, 9 left; within the 4 place-km units the whole model's search was kept,

@@ -136,7 +136,9 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
         layouts = None
         if count is not None and level == "place_km" and model.backend == "cp-sat":
             start = time.perf_counter()
-            layouts = count.open_layouts(screen_units(settings))  # what screening may cost
+            # what screening may cost; the current solution's layout holds every level already
+            current = tuple(sorted(pq for pq in inst.pairs if model.val(f"y_{pq[0]}_{pq[1]}")))
+            layouts = count.open_layouts(screen_units(settings), known=(current,))
             t = time.perf_counter() - start
         # place-km: the least over the layouts that can still hold (place_km.py)
         out = (place_km_by_layouts(model, layouts, held, t) if layouts and fits(len(layouts), settings)
