@@ -26,6 +26,7 @@ from herverdeling.scenario.model import Scenario
 if TYPE_CHECKING:
     from herverdeling.surplus.deals.frontier import Frontier
     from herverdeling.surplus.deals.result import DealResult
+    from herverdeling.surplus.deals.settings import DealPins
 
 _DEALS: OrderedDict[str, DealResult] = OrderedDict()
 _DEALS_LOCK = threading.Lock()
@@ -67,17 +68,34 @@ def _deal_stage(scenario: Scenario, preset: str,
 _FRONTIERS: OrderedDict[str, Frontier] = OrderedDict()
 
 
+def _frontier_key(scenario: Scenario, name: str, pins: DealPins) -> str:
+    """What a deal frontier depends on: the scenario's content, the frontier settings and the
+    deal preset they name (their contents, not their names: an edited YAML solves again), the pins."""
+    from herverdeling.surplus.deals import load_deal_settings
+    from herverdeling.surplus.deals.frontier import load_frontier_settings
+
+    fs = load_frontier_settings(name)
+    return "|".join(("frontier", scenario.content_hash(), fs.model_dump_json(),
+                     load_deal_settings(fs.deals).model_dump_json(), pins.model_dump_json()))
+
+
 def _deal_frontier(scenario: Scenario, name: str, progress: Progress) -> Frontier:
     """The deal frontier (not yet through the chain), one solve per (scenario content, settings) in
-    a process (4 kept): `frontier` and `propose --frontier-point` number the same points."""
-    from herverdeling.surplus.deals.frontier import deal_frontier
+    a process (4 kept) and on disk (deals.cache): `frontier` and `propose --frontier-point` number
+    the same points, and the second does not solve them again."""
+    from herverdeling.surplus.deals import cache as deal_cache
+    from herverdeling.surplus.deals.frontier import Frontier, deal_frontier
     from herverdeling.surplus.deals.proposals import pins_of
 
-    key = f"{scenario.content_hash()}|{name}"
+    pins = pins_of(scenario)
+    key = _frontier_key(scenario, name, pins)
     with _DEALS_LOCK:
         if key in _FRONTIERS:
             return _FRONTIERS[key]
-    value = deal_frontier(scenario, name, pins_of(scenario), progress=progress)
+    value = deal_cache.load(key, Frontier)
+    if value is None:
+        value = deal_frontier(scenario, name, pins, progress=progress)
+        deal_cache.save(key, value)
     with _DEALS_LOCK:
         _FRONTIERS[key] = value
         while len(_FRONTIERS) > 4:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import pytest
 from typer.testing import CliRunner
@@ -14,6 +15,7 @@ from herverdeling import pipeline
 from herverdeling.cli import app
 from herverdeling.scenario.io import write_scenario
 from herverdeling.scenario.synthetic import synthetic_country
+from herverdeling.surplus.deals import cache
 from herverdeling.surplus.deals.frontier import load_frontier_settings
 
 runner = CliRunner()
@@ -36,12 +38,19 @@ def country(tmp_path_factory):
 def written(country):
     root, scen, settings = country
     outs = []
-    for name in ("a", "b"):
-        pipeline._FRONTIERS.clear()  # the second run solves again: the same bytes from a new solve
-        res = runner.invoke(app, ["frontier", "-s", str(scen), "--settings", str(settings),
-                                  "--out", str(root / name)])
-        assert res.exit_code == 0, res.output
-        outs.append(root / name)
+    kept = os.environ[cache.ENV]
+    try:
+        for name in ("a", "b"):
+            # the second run solves again: the same bytes from a new solve (an empty process cache
+            # and a disk cache of its own)
+            pipeline._FRONTIERS.clear()
+            os.environ[cache.ENV] = str(root / f"cache-{name}")
+            res = runner.invoke(app, ["frontier", "-s", str(scen), "--settings", str(settings),
+                                      "--out", str(root / name)])
+            assert res.exit_code == 0, res.output
+            outs.append(root / name)
+    finally:
+        os.environ[cache.ENV] = kept
     return outs
 
 
@@ -97,3 +106,31 @@ def test_a_bad_point_is_one_line_and_exit_2(country, written, k):
     assert res.exit_code == 2, res.output
     assert res.output.strip().splitlines()[-1].startswith("error: frontier point")
     assert not (root / f"bad{k}").exists()
+
+
+def test_propose_frontier_point_after_frontier_solves_nothing_again(country, written, monkeypatch):
+    """`frontier` leaves its points in the disk cache: `propose --frontier-point K` in a new
+    process (an empty process cache) drafts point K without solving the frontier again (a
+    new-user check measured 611 s of the same solves twice on nl-2025)."""
+    root, scen, settings = country
+    monkeypatch.setenv(cache.ENV, str(root / "cache-b"))  # the second frontier run's cache
+    monkeypatch.setattr(pipeline, "_FRONTIERS", type(pipeline._FRONTIERS)())
+
+    def no_solve(*_a: object, **_k: object) -> None:
+        raise AssertionError("the frontier solved again")
+
+    monkeypatch.setattr("herverdeling.surplus.deals.frontier.deal_frontier", no_solve)
+    rows = list(csv.DictReader((written[1] / "frontier.csv").open(encoding="utf-8")))
+    res = runner.invoke(app, ["propose", "-s", str(scen), "--frontier-point", "1", "--frontier",
+                              str(settings), "--out", str(root / "p-cached")])
+    assert res.exit_code == 0, res.output
+    swaps = [p for p in json.loads((root / "p-cached" / "proposals.json").read_text(encoding="utf-8"))
+             ["proposals"] if p["kind"] == "surplus_swap"]
+    assert sum(t["places"] for p in swaps for t in p["transfers"]) == int(rows[0]["relief"])
+    # and an edited frontier preset is another key: it would solve (here: the patched solve)
+    edited = root / "edited.yaml"
+    edited.write_text(settings.read_text(encoding="utf-8").replace("[1.0, 0.6]", "[1.0, 0.7]"),
+                      encoding="utf-8")
+    res = runner.invoke(app, ["propose", "-s", str(scen), "--frontier-point", "1", "--frontier",
+                              str(edited), "--out", str(root / "p-edited")])
+    assert res.exit_code != 0 and not (root / "p-edited").exists()
