@@ -35,6 +35,12 @@ def decimaal(x: float, digits: int = 1) -> str:
     return f"{x:.{digits}f}".replace(".", ",")
 
 
+STATUS_NL: dict[str, str] = {
+    "OPTIMAL": "bewezen optimaal", "FEASIBLE": "niet bewezen optimaal", "INFEASIBLE": "onhaalbaar",
+    "UNKNOWN": "geen oplossing binnen de tijd", "MODEL_INVALID": "model ongeldig"}
+"""A solver's status as a civil servant reads it in a progress line."""
+
+
 def getal(x: float, digits: int | None = None) -> str:
     """1.234 and 1.049,1 (Dutch separators). `digits` None: none for a whole number, else one."""
     if digits is None:

@@ -17,6 +17,7 @@ from herverdeling import __version__
 from herverdeling.commitments import commitments_of
 from herverdeling.deal_rules import NOTE_ONLY, DealRules
 from herverdeling.defaults import DEFAULT_FRONTIER, DEFAULT_POLICY, DEFAULT_SURPLUS_MODEL
+from herverdeling.dutch import STATUS_NL, getal
 from herverdeling.proposals import AnyProposal, ProposalSet, RegisterState, SolveInfo, SurplusSwap
 from herverdeling.run import Progress, RunResult, RunSettings, StageTiming
 from herverdeling.run import quiet as _quiet
@@ -168,8 +169,10 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
     exclusive = deal_rules.enforce  # D3 holds by construction where the checker enforces it
     timings.append(StageTiming(stage="surplus", seconds=time.perf_counter() - start))
     relieved = sum(int(t.places) for s in swap_proposals for t in s.transfers)
-    progress(f"      {len(swap_proposals)} surplus-uitruilen, {relieved} plekken ontlast "
-             f"({timings[-1].seconds:.1f} s)")
+    sizes = [len(s.parties) for s in swap_proposals]
+    progress(f"      {len(swap_proposals)} surplus-uitruilen, {getal(relieved)} plekken ontlast, "
+             f"{getal(sum(sizes))} partijen (hoogstens {max(sizes, default=0)} per overeenkomst) "
+             f"({getal(timings[-1].seconds, 1)} s)")
 
     start = time.perf_counter()
     progress(f"[2/4] samenvoegingen van kleine taken berekenen{where} …")
@@ -180,7 +183,8 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
     infos += mergers.solve_info()
     timings.append(StageTiming(stage="mergers", seconds=time.perf_counter() - start))
     progress(f"      {len(mergers.mergers)} samenvoegingen, {len(mergers.surplus_swaps)} over de "
-             f"provinciegrens, status {mergers.status} ({timings[-1].seconds:.1f} s)")
+             f"provinciegrens, {STATUS_NL.get(mergers.status, mergers.status)} "
+             f"({getal(timings[-1].seconds, 1)} s)")
 
     start = time.perf_counter()
     progress(f"[3/4] uitruil binnen provincies berekenen{where} …")
@@ -191,7 +195,7 @@ def run_chain(scenario: Scenario, settings: RunSettings, *, province: str | None
     infos += uitruil.solve_info
     timings.append(StageTiming(stage="uitruil", seconds=time.perf_counter() - start))
     progress(f"      {len(uitruil.proposals)} uitruilvoorstellen, {len(uitruil.unmatched)} verzoeken "
-             f"niet gekoppeld ({timings[-1].seconds:.1f} s)")
+             f"niet gekoppeld ({getal(timings[-1].seconds, 1)} s)")
     notes += [f"uitruil: {u.name} ({u.cbs_code}) {u.places} {u.category} unmatched: {u.reason}"
               for u in uitruil.unmatched]
 
@@ -291,5 +295,5 @@ def propose(
         progress("documenten schrijven …")
         write_run(tmp, scenario, result, result.report, version=__version__, started=started,
                   progress=progress)
-    progress(f"klaar in {time.perf_counter() - started:.1f} s: {out}")
+    progress(f"klaar in {getal(time.perf_counter() - started, 1)} s: {out}")
     return out

@@ -98,3 +98,27 @@ def test_the_bundled_frontier_names_its_sources_and_ends():
     assert (min(fs.shares), "parties") in fs.candidates()  # the fewest-parties end
     with pytest.raises(ValueError, match="no source"):
         FrontierSettings(sources={"deals": "x"})
+
+
+def test_progress_says_which_run_became_which_point():
+    """The runs are told in the order solved, the points numbered as propose --frontier-point
+    reads them: the last progress line maps each run to its point (or says it was dropped), and
+    each run's own line has that point's figures (a new-user check found run 5 was point 6)."""
+    import re
+
+    lines: list[str] = []
+    s = random_tiny(4)
+    st = tiny_settings(max_partners=2)
+    keys, _ = true_keys(s, st)
+    r_max = max(k[0] for k in keys)
+    f = deal_frontier(s, dense_settings({k[0] for k in keys}, r_max), base=st, progress=lines.append)
+    told = re.findall(r"ontlasting (\d+), (\d+) overeenkomsten, (\d+) partijen", "\n".join(lines))
+    mapping = lines[-1]
+    assert mapping.strip().startswith("afwegingen:")
+    pairs = dict(re.findall(r"berekening (\d+) is afweging (\d+)", mapping))
+    assert len(told) == f.candidates == len(re.findall(r"berekening \d+", mapping))
+    assert sorted(int(k) for k in pairs.values()) == [p.point for p in f.points]
+    assert len(pairs) < f.candidates  # some run dropped, so the numberings differ
+    for run, point in pairs.items():
+        p = f.point(int(point))
+        assert told[int(run) - 1] == (str(p.relief), str(p.agreements), str(p.parties))

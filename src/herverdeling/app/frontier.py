@@ -66,7 +66,7 @@ def frontier_figure(rows: tuple[FrontierRow, ...]) -> dict[str, Any]:
     """Relief against parties, one marker per point; hover names the point and its figures."""
     hover = [f"<b>punt {r.point}</b><br>ontlasting: {getal(r.relief)} plekken<br>overeenkomsten: "
              f"{r.agreements}<br>partijen: {r.parties} (hoogstens {r.max_parties} per overeenkomst)"
-             f"<br>eerlijkheid (afwijking van evenredig): {getal(round(r.fairness, 1))} plekken"
+             f"<br>afwijking van evenredig: {getal(round(r.fairness, 1))} plekken"
              for r in rows]
     fig = go.Figure(go.Scatter(
         x=[r.parties for r in rows], y=[r.relief for r in rows], mode="markers+lines+text",

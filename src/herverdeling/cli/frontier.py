@@ -18,7 +18,8 @@ def frontier(
     force: Annotated[bool, typer.Option("--force", help="Vervang OUT als die er al is.")] = False,
 ) -> None:
     """De afwegingsgrens van de surplus-uitruil: ontlasting tegen overeenkomsten, partijen en
-    evenredigheid; elk punt is een volledige, getoetste set voorstellen (propose --frontier-point K)."""
+    afwijking van evenredig; elk punt is een volledige, getoetste set voorstellen
+    (propose --frontier-point K)."""
     import json
     import time
 

@@ -89,7 +89,7 @@ def frontier_png(f: Frontier, path: Path) -> Path:
     if sc is not None:
         fig.colorbar(sc, ax=list(axes), label="aantal overeenkomsten")
     fig.suptitle(f"Afwegingsgrens surplus-uitruil {f.scenario}: ontlasting, partijen, "
-                 f"overeenkomsten en evenredigheid ({len(f.points)} punten)", fontsize=10)
+                 f"overeenkomsten en afwijking van evenredig ({len(f.points)} punten)", fontsize=10)
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
     return path

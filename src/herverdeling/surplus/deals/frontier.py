@@ -29,13 +29,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from herverdeling.defaults import DEFAULT_DEALS, DEFAULT_FRONTIER
+from herverdeling.dutch import getal
 from herverdeling.errors import FrontierPointError
 from herverdeling.proposals import SolveInfo
 from herverdeling.scenario.model import Category, Scenario
 from herverdeling.settings import available, load_model, settings_file
 from herverdeling.surplus.deals.result import DealResult
 from herverdeling.surplus.deals.settings import DealPins, DealSettings, Level, Objective, load_deal_settings
-from herverdeling.surplus.deals.solve import solve_deals
+from herverdeling.surplus.deals.solve import LEVEL_NL, solve_deals
 
 Order = Literal["agreements", "parties"]
 Progress = Callable[[str], None]
@@ -238,14 +239,22 @@ def deal_frontier(scenario: Scenario, settings: FrontierSettings | str = DEFAULT
                       for c in result.categories}
         cands.append(_point(result, share, order))
         p = cands[-1]
-        open_ = [f"{i.scope}/{i.model.split('/')[-1]} {i.status} gap {i.gap:.3f}"
+        open_ = [f"{i.scope} {LEVEL_NL.get(i.model.split('/')[-1], i.model)} gat {getal(100 * i.gap, 2)} %"
                  for i in p.solve_info if i.status != "OPTIMAL" and i.gap is not None]
         say(f"        ontlasting {p.relief}, {p.agreements} overeenkomsten, {p.parties} partijen "
-            f"(hoogstens {p.max_parties}), eerlijkheid {p.fairness:.1f}; "
+            f"(hoogstens {p.max_parties}), afwijking van evenredig {getal(p.fairness, 1)}; "
             f"{'niet bewezen: ' + ', '.join(open_) if open_ else 'elk niveau bewezen optimaal'}")
-    keep = [cands[i] for i in non_dominated([c.key() for c in cands])]
-    keep.sort(key=lambda p: (-p.relief, p.parties, p.agreements, p.fairness, -p.share, p.order))
-    points = tuple(p.model_copy(update={"point": k}) for k, p in enumerate(keep, start=1))
+    kept = non_dominated([c.key() for c in cands])
+    kept.sort(key=lambda i: (-cands[i].relief, cands[i].parties, cands[i].agreements, cands[i].fairness,
+                             -cands[i].share, cands[i].order))
+    points = tuple(cands[i].model_copy(update={"point": k}) for k, i in enumerate(kept, start=1))
+    # the runs were numbered in the order solved, the points are numbered as `propose
+    # --frontier-point K` reads them: say which run became which point
+    number = {i: k for k, i in enumerate(kept, start=1)}
+    dropped = "valt weg (een andere is even goed of beter)"
+    say("      afwegingen: " + "; ".join(
+        f"berekening {i + 1} " + (f"is afweging {number[i]}" if i in number else dropped)
+        for i in range(len(cands))))
     first = cands[0].deals
     return Frontier(scenario=scenario.name, scenario_hash=scenario.content_hash(), settings=fs.id,
                     deals=deals, max_relief={c.category: c.max_relief for c in first.categories},

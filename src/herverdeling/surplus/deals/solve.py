@@ -60,8 +60,9 @@ RETRY_DETERMINISTIC_TIME: < 1 s on nl-2025 where it proves at all)."""
 
 
 LEVEL_NL: dict[str, str] = {
-    "relief": "ontlasting", "agreements": "overeenkomsten", "preferred": "voorkeurspartners",
-    "parties": "partijen", "fairness": "spreiding", "place_km": "plaats-km",
+    "relief": "ontlasting", "agreements": "overeenkomsten",
+    "preferred": "overeenkomsten zonder voorkeurspartner",
+    "parties": "partijen", "fairness": "afwijking van evenredig", "place_km": "plaats-km",
     "small_tasks": "kleine taken", "most_relief": "meeste ontlasting"}
 """The levels as a civil servant reads them in the progress lines."""
 
