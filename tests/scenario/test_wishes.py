@@ -49,6 +49,8 @@ def test_wishes_load_and_round_trip(folder, tmp_path):
     ("preferences.csv", "cbs_code,relief\nGM0003,any\nGM0003,refused\n", 3, "cbs_code", "two rows"),
     ("preferences.csv", "cbs_code,relief,hots\nGM0003,any,\n", None, None, "hots"),
     ("partners.csv", "sink,source,partner\nAA,BB,allowed\n", 2, "source", "no plusprovincie"),
+    ("preferences.csv", "cbs_code\nGM0003\n", 1, None, "no wish column"),
+    ("preferences.csv", "cbs_code;relief\nGM0003;maybe\n", 2, "relief", "not one of"),
 ])
 def test_bad_wishes_name_file_row_and_field(folder, file, text, row, field, fragment):
     (folder / file).write_text(text)
@@ -57,6 +59,28 @@ def test_bad_wishes_name_file_row_and_field(folder, file, text, row, field, frag
     assert err.value.file == file
     if row is not None:
         assert (err.value.row, err.value.field) == (row, field)
+
+
+def test_wishes_as_excel_saves_them(folder):
+    """A Dutch Excel saves ';' in Windows-1252 and keeps a code as typed: both read as meant."""
+    (folder / "preferences.csv").write_bytes("cbs_code;relief;back_surplus;host\n"
+                                             "gm0004;geweigerd;;\nGM0006;;;nee\n".encode("cp1252"))
+    (folder / "partners.csv").write_text("sink;source;partner\nBB;AA;voorkeur\n")
+    s = load_scenario(folder)
+    assert s.preferences.relief("GM0004") == "refused"
+    assert not s.may_take_on(s.municipality("GM0006"))
+    assert s.preferences.partner("BB", "AA") == "preferred"
+
+
+@pytest.mark.parametrize("name", ["preferences.xlsx", "partners.xlsx", "preferences.xls"])
+def test_a_workbook_beside_the_wishes_is_refused_with_the_import_command(folder, name):
+    """A workbook in the folder would be ignored without a word: it is refused, naming it and
+    the import that reads it."""
+    (folder / name).write_bytes(b"PK\x03\x04")
+    with pytest.raises(ScenarioError, match="herverdeling import") as err:
+        load_scenario(folder)
+    assert err.value.file == name
+    assert "--wensen" in str(err.value)
 
 
 def test_contradicting_wishes_are_refused(folder):

@@ -28,7 +28,7 @@ from herverdeling.scenario.preferences import (
     Preferences,
     ReliefWish,
 )
-from herverdeling.scenario.readers import Rows, TableSpec, check_columns, read_table
+from herverdeling.scenario.readers import EXCEL_SUFFIXES, Rows, TableSpec, check_columns, read_table
 from herverdeling.scenario.tables import read_mapped
 
 PREFERENCES_FILE = "preferences.csv"
@@ -77,9 +77,22 @@ def read_wishes(folder: Path, scenario: Scenario) -> Preferences:
     muni: list[MunicipalityPreference] = []
     pairs: list[PartnerPreference] = []
     seen: dict[str, int] = {}
+    for name, kind in ((PREFERENCES_FILE, "voorkeuren"), (PARTNERS_FILE, "partners")):
+        # a workbook saved beside the csv would be ignored without a word: say how it is read
+        for suffix in (*EXCEL_SUFFIXES, ".xls"):
+            other = Path(name).with_suffix(suffix).name
+            if (folder / other).is_file():
+                raise ScenarioError(f"a scenario folder reads its wishes from {name}, not from a "
+                                    f"workbook: import it with 'herverdeling import {other} --wensen "
+                                    f"{kind} --scenario {folder} --out NEW_FOLDER'", file=other)
     path = folder / PREFERENCES_FILE
     if path.is_file():
-        muni, seen = _preference_rows(scenario, _rows(path, PREFERENCES_FILE))
+        rows = _rows(path, PREFERENCES_FILE)
+        if not set(rows.frame.columns) & {"relief", "back_surplus", "host"}:
+            raise ScenarioError(f"no wish column: give at least one of relief, back_surplus, host "
+                                f"(columns found: {', '.join(map(str, rows.frame.columns))})",
+                                file=PREFERENCES_FILE, row=1)
+        muni, seen = _preference_rows(scenario, rows)
     path = folder / PARTNERS_FILE
     if path.is_file():
         pairs, _ = _partner_rows(scenario, _rows(path, PARTNERS_FILE))
@@ -102,7 +115,7 @@ def _preference_rows(scenario: Scenario, rows: Rows, *, named: bool = False
     muni: list[MunicipalityPreference] = []
     seen: dict[str, int] = {}
     for row, get in rows.cells():
-        code = get("cbs_code")
+        code = get("cbs_code").upper()  # CBS codes are upper case: gm0141 is GM0141
         where: dict[str, Any] = {"file": file, "row": row}
         if not scenario.has_municipality(code):
             raise ScenarioError(f"unknown municipality {code!r}", field="cbs_code", **where)
@@ -169,7 +182,8 @@ def _contradiction(prefs: Preferences, scenario: Scenario) -> tuple[str, str] | 
 
 
 def _rows(path: Path, file: str) -> Rows:
-    frame = read_table(path, file=file)
+    # sniffed: a user edits these in Excel, which saves ';' and Windows-1252 in a Dutch locale
+    frame = read_table(path, file=file, sniff=True)
     check_columns(frame.columns, WISH_TABLES[file])
     return Rows(frame, file)
 
