@@ -35,6 +35,14 @@ def decimaal(x: float, digits: int = 1) -> str:
     return f"{x:.{digits}f}".replace(".", ",")
 
 
+LEVEL_NL: dict[str, str] = {
+    "relief": "ontlasting", "agreements": "overeenkomsten",
+    "preferred": "overeenkomsten zonder voorkeurspartner",
+    "parties": "partijen", "fairness": "afwijking van evenredig", "place_km": "plaats-km",
+    "small_tasks": "kleine taken", "most_relief": "meeste ontlasting"}
+"""The deal model's levels as a civil servant reads them (progress lines, summary.md)."""
+
+
 STATUS_NL: dict[str, str] = {
     "OPTIMAL": "bewezen optimaal", "FEASIBLE": "niet bewezen optimaal", "INFEASIBLE": "onhaalbaar",
     "UNKNOWN": "geen oplossing binnen de tijd", "MODEL_INVALID": "model ongeldig"}

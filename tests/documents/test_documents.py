@@ -207,3 +207,29 @@ def test_interrupted_run_leaves_no_folder(tmp_path: Path, monkeypatch):
 def test_file_names_are_safe(name: str):
     s = slug(name)
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", s)
+
+
+def test_summary_names_the_parties_and_every_deal_level():
+    """summary.md of a deal-model run: the parties of the surplus swaps added up (as the checker
+    counts them) and one row per deal-model level with its Dutch name and outcome (a new-user
+    check found neither)."""
+    from herverdeling.documents.writers import summary_markdown
+    from herverdeling.dutch import LEVEL_NL, STATUS_NL, getal
+    from herverdeling.pipeline import RunSettings, run_chain
+    from tests.surplus.test_deals import tiny
+
+    s = tiny()
+    run = run_chain(s, RunSettings(scenario=s.name))
+    assert run.report is not None
+    text = summary_markdown(s, run, run.report, "X")
+    swaps = [p for p in run.proposals.proposals if p.kind == "surplus_swap"]
+    assert swaps
+    total = sum(len(p.parties) for p in swaps)
+    assert f"samen {getal(total)} partijen, hoogstens {max(len(p.parties) for p in swaps)}" in text
+    levels = [i for i in run.proposals.solve_info if i.model.startswith("deals/")]
+    assert levels
+    rows = [line for line in text.splitlines() if line.startswith(("| regulier |", "| amv |"))]
+    assert len(rows) == len(levels)
+    for row, info in zip(rows, levels, strict=True):
+        assert f"| {LEVEL_NL[info.model.split('/')[1]]} |" in row
+        assert row.split("|")[4].strip().startswith(STATUS_NL[info.status])

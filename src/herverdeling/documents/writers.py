@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import platform
+import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -33,8 +34,8 @@ from herverdeling.documents.docx import markdown_to_docx
 from herverdeling.documents.overview import build_overviews
 from herverdeling.documents.reproducible import fix_office_file
 from herverdeling.drafting.clauses import Clauses, load_clauses
-from herverdeling.dutch import datum, decimaal, plaatsen
-from herverdeling.proposals import AnyProposal, Merger, ProposalSet, SurplusSwap, Uitruil
+from herverdeling.dutch import LEVEL_NL, STATUS_NL, datum, decimaal, getal, plaatsen
+from herverdeling.proposals import AnyProposal, Merger, ProposalSet, SolveInfo, SurplusSwap, Uitruil
 from herverdeling.scenario.model import CATEGORIES, Scenario
 
 if TYPE_CHECKING:
@@ -174,7 +175,11 @@ def summary_markdown(scenario: Scenario, result: RunResult, report: CheckReport,
         return {c: sum(int(t.places) for q in proposals.proposals if q.kind == kind
                        for t in q.transfers if t.category == c) for c in CATEGORIES}
 
+    sizes = sorted(len(q.parties) for q in proposals.proposals if isinstance(q, SurplusSwap))
     context = {
+        "parties": {"total": sum(sizes), "max": max(sizes, default=0),
+                    "median": getal(float(statistics.median(sizes))) if sizes else "0"},
+        "deal_levels": [_deal_level(i) for i in proposals.solve_info if i.model.startswith("deals/")],
         "scenario": scenario.human_name, "scenario_title": scenario.title,
         "scenario_hash": scenario.content_hash(), "as_of": scenario.round.as_of,
         "version": version, "policy": surplus_model_nl(result.settings), "round": scenario.round,
@@ -191,6 +196,16 @@ def summary_markdown(scenario: Scenario, result: RunResult, report: CheckReport,
         "assumption_count": len(scenario.assumptions),
     }
     return env.get_template("summary.md.j2").render(s=context)
+
+
+def _deal_level(info: SolveInfo) -> dict[str, str]:
+    """One level of the deal model as the summary lists it: what, its value, proven or its gap."""
+    level = info.model.split("/", 1)[1]
+    how = STATUS_NL.get(info.status, info.status)
+    if info.status != "OPTIMAL" and info.gap is not None:
+        how += f", gat {getal(100 * info.gap, 2)} %"
+    value = "-" if info.objective is None else getal(round(info.objective, 1))
+    return {"scope": info.scope, "level": LEVEL_NL.get(level, level), "value": value, "how": how}
 
 
 def _group_steps(report: CheckReport) -> list[dict[str, Any]]:

@@ -29,14 +29,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from herverdeling.defaults import DEFAULT_DEALS, DEFAULT_FRONTIER
-from herverdeling.dutch import getal
+from herverdeling.dutch import LEVEL_NL, getal
 from herverdeling.errors import FrontierPointError
 from herverdeling.proposals import SolveInfo
 from herverdeling.scenario.model import Category, Scenario
 from herverdeling.settings import available, load_model, settings_file
 from herverdeling.surplus.deals.result import DealResult
 from herverdeling.surplus.deals.settings import DealPins, DealSettings, Level, Objective, load_deal_settings
-from herverdeling.surplus.deals.solve import LEVEL_NL, solve_deals
+from herverdeling.surplus.deals.solve import solve_deals
 
 Order = Literal["agreements", "parties"]
 Progress = Callable[[str], None]

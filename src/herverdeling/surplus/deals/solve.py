@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from herverdeling.dutch import getal
+from herverdeling.dutch import LEVEL_NL, getal
 from herverdeling.errors import InfeasibleError, ScenarioError
 from herverdeling.proposals import SolveInfo
 from herverdeling.scenario.model import CATEGORIES, Category, Scenario
@@ -59,12 +59,6 @@ realised, before the full model searches on its own (each retry is one CountMode
 RETRY_DETERMINISTIC_TIME: < 1 s on nl-2025 where it proves at all)."""
 
 
-LEVEL_NL: dict[str, str] = {
-    "relief": "ontlasting", "agreements": "overeenkomsten",
-    "preferred": "overeenkomsten zonder voorkeurspartner",
-    "parties": "partijen", "fairness": "afwijking van evenredig", "place_km": "plaats-km",
-    "small_tasks": "kleine taken", "most_relief": "meeste ontlasting"}
-"""The levels as a civil servant reads them in the progress lines."""
 
 
 def level_line(info: SolveInfo) -> str:
