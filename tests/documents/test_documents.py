@@ -233,3 +233,27 @@ def test_summary_names_the_parties_and_every_deal_level():
     for row, info in zip(rows, levels, strict=True):
         assert f"| {LEVEL_NL[info.model.split('/')[1]]} |" in row
         assert row.split("|")[4].strip().startswith(STATUS_NL[info.status])
+
+
+def test_summary_says_what_became_of_each_wish(tmp_path):
+    """A preferred partner is a soft wish: summary.md says whether a swap uses it; a refused
+    relief is held (D4) and reported as honoured."""
+    from herverdeling.documents.writers import summary_markdown
+    from herverdeling.pipeline import RunSettings, run_chain
+    from herverdeling.scenario.io import load_scenario, write_scenario
+    from tests.scenario.test_wishes import country
+
+    folder = write_scenario(country(), tmp_path / "s")
+    (folder / "preferences.csv").write_text("cbs_code,relief\nGM0004,refused\n")
+    (folder / "partners.csv").write_text("sink,source,partner\nBB,AA,preferred\n")
+    s = load_scenario(folder)
+    run = run_chain(s, RunSettings(scenario=s.name))
+    assert run.report is not None
+    text = summary_markdown(s, run, run.report, "X")
+    used = any(p.kind == "surplus_swap" and (p.sink_province, p.source_province) == ("BB", "AA")
+               for p in run.proposals.proposals)
+    line = next(x for x in text.splitlines() if "bij voorkeur ontlast" in x)
+    assert ("niet gehonoreerd" not in line) == used
+    relieved = {t.from_code for p in run.proposals.proposals if p.kind == "surplus_swap" for t in p.transfers}
+    assert "GM0004" not in relieved
+    assert any("(GM0004) wil niet ontlast worden: gehonoreerd." in x for x in text.splitlines())

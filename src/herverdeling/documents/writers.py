@@ -180,6 +180,7 @@ def summary_markdown(scenario: Scenario, result: RunResult, report: CheckReport,
         "parties": {"total": sum(sizes), "max": max(sizes, default=0),
                     "median": getal(float(statistics.median(sizes))) if sizes else "0"},
         "deal_levels": [_deal_level(i) for i in proposals.solve_info if i.model.startswith("deals/")],
+        "wishes": _wishes(scenario, proposals),
         "scenario": scenario.human_name, "scenario_title": scenario.title,
         "scenario_hash": scenario.content_hash(), "as_of": scenario.round.as_of,
         "version": version, "policy": surplus_model_nl(result.settings), "round": scenario.round,
@@ -196,6 +197,37 @@ def summary_markdown(scenario: Scenario, result: RunResult, report: CheckReport,
         "assumption_count": len(scenario.assumptions),
     }
     return env.get_template("summary.md.j2").render(s=context)
+
+
+def _wishes(scenario: Scenario, proposals: ProposalSet) -> list[str]:
+    """Each stated wish and what the proposals did with it, so a user sees that a preferred
+    partner was or was not used (a soft wish: fewest agreements come first); the hard ones
+    (refused, wanted, no backing, no hosting) the checker holds (D4)."""
+    swaps = [q for q in proposals.proposals if isinstance(q, SurplusSwap)]
+    pairs = {(q.sink_province, q.source_province) for q in swaps}
+    relieved = {t.from_code for q in swaps for t in q.transfers}
+    name = {p.code: p.name for p in scenario.provinces}
+    out = []
+    for pp in scenario.preferences.partners:
+        used = (pp.sink, pp.source) in pairs
+        if pp.partner == "preferred":
+            out.append(f"{name[pp.sink]} wil bij voorkeur ontlast worden door {name[pp.source]}: "
+                       + ("gehonoreerd, er is een surplus-uitruil." if used else
+                          "niet gehonoreerd; het dealmodel zet de minste overeenkomsten vóór "
+                          "voorkeurspartners."))
+        elif pp.partner == "refused":
+            out.append(f"{name[pp.sink]} wil niet ontlast worden door {name[pp.source]}: "
+                       + ("niet gehonoreerd (zie de toetsing, regel D4)." if used else "gehonoreerd."))
+    for mp in scenario.preferences.municipalities:
+        m = scenario.municipality(mp.cbs_code)
+        if mp.relief == "wanted":
+            out.append(f"{m.name} ({m.cbs_code}) wil ontlast worden: "
+                       + ("gehonoreerd." if m.cbs_code in relieved else "niet gehonoreerd."))
+        elif mp.relief == "refused":
+            out.append(f"{m.name} ({m.cbs_code}) wil niet ontlast worden: "
+                       + ("niet gehonoreerd (zie de toetsing, regel D4)." if m.cbs_code in relieved
+                          else "gehonoreerd."))
+    return out
 
 
 def _deal_level(info: SolveInfo) -> dict[str, str]:
