@@ -1158,7 +1158,7 @@ def test_the_screen_escalates_and_keeps_known_layouts_unsolved(monkeypatch):
     monkeypatch.setattr(CountModel, "open_layouts", spy)
     st = tiny_settings(max_parties=6, max_partners=2, relief_share=0.9)
     late = 0
-    for seed in range(8):
+    for seed in (0, 1, 6):  # 0 and 6 drop layouts after the first round, 1 none (measured)
         inst = build_instance(random_wide(seed), "regulier", st, DealPins())
         seen.clear()
         solve_category(inst, st)

@@ -107,7 +107,7 @@ def test_progress_says_which_run_became_which_point():
     import re
 
     lines: list[str] = []
-    s = random_tiny(4)
+    s = tiny()
     st = tiny_settings(max_partners=2)
     keys, _ = true_keys(s, st)
     r_max = max(k[0] for k in keys)
