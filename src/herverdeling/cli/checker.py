@@ -24,9 +24,9 @@ from herverdeling.scenario.model import Scenario
 OptionalScenarioOpt = Annotated[
     str | None,
     typer.Option("--scenario", "-s",
-                 help="A bundled scenario name or a folder (default: the one the proposals name)."),
+                 help="Een meegeleverd scenario of een scenariomap (standaard: dat van de voorstellen)."),
 ]
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of the messages: en or nl.")]
+LangOpt = Annotated[str, typer.Option("--lang", help="Taal van de meldingen: nl of en.")]
 
 
 def _scenario_for(name: str | None, proposals: ProposalSet | None) -> Scenario:
@@ -38,7 +38,7 @@ def _scenario_for(name: str | None, proposals: ProposalSet | None) -> Scenario:
 
 def check_cmd(
     proposals_file: Annotated[Path, typer.Argument(metavar="PROPOSALS.json",
-                                                   help="A proposals file (JSON).")],
+                                                   help="Een voorstellenbestand (JSON).")],
     scenario: OptionalScenarioOpt = None,
     as_json: JsonOpt = False,
     lang: LangOpt = "en",
@@ -65,9 +65,9 @@ def check_cmd(
 def ledger_cmd(
     scenario: OptionalScenarioOpt = None,
     proposals_file: Annotated[Path | None, typer.Option(
-        "--proposals", "-p", help="Book these proposals (only those that pass the check).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the ledger as CSV.")] = None,
-    all_rows: Annotated[bool, typer.Option("--all", help="Print every municipality.")] = False,
+        "--proposals", "-p", help="Boek deze voorstellen (alleen die de toetsing doorstaan).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Schrijf het grootboek als CSV.")] = None,
+    all_rows: Annotated[bool, typer.Option("--all", help="Toon elke gemeente.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Het IBT-grootboek: per gemeente en categorie de taak waarop IBT haar aanspreekt, en voor wie."""

@@ -13,9 +13,9 @@ from herverdeling.scenario.io import atomic_write_text
 
 ScenarioOpt = Annotated[
     str,
-    typer.Option("--scenario", "-s", help="A bundled scenario name (see `scenarios`) or a folder."),
+    typer.Option("--scenario", "-s", help="Een meegeleverd scenario (zie `scenarios`) of een scenariomap."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="JSON in plaats van een tabel.")]
 
 
 def emit(text: str, out: Path | None) -> None:

@@ -19,14 +19,15 @@ STANDALONE_NOTE = ("note: this stage alone; `herverdeling propose` runs it after
 def mergers(
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
     province: Annotated[str | None, typer.Option("--province", "-p",
-                                                 help="Only this province (two-letter code).")] = None,
+                                                 help="Alleen deze provincie (twee letters).")] = None,
     as_json: JsonOpt = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the output to FILE.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Schrijf naar dit bestand.")] = None,
     cross_border: Annotated[bool, typer.Option(
-        "--cross-border", help="Let plusprovincie hosts absorb small tasks of neighbouring "
-        "restopgave provinces within their whole surplus (surplus swaps, point 2).")] = False,
+        "--cross-border", help="Laat gastgemeenten in plusprovincies kleine taken van "
+        "naburige provincies met een restopgave opnemen, binnen hun hele surplus "
+        "(surplus-uitruil, punt 2).")] = False,
     require_viable: Annotated[bool, typer.Option(
-        "--require-viable", help="Every small task must end in a viable location.")] = False,
+        "--require-viable", help="Elke kleine taak moet in een levensvatbare locatie eindigen.")] = False,
 ) -> None:
     """Samenvoegen van kleine reguliere en amv-taken bij gastgemeenten (S1-S4), bewezen optimaal."""
     s = load_scenario(scenario)

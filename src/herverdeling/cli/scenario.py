@@ -40,9 +40,9 @@ _WISH_KINDS = {"voorkeuren": "preferences", "preferences": "preferences",
 
 
 def import_table(
-    table: Annotated[Path, typer.Argument(help="Excel (.xlsx) or CSV verdeelbesluit table, or "
-                                         "with --wensen a table of wishes.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the new scenario.")],
+    table: Annotated[Path, typer.Argument(help="Tabel met het verdeelbesluit, Excel (.xlsx) of CSV; "
+                                         "met --wensen een tabel met wensen.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Map voor het nieuwe scenario.")],
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
     mapping: Annotated[
         list[str] | None,
@@ -60,10 +60,10 @@ def import_table(
         "wordt preferences.csv) of 'partners' (per restopgaveprovincie sink en plusprovincie "
         "source: voorkeur/toegestaan/geweigerd; wordt partners.csv). De tabel vervangt die "
         "wensen van het scenario; de andere soort blijft.")] = None,
-    sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the only visible "
-                                              "sheet).")] = None,
-    name: Annotated[str | None, typer.Option(help="Name of the new scenario.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
+    sheet: Annotated[str | None, typer.Option(help="Naam van het Excel-werkblad (standaard: het "
+                                              "enige zichtbare).")] = None,
+    name: Annotated[str | None, typer.Option(help="Naam van het nieuwe scenario.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Vervang OUT als die er al is.")] = False,
 ) -> None:
     """Neem de eigen verdeelbesluitcijfers van een provincie, of haar wensen (--wensen), op in een
     scenario (in een nieuwe map)."""

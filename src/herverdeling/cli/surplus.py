@@ -15,10 +15,11 @@ from herverdeling.surplus.render import render_table
 def swaps(
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
     policy: Annotated[str, typer.Option(
-        "--policy", "-p", help="proportional (default), nearest, small-first, or a policy YAML file.",
+        "--policy", "-p", help="proportional (standaard), nearest, small-first, of een "
+        "YAML-bestand met een verdeelbeleid.",
     )] = DEFAULT_POLICY,
     as_json: JsonOpt = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Schrijf naar dit bestand.")] = None,
 ) -> None:
     """Surplus-uitruil tussen provincies: plusprovincies ontlasten gemeenten met een restopgave."""
     s = load_scenario(scenario)

@@ -18,15 +18,15 @@ STANDALONE_NOTE = ("note: this stage alone; `herverdeling propose` runs it after
 def uitruil(
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
     province: Annotated[
-        str | None, typer.Option("--province", "-p", help="Only this province (e.g. NH).")
+        str | None, typer.Option("--province", "-p", help="Alleen deze provincie (bijv. NH).")
     ] = None,
     settings: Annotated[
-        str, typer.Option("--settings", help="A name under models/uitruil/ or a YAML file.")
+        str, typer.Option("--settings", help="Een naam onder models/uitruil/ of een YAML-bestand.")
     ] = DEFAULT_UITRUIL_SETTINGS,
     max_cycle_length: Annotated[
         int | None, typer.Option("--max-cycle-length", min=2, max=3,
-                                 help="2: pairs only; 3: also three-municipality cycles "
-                                      "(default: from the settings).")
+                                 help="2: alleen paren; 3: ook kringen van drie gemeenten "
+                                      "(standaard: uit de instellingen).")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
