@@ -414,6 +414,11 @@ class DealModel:
     def val(self, name: str) -> int:
         return self.values.get(name, 0)
 
+    def layout(self) -> Layout:
+        """The agreement layout of the current solution (values): its pairs with an agreement,
+        sorted as `agreement_layouts` lists them."""
+        return tuple(sorted(pq for pq in self.inst.pairs if self.val(f"y_{pq[0]}_{pq[1]}")))
+
     def relief_value(self, i: int, p: str) -> int:
         c = self.inst.candidates[i]
         return c.task * self.val(f"w_{c.code}_{p}") + self.val(f"a_{c.code}_{p}")
@@ -682,10 +687,10 @@ cap, not a result (past it, one CP-SAT search proves the level). Measured: nl-20
 (regulier) and 24,628 (AMV, 1.1 s) nodes; a 2,000-municipality synthetic country spent 19 s in
 MAX_NODES at 4 agreements before the one search."""
 LAYOUT_LAST = 3.2
+"""With no level limit, the last capped pass's units (`_rounds`) before the uncapped one."""
 SCREEN_ROUNDS = (LAYOUT_PROBE, 4 * LAYOUT_PROBE, 16 * LAYOUT_PROBE)
 """The limits of the place-km screen's rounds (`CountModel.open_layouts`): a layout still
 undecided after 0.8 units of its CountModel is kept."""
-"""With no level limit, the last capped pass's units (`_rounds`) before the uncapped one."""
 
 
 @dataclass
@@ -1020,13 +1025,14 @@ class CountModel:
         open_ = self._open_layouts("place_km")
         if len(open_) * LAYOUT_PROBE > units:
             return None
-        feasible = {layout for layout in open_ if layout in set(known)}
-        undecided = [layout for layout in open_ if layout not in feasible]
+        skip = set(known)
+        undecided = [layout for layout in open_ if layout not in skip]
+        dropped: set[Layout] = set()
         spent = 0.0
         for cap in SCREEN_ROUNDS:
-            left = []
+            left = []  # undecided after this round (or past the budget): solved again, or kept
             for layout in undecided:
-                if spent + cap > units + 1e-9:  # the screen's budget: undecided, kept
+                if spent + cap > units + 1e-9:
                     left.append(layout)
                     continue
                 sub = self._layout_model(layout)
@@ -1036,13 +1042,12 @@ class CountModel:
                 status = status_of(solver.solve(sub.model))
                 self.deterministic_time += solver.deterministic_time
                 spent += solver.deterministic_time
-                if status in ("OPTIMAL", "FEASIBLE"):
-                    feasible.add(layout)
-                elif status != "INFEASIBLE":
+                if status == "INFEASIBLE":
+                    dropped.add(layout)
+                elif status not in ("OPTIMAL", "FEASIBLE"):
                     left.append(layout)
             undecided = left
-        kept = feasible | set(undecided)
-        return [layout for layout in open_ if layout in kept]
+        return [layout for layout in open_ if layout not in dropped]
 
     def _cut(self, level: Level) -> Any:
         """An integer cut >= the level's objective, its upper bound set per layout solve."""

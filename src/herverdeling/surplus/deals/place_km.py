@@ -207,13 +207,13 @@ def place_km_by_layouts(whole: DealModel, layouts: Sequence[Layout], held: Seque
     expr = whole.level_expr("place_km")  # the whole model's layer, before its values are replaced
     # the whole model's solution is the incumbent to beat, its layout first; every other layout's
     # model is built when it is first solved (a layout never reached costs nothing)
-    current = {pq for pq in whole.inst.pairs if whole.val(f"y_{pq[0]}_{pq[1]}")}
-    order = sorted(range(len(layouts)), key=lambda k: set(layouts[k]) != current)  # stable
+    current = whole.layout()
+    order = sorted(range(len(layouts)), key=lambda k: tuple(sorted(layouts[k])) != current)  # stable
     subs: dict[int, _Layout] = {}
     lows: dict[int, float] = dict.fromkeys(order, -math.inf)
     best: int | None = None
     winner: _Layout | None = None
-    if set(layouts[order[0]]) == current:
+    if tuple(sorted(layouts[order[0]])) == current:
         subs[order[0]] = _Layout(whole, layouts[order[0]], held, hinted=True)
         best, winner = subs[order[0]].start, subs[order[0]]
     spent, solves = 0.0, 0

@@ -59,8 +59,6 @@ realised, before the full model searches on its own (each retry is one CountMode
 RETRY_DETERMINISTIC_TIME: < 1 s on nl-2025 where it proves at all)."""
 
 
-
-
 def level_line(info: SolveInfo) -> str:
     """One progress line for a solved level, in Dutch: what it is, its value, proven or its gap."""
     level = info.model.split("/")[1]
@@ -132,8 +130,7 @@ def solve_category(inst: Instance, settings: DealSettings, backend: str | None =
         if count is not None and level == "place_km" and model.backend == "cp-sat":
             start = time.perf_counter()
             # what screening may cost; the current solution's layout holds every level already
-            current = tuple(sorted(pq for pq in inst.pairs if model.val(f"y_{pq[0]}_{pq[1]}")))
-            layouts = count.open_layouts(screen_units(settings), known=(current,))
+            layouts = count.open_layouts(screen_units(settings), known=(model.layout(),))
             t = time.perf_counter() - start
         # place-km: the least over the layouts that can still hold (place_km.py)
         out = (place_km_by_layouts(model, layouts, held, t) if layouts and fits(len(layouts), settings)
